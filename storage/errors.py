@@ -1,0 +1,36 @@
+"""The storage layer's exceptions: no backend's own exception reaches a caller."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every storage error."""
+
+
+class InvalidKey(StorageError, ValueError):
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"invalid storage key {key!r}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class NotFound(StorageError, FileNotFoundError):
+    def __init__(self, key: str, location: str = "") -> None:
+        where = f" in {location}" if location else ""
+        super().__init__(f"no object {key!r}{where}")
+        self.key = key
+
+
+class ChecksumMismatch(StorageError):
+    def __init__(self, key: str, *, expected: str, actual: str) -> None:
+        super().__init__(
+            f"checksum mismatch for {key!r}: expected sha512 {expected[:16]}..., "
+            f"got {actual[:16]}...; nothing was stored"
+        )
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+
+
+class StorageUnavailable(StorageError):
+    """The storage cannot be reached or used (endpoint down, bucket missing, bad credentials)."""
