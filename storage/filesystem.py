@@ -1,0 +1,194 @@
+"""Local filesystem backend: the embedded default.
+
+Writes go to a temporary file in the destination folder, are fsynced, then renamed, so an
+object is either absent or complete. Keys are resolved strictly under the root.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from storage.base import CHUNK_SIZE, HashingReader, ObjectInfo, Storage, check_expected
+from storage.base import validate_key, validate_prefix
+from storage.errors import NotFound, StorageUnavailable
+from storage.ranged import RangeReader
+
+_TMP_PREFIX = ".muniment-tmp-"
+_SHA_SUFFIX = ".sha512"  # kept in a hidden sidecar so head() can answer without reading
+
+
+class FilesystemStorage(Storage):
+    def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
+        self.root = Path(root).resolve()
+        self.location = f"file://{self.root}"
+        self._fsync = fsync
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / validate_key(key)).resolve()
+        # validate_key already rejects '..'; this also stops symlinks leading outside the root.
+        if path != self.root and self.root not in path.parents:
+            from storage.errors import InvalidKey
+
+            raise InvalidKey(key, "resolves outside the storage root")
+        return path
+
+    def _sha_path(self, path: Path) -> Path:
+        return path.parent / f".{path.name}{_SHA_SUFFIX}"
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=_TMP_PREFIX, delete=True)
+            probe.close()
+        except OSError as exc:
+            raise StorageUnavailable(f"storage folder {self.root} is not writable: {exc.strerror}")
+
+    def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        reader = HashingReader(stream)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := reader.read(CHUNK_SIZE):
+                    out.write(chunk)
+                out.flush()
+                if self._fsync:
+                    os.fsync(out.fileno())
+            digest = reader.sha512.hexdigest()
+            check_expected(key, digest, sha512)
+            self._write_sidecar(path, digest)
+            os.replace(tmp_name, path)
+            if self._fsync:
+                _fsync_dir(path.parent)
+        except BaseException:
+            _remove_quietly(tmp_name)
+            raise
+        stat = path.stat()
+        return ObjectInfo(key, reader.size, _mtime(stat.st_mtime), digest)
+
+    def _write_sidecar(self, path: Path, digest: str) -> None:
+        sidecar = self._sha_path(path)
+        tmp = sidecar.with_name(sidecar.name + ".tmp")
+        tmp.write_text(digest)
+        os.replace(tmp, sidecar)
+
+    def _read_sidecar(self, path: Path) -> str | None:
+        try:
+            return self._sha_path(path).read_text().strip() or None
+        except OSError:
+            return None
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        path = self._path(key)
+        try:
+            handle = path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(key, self.location) from None
+        if start == 0 and end is None:
+            return handle
+        return RangeReader(handle, start, end)
+
+    def head(self, key: str) -> ObjectInfo:
+        path = self._path(key)
+        try:
+            stat = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFound(key, self.location) from None
+        if not path.is_file():
+            raise NotFound(key, self.location)
+        digest = self._read_sidecar(path)
+        # A sidecar older than the file (the file was changed behind our back) is not trusted.
+        if digest is not None and self._sha_path(path).stat().st_mtime < stat.st_mtime - 1:
+            digest = None
+        return ObjectInfo(key, stat.st_size, _mtime(stat.st_mtime), digest)
+
+    def list_page(self, prefix: str = "", *, start_after: str = "", limit: int = 1000) -> list[str]:
+        keys: list[str] = []
+        for key in self._walk(validate_prefix(prefix)):
+            if key <= start_after:
+                continue
+            keys.append(key)
+            if len(keys) >= limit:
+                break
+        return keys
+
+    def _walk(self, prefix: str) -> Iterator[str]:
+        """Keys under the prefix in sorted order (byte order of the full key, as S3 lists)."""
+        base_dir = prefix.rpartition("/")[0]
+        start = self.root / base_dir if base_dir else self.root
+        if not start.is_dir():
+            return
+        stack: list[tuple[Path, str]] = [(start, base_dir + "/" if base_dir else "")]
+        results: list[str] = []
+        while stack:
+            folder, rel = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") and (
+                    entry.name.startswith(_TMP_PREFIX) or entry.name.endswith(_SHA_SUFFIX)
+                    or entry.name.endswith(_SHA_SUFFIX + ".tmp")
+                ):
+                    continue
+                key = rel + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if (key + "/").startswith(prefix) or prefix.startswith(key + "/"):
+                        stack.append((Path(entry.path), key + "/"))
+                elif key.startswith(prefix):
+                    results.append(key)
+        results.sort()  # whole-key order, as S3 lists
+        yield from results
+
+    def copy(self, source: str, dest: str) -> ObjectInfo:
+        info = self.head(source)
+        with self.open(source) as stream:
+            return self.put(dest, stream, sha512=info.sha512)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        for target in (path, self._sha_path(path)):
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:
+                return
+        # Remove folders left empty so the tree stays tidy (OCFL validators dislike empty dirs).
+        parent = path.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+    def local_path(self, key: str) -> str | None:
+        return str(self._path(key))
+
+
+def _mtime(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(name: str) -> None:
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass
+

@@ -1,0 +1,47 @@
+"""Shared fixtures: real storage backends (a folder, and a real SeaweedFS S3 server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import FilesystemStorage, Storage
+from storage.s3 import S3Location, S3Storage
+from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+def s3_location(server: SeaweedFS, bucket: str, prefix: str = "") -> S3Location:
+    return S3Location(bucket=bucket, endpoint_url=server.endpoint, access_key=ACCESS_KEY,
+                      secret_key=SECRET_KEY, prefix=prefix)
+
+
+def new_bucket(server: SeaweedFS) -> str:
+    return server.create_bucket(f"t-{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture
+def fs_storage(tmp_path: Path) -> FilesystemStorage:
+    return FilesystemStorage(tmp_path / "store")
+
+
+@pytest.fixture
+def s3_storage(seaweedfs: SeaweedFS) -> S3Storage:
+    return S3Storage(s3_location(seaweedfs, new_bucket(seaweedfs)))
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def storage(request: pytest.FixtureRequest) -> Storage:
+    """Every storage backend in turn: tests using it form the contract suite."""
+    name = "fs_storage" if request.param == "filesystem" else "s3_storage"
+    backend: Storage = request.getfixturevalue(name)
+    return backend

