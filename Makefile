@@ -1,0 +1,43 @@
+# The two commands a new user needs: `make demo` and `make test`. Each sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
+# chromium for the browser test, iipimage-server/lighttpd/wrk for bench/iiif.py.
+DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium
+NODE_STAMP := repo/web/static/vendor/.installed
+
+.PHONY: demo test lint bench setup debian clean-demo
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+debian:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Please install these Debian packages (as root):$$missing"; exit 1; fi; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/muniment serve
+
+test: $(STAMP) debian
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy repo ingest iiif storage
+
+bench: $(STAMP)
+	@echo "Benchmarks: $(BIN)/python bench/storage.py (and the others in bench/)"
+
+clean-demo:
+	rm -rf muniment-data

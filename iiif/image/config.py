@@ -1,0 +1,54 @@
+"""Settings of the image server, passed in by whoever mounts it (never read from a global)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from iiif.image.request import SizeLimits
+
+
+@dataclass(frozen=True)
+class ImageServerConfig:
+    #: IIIF ``maxWidth``/``maxHeight``/``maxArea``: larger outputs are refused (400), ``max`` shrinks to fit.
+    max_width: int | None = 10000
+    max_height: int | None = 10000
+    max_area: int | None = 50_000_000
+    #: quality of every JPEG the server encodes (tiles re-encoded from the pyramid included)
+    jpeg_quality: int = 75
+    #: memory for the LRU of encoded responses, per worker
+    cache_bytes: int = 256 * 1024 * 1024
+    cache_control: str = "public, max-age=86400"
+    #: images rendered at once; 0 means the number of CPUs
+    render_concurrency: int = 0
+    #: serve aligned interior tiles as stored (no re-encoding: faster, but at the pyramid's JPEG quality)
+    allow_passthrough: bool = False
+    #: public URL of the mount point (``https://example.org/iiif/3``); None: taken from the request
+    base_url: str | None = None
+    #: seconds a resolver answer (image, 404 or access denied) is reused before asking again
+    resolve_ttl: float = 5.0
+    #: pyramids whose structure and open handles are kept
+    open_pyramids: int = 256
+    #: where pyramids from storages without local files (S3) are copied for rendering; None: a temp folder
+    source_cache_dir: str | None = None
+    source_cache_bytes: int = 4 * 1024**3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ValueError(f"jpeg_quality must be 1..100, not {self.jpeg_quality}")
+        for name in ("max_width", "max_height", "max_area"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be positive or None, not {value}")
+        if self.render_concurrency < 0 or self.cache_bytes < 0 or self.open_pyramids < 1:
+            raise ValueError("render_concurrency and cache_bytes must be >= 0, open_pyramids >= 1")
+        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must be an http(s) URL, not {self.base_url!r}")
+
+    @property
+    def limits(self) -> SizeLimits:
+        return SizeLimits(self.max_width, self.max_height, self.max_area)
+
+    @property
+    def workers(self) -> int:
+        return self.render_concurrency or os.cpu_count() or 1

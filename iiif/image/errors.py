@@ -1,0 +1,32 @@
+"""The image server's one error type: an HTTP status and a message safe to show a client."""
+
+from __future__ import annotations
+
+import json
+
+
+class IIIFError(Exception):
+    """A request that cannot be answered: ``status`` is the HTTP status to return.
+
+    ``message`` is shown to the client, so it never holds a server path or a traceback.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status}, {self.message!r})"
+
+
+class AccessDenied(IIIFError):
+    """Raised by a resolver to refuse an image: 401 (log in first), 403, or 410 (withdrawn)."""
+
+    def __init__(self, status: int = 403, message: str = "access to this image is not allowed") -> None:
+        super().__init__(status, message)
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The JSON error shape shared with the rest of the web app (``repo.web.errors``)."""
+    return json.dumps({"error": {"status": status, "message": message}}).encode()

@@ -1,0 +1,154 @@
+"""Catalog operations on collections, items, files, metadata and events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from repo.catalog.db import Database
+from repo.catalog.models import Collection, Event, Item, ItemMetadata, PageFile, utc_now
+from repo.catalog.schema import create_schema
+from repo.errors import NotFoundError
+
+
+class Catalog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, url: str) -> Catalog:
+        catalog = cls(Database(url))
+        create_schema(catalog.db)
+        return catalog
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- collections --------------------------------------------------------------------------
+
+    def ensure_collection(self, slug: str, title: str | None = None, description: str = "", rights: str = "") -> Collection:
+        existing = self.get_collection(slug)
+        if existing:
+            return existing
+        now = utc_now()
+        self.db.execute(
+            "INSERT INTO collections (slug, title, description, rights, created, modified) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (slug) DO NOTHING",
+            (slug, title or slug.replace("-", " ").title(), description, rights, now, now),
+        )
+        collection = self.get_collection(slug)
+        assert collection is not None
+        return collection
+
+    def update_collection(self, slug: str, **changes: str) -> Collection:
+        allowed = {"title", "description", "rights"}
+        sets = {k: v for k, v in changes.items() if k in allowed}
+        if sets:
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            self.db.execute(f"UPDATE collections SET {assignments}, modified = ? WHERE slug = ?", (*sets.values(), utc_now(), slug))
+        collection = self.get_collection(slug)
+        if collection is None:
+            raise NotFoundError(f"no collection {slug!r}")
+        return collection
+
+    def get_collection(self, slug: str) -> Collection | None:
+        row = self.db.query_one("SELECT * FROM collections WHERE slug = ?", (slug,))
+        return Collection(**row) if row else None
+
+    def list_collections(self) -> list[Collection]:
+        return [Collection(**row) for row in self.db.query("SELECT * FROM collections ORDER BY title, slug")]
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def get_item(self, item_id: str) -> Item | None:
+        row = self.db.query_one("SELECT * FROM items WHERE id = ?", (item_id,))
+        return Item.from_row(row) if row else None
+
+    def require_item(self, item_id: str) -> Item:
+        item = self.get_item(item_id)
+        if item is None:
+            raise NotFoundError(f"no item {item_id!r}")
+        return item
+
+    def find_by_content(self, content_key: str) -> Item | None:
+        row = self.db.query_one("SELECT * FROM items WHERE content_key = ?", (content_key,))
+        return Item.from_row(row) if row else None
+
+    def list_items(self, collection: str | None = None, *, limit: int = 100, offset: int = 0) -> list[Item]:
+        where, params = ("WHERE collection = ?", [collection]) if collection else ("", [])
+        rows = self.db.query(f"SELECT * FROM items {where} ORDER BY created, id LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [Item.from_row(r) for r in rows]
+
+    def count_items(self, collection: str | None = None) -> int:
+        where, params = ("WHERE collection = ?", [collection]) if collection else ("", [])
+        row = self.db.query_one(f"SELECT COUNT(*) AS n FROM items {where}", params)
+        return int(row["n"]) if row else 0
+
+    def files(self, item_id: str) -> list[PageFile]:
+        rows = self.db.query(
+            "SELECT seq, path, label, size, sha512, mime, width, height, derivative_key, thumbnail_key"
+            " FROM files WHERE item_id = ? ORDER BY seq", (item_id,))
+        return [PageFile(**row) for row in rows]
+
+    def metadata(self, item_id: str) -> ItemMetadata | None:
+        row = self.db.query_one("SELECT * FROM metadata WHERE item_id = ?", (item_id,))
+        return ItemMetadata.from_row(row) if row else None
+
+    def events(self, item_id: str) -> list[Event]:
+        rows = self.db.query(
+            "SELECT item_id, type, datetime, outcome, agent, detail FROM events WHERE item_id = ? ORDER BY datetime, id",
+            (item_id,))
+        return [Event(**row) for row in rows]
+
+    def register_item(self, item: Item, files: Sequence[PageFile], metadata: ItemMetadata, events: Sequence[Event]) -> None:
+        """Record a stored item in one transaction; called only after its OCFL inventory is written."""
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO items (id, collection, external_id, content_key, title, visibility, embargo_until,"
+                " status, status_reason, version, page_count, created, datestamp) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (item.id, item.collection, item.external_id, item.content_key, item.title, item.visibility,
+                 item.embargo_until, item.status, item.status_reason, item.version, item.page_count,
+                 item.created, item.datestamp))
+            self.db.executemany(
+                "INSERT INTO files (item_id, seq, path, label, size, sha512, mime, width, height, derivative_key,"
+                " thumbnail_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(item.id, f.seq, f.path, f.label, f.size, f.sha512, f.mime, f.width, f.height,
+                  f.derivative_key, f.thumbnail_key) for f in files])
+            self._write_metadata(item.id, metadata)
+            self.add_events(events)
+
+    def replace_metadata(self, item_id: str, title: str, metadata: ItemMetadata, version: int, events: Sequence[Event]) -> None:
+        """A new version's metadata; the datestamp moves so harvesters pick the change up."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM metadata WHERE item_id = ?", (item_id,))
+            self._write_metadata(item_id, metadata)
+            self.db.execute("UPDATE items SET title = ?, version = ?, datestamp = ? WHERE id = ?",
+                            (title, version, utc_now(), item_id))
+            self.add_events(events)
+
+    def set_status(self, item_id: str, *, status: str | None = None, reason: str | None = None,
+                   visibility: str | None = None, embargo_until: str | None = None) -> Item:
+        item = self.require_item(item_id)
+        self.db.execute(
+            "UPDATE items SET status = ?, status_reason = ?, visibility = ?, embargo_until = ?, datestamp = ? WHERE id = ?",
+            (status or item.status, reason if status else item.status_reason, visibility or item.visibility,
+             embargo_until if visibility else item.embargo_until, utc_now(), item_id))
+        return self.require_item(item_id)
+
+    def _write_metadata(self, item_id: str, m: ItemMetadata) -> None:
+        self.db.execute(
+            "INSERT INTO metadata (item_id, dc_json, dc_xml, mods_xml, language, creators, subjects, description,"
+            " date, date_start, date_end, type, rights, toc_json, full_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (item_id, json.dumps(m.dc, ensure_ascii=False), m.dc_xml, m.mods_xml, m.language, m.creators,
+             m.subjects, m.description, m.date, m.date_start, m.date_end, m.type, m.rights,
+             json.dumps(m.toc, ensure_ascii=False), m.full_text))
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        self.db.executemany(
+            "INSERT INTO events (item_id, type, datetime, outcome, agent, detail) VALUES (?,?,?,?,?,?)",
+            [(e.item_id, e.type, e.datetime, e.outcome, e.agent, e.detail) for e in events])
+
+    def delete_item(self, item_id: str) -> None:
+        with self.db.transaction():
+            for table, column in (("files", "item_id"), ("metadata", "item_id"), ("items", "id")):
+                self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (item_id,))

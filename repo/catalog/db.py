@@ -1,0 +1,135 @@
+"""A thin database layer over SQLite (default) and PostgreSQL.
+
+SQL is written once with ``?`` placeholders; PostgreSQL gets ``%s``. One connection per thread,
+because both drivers' connections must not be shared between threads mid-transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from repo.errors import ConfigError
+
+Row = dict[str, Any]
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = urlparse(url)
+        if parsed.scheme == "sqlite":
+            self.dialect = "sqlite"
+            self._path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else Path(parsed.path)
+        elif parsed.scheme in ("postgresql", "postgres"):
+            self.dialect = "postgresql"
+        else:
+            raise ConfigError(f"MUNIMENT_DATABASE_URL: unsupported database {url.split(':')[0]!r}; use sqlite:/// or postgresql://")
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        if self.dialect == "sqlite":
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            return conn
+        import psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+        except psycopg.OperationalError as exc:
+            host = urlparse(self.url).hostname or "localhost"
+            raise ConfigError(f"cannot connect to PostgreSQL at {host} (MUNIMENT_DATABASE_URL): {str(exc).strip().splitlines()[0]}") from None
+
+    @property
+    def conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            self._local.depth = 0
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except Exception:  # closing is best effort at shutdown
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- statements -------------------------------------------------------------------------
+
+    def _sql(self, sql: str) -> str:
+        return _PLACEHOLDER.sub("%s", sql) if self.dialect == "postgresql" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        return int(cursor.rowcount or 0)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.conn.executemany(sql, rows)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        return [dict(row) for row in cursor.fetchall()]
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        row = cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    def iterate(self, sql: str, params: Sequence[Any] = (), batch: int = 500) -> Iterator[Row]:
+        """Rows fetched in batches, for long listings with flat memory."""
+        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield dict(row)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """All statements inside commit together or not at all; nested uses join the outer one."""
+        conn = self.conn
+        depth = self._local.depth
+        if depth == 0:
+            conn.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
+        self._local.depth = depth + 1
+        try:
+            yield self
+        except BaseException:
+            self._local.depth = depth
+            if depth == 0:
+                conn.execute("ROLLBACK")
+            raise
+        self._local.depth = depth
+        if depth == 0:
+            conn.execute("COMMIT")
+
+    def script(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self.conn.execute(statement)

@@ -1,0 +1,107 @@
+"""The XML schemas we validate against, compiled once, resolved only from local copies.
+
+The official schemas import each other by URL. Two independent guards keep that offline:
+a resolver on the schema parser that maps every URL through our ``schemas/catalog.xml``
+and refuses any other remote URL, and ``XML_CATALOG_FILES`` pointing at the same catalog for
+any other libxml2 user in the process (libxml2 reads it only once, before its first catalog
+lookup, which is why it is set at import time and only when nobody set it before).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+CATALOG = SCHEMA_DIR / "catalog.xml"
+
+os.environ.setdefault("XML_CATALOG_FILES", str(CATALOG))
+
+from lxml import etree  # noqa: E402  (after XML_CATALOG_FILES, see above)
+
+from repo.metadata.errors import Problem  # noqa: E402
+
+if TYPE_CHECKING:
+    from lxml.etree._docloader import _InputDocument
+
+_CATALOG_NS = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
+# lxml records a schema's errors on the schema object itself: serialize validations.
+_validate_lock = threading.Lock()
+
+
+@cache
+def _catalog() -> dict[str, str]:
+    """Official schema URL -> absolute local path, from the catalog's ``uri`` entries."""
+    root = etree.parse(str(CATALOG), etree.XMLParser(no_network=True, resolve_entities=False))
+    return {
+        entry.get("name", ""): str((CATALOG.parent / entry.get("uri", "")).resolve())
+        for entry in root.getroot().iter(f"{_CATALOG_NS}uri")
+    }
+
+
+class _LocalOnlyResolver(etree.Resolver):
+    def resolve(
+        self, system_url: str | None, public_id: str | None, context: object
+    ) -> _InputDocument | None:
+        if system_url is None:
+            return None
+        local = _catalog().get(system_url)
+        if local is not None:
+            return self.resolve_filename(local, context)
+        if "://" in system_url and not system_url.startswith("file:"):
+            raise OSError(f"schema import {system_url} is not in {CATALOG.name}; no network")
+        return None  # a local path: libxml2 reads it itself
+
+
+def load_schema(relative_path: str) -> etree.XMLSchema:
+    """Compile the schema at ``relative_path`` under ``schemas/`` (uncached)."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser.resolvers.add(_LocalOnlyResolver())
+    doc = etree.parse(str(SCHEMA_DIR / relative_path), parser)
+    return etree.XMLSchema(doc)
+
+
+@cache
+def mods_schema() -> etree.XMLSchema:
+    """MODS 3.8: also accepts records declaring an earlier 3.x ``version``."""
+    return load_schema("mods/mods-3-8.xsd")
+
+
+@cache
+def mods_3_7_schema() -> etree.XMLSchema:
+    return load_schema("mods/mods-3-7.xsd")
+
+
+@cache
+def oai_dc_schema() -> etree.XMLSchema:
+    return load_schema("oai/oai_dc.xsd")
+
+
+@cache
+def simple_dc_schema() -> etree.XMLSchema:
+    """DCMI's ``simpledc`` container (no namespace) holding DC 1.1 elements."""
+    return load_schema("dc/qdc-2008/simpledc.xsd")
+
+
+@cache
+def oai_pmh_schema() -> etree.XMLSchema:
+    """A whole OAI-PMH response: envelope plus oai_dc, MODS and description formats.
+
+    ``OAI-PMH.xsd`` alone validates ``<metadata>`` strictly against schemas it does not
+    import, so only this driver schema can accept a real response.
+    """
+    return load_schema("oai-pmh-with-metadata.xsd")
+
+
+def validate(
+    tree: etree._ElementTree | etree._Element, schema: etree.XMLSchema, filename: str
+) -> list[Problem]:
+    """Every schema error in ``tree`` as a problem with its line; empty when valid."""
+    with _validate_lock:
+        if schema.validate(tree):
+            return []
+        errors = list(schema.error_log)
+    return [Problem(filename, e.message, e.line or None) for e in errors]

@@ -1,0 +1,60 @@
+"""Preservation: BagIt 1.0 bags kept as versions of OCFL 1.1 objects in a ``Storage``."""
+
+from repo.preservation.archive import ArchiveLimits, ExtractedArchive, extract_archive
+from repo.preservation.bag import BagEntry, BagInfo, BuiltBag, build_bag, load_bag, rebuild_tags
+from repo.preservation.bag_profile import check_profile, load_profile
+from repo.preservation.bag_validation import validate_bag
+from repo.preservation.errors import (
+    BagBuildError,
+    BagProblem,
+    ConcurrentUpdate,
+    FixityError,
+    InvalidInventory,
+    LogicalPathNotFound,
+    ObjectNotFound,
+    OcflError,
+    PreservationError,
+    StagedBagError,
+    StorageRootError,
+    UnsafeArchive,
+    VersionNotFound,
+)
+from repo.preservation.ocfl_inventory import Inventory, User, Version
+from repo.preservation.ocfl_layout import HashedNTupleLayout
+from repo.preservation.ocfl_object import ObjectStore, VersionInfo
+from repo.preservation.ocfl_root import OcflRoot
+
+__all__ = [
+    "ArchiveLimits",
+    "BagBuildError",
+    "BagEntry",
+    "BagInfo",
+    "BagProblem",
+    "BuiltBag",
+    "ConcurrentUpdate",
+    "ExtractedArchive",
+    "FixityError",
+    "HashedNTupleLayout",
+    "InvalidInventory",
+    "Inventory",
+    "LogicalPathNotFound",
+    "ObjectNotFound",
+    "ObjectStore",
+    "OcflError",
+    "OcflRoot",
+    "PreservationError",
+    "StagedBagError",
+    "StorageRootError",
+    "UnsafeArchive",
+    "User",
+    "Version",
+    "VersionInfo",
+    "VersionNotFound",
+    "build_bag",
+    "check_profile",
+    "extract_archive",
+    "load_bag",
+    "load_profile",
+    "rebuild_tags",
+    "validate_bag",
+]

@@ -1,0 +1,345 @@
+"""OCFL objects whose every version is a complete BagIt bag: write versions, read them back.
+
+Writing a version (the commit protocol):
+
+1. recover: remove what an interrupted write left (staged uploads, a version folder above the
+   committed head, a stale root sidecar);
+2. upload the files whose sha512 is not yet in the object to a staging area outside the
+   object (``extensions/muniment-staging/<object root>/``), each ``put`` verifying its digest;
+3. copy them into ``vN/content/``, then write ``vN/inventory.json`` and its sidecar;
+4. commit: the object-root ``inventory.json``, then its sidecar (written last, as OCFL asks).
+
+Readers only follow the root inventory, so a crash at any step leaves the previous version
+readable; a crash before step 3 also leaves the object valid for OCFL validators. One writer
+per object at a time is assumed (the caller's task queue serializes work per item); a changed
+root inventory before step 3 is detected and refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from repo.preservation.bag import CHUNK, BagEntry, BuiltBag, load_bag
+from repo.preservation.bag_format import unsafe_path_reason
+from repo.preservation.errors import (
+    ConcurrentUpdate,
+    FixityError,
+    InvalidInventory,
+    LogicalPathNotFound,
+    ObjectNotFound,
+    OcflError,
+    StagedBagError,
+    VersionNotFound,
+)
+from repo.preservation.ocfl_inventory import (
+    INVENTORY_FILE,
+    SIDECAR_FILE,
+    Inventory,
+    User,
+    Version,
+    digest_of,
+    first_inventory,
+    next_version_name,
+    now_created,
+    parse_inventory,
+    parse_sidecar,
+    sidecar_bytes,
+    version_number,
+)
+from repo.preservation.ocfl_layout import HashedNTupleLayout
+from repo.preservation.ocfl_root import OBJECT_DECLARATION, OBJECT_DECLARATION_BODY, OcflRoot
+from storage.base import Storage
+from storage.errors import NotFound
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    object_id: str
+    version: str
+    created: str
+    files: int  # logical files in the version
+    stored: tuple[str, ...]  # content paths written by this version
+    bytes_stored: int
+    reused: int  # logical files whose content was already in the object
+    inventory_sha512: str
+
+
+class ObjectStore:
+    """OCFL 1.1 objects in the storage root held by ``storage``."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        layout: HashedNTupleLayout | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.root = OcflRoot(storage, layout)
+        self._clock = clock
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def object_root(self, object_id: str) -> str:
+        return self.root.object_root(object_id)
+
+    def exists(self, object_id: str) -> bool:
+        if not self.root.exists():
+            return False
+        return self.storage.exists(f"{self.object_root(object_id)}/{INVENTORY_FILE}")
+
+    def read_inventory(self, object_id: str) -> Inventory:
+        """The committed root inventory, its digest checked against the sidecar."""
+        if not self.root.exists():
+            raise ObjectNotFound(object_id)
+        inventory, _, _ = self._read_committed(self.object_root(object_id), object_id)
+        if inventory is None:
+            raise ObjectNotFound(object_id)
+        return inventory
+
+    def list_objects(self) -> Iterator[str]:
+        """The id of every committed object (an object root without inventory is skipped)."""
+        if not self.root.exists():
+            return
+        for object_root in self.root.object_roots():
+            try:
+                data = self.storage.get_bytes(f"{object_root}/{INVENTORY_FILE}")
+            except NotFound:
+                continue
+            yield parse_inventory(data, f"{object_root}/{INVENTORY_FILE}").id
+
+    def version_state(self, object_id: str, version: str | None = None) -> dict[str, tuple[str, str]]:
+        """logical path -> (content path relative to the object root, sha512)."""
+        inventory = self.read_inventory(object_id)
+        return inventory.state(self._version_name(inventory, version))
+
+    def open_file(self, object_id: str, logical_path: str, version: str | None = None) -> BinaryIO:
+        inventory = self.read_inventory(object_id)
+        name = self._version_name(inventory, version)
+        state = inventory.state(name)
+        if logical_path not in state:
+            raise LogicalPathNotFound(object_id, name, logical_path)
+        return self.storage.open(f"{self.object_root(object_id)}/{state[logical_path][0]}")
+
+    def payload_entries(self, object_id: str, version: str | None = None) -> list[BagEntry]:
+        """The bag payload of a version with sizes, as ``rebuild_tags`` wants it."""
+        inventory = self.read_inventory(object_id)
+        object_root = self.object_root(object_id)
+        return [
+            BagEntry(path, self.storage.head(f"{object_root}/{content}").size, digest)
+            for path, (content, digest) in inventory.state(self._version_name(inventory, version)).items()
+            if path.startswith("data/")
+        ]
+
+    def export_version(self, object_id: str, version: str | None, dest_dir: Path) -> Path:
+        """Write a version's files (the bag) into ``dest_dir``, checking each file's sha512."""
+        state = self.version_state(object_id, version)
+        if dest_dir.exists() and any(dest_dir.iterdir()):
+            raise OcflError(f"export folder {dest_dir} is not empty")
+        object_root = self.object_root(object_id)
+        for logical, (content, expected) in state.items():
+            if unsafe_path_reason(logical):
+                raise OcflError(f"logical path {logical!r} cannot be exported safely")
+            target = dest_dir / logical
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha512()
+            with self.storage.open(f"{object_root}/{content}") as src, target.open("xb") as out:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != expected:
+                raise FixityError(f"{object_root}/{content}", expected, digest.hexdigest())
+        return dest_dir
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def create_or_update(
+        self, object_id: str, staged_bag: Path | BuiltBag, message: str, user: User
+    ) -> VersionInfo:
+        """Write the bag as the object's next version (v1 for a new object) and commit it.
+
+        Files whose sha512 is already in the object are not stored again. Payload named by
+        the bag's manifest but absent from the folder (``rebuild_tags``) must be in the object.
+        """
+        bag = staged_bag if isinstance(staged_bag, BuiltBag) else load_bag(staged_bag)
+        self.root.ensure()
+        object_root = self.object_root(object_id)
+        self.recover(object_id)
+        previous, previous_bytes, _ = self._read_committed(object_root, object_id)
+        name = next_version_name(previous.head) if previous else "v1"
+        existing = dict(previous.manifest) if previous else {}
+
+        state: dict[str, list[str]] = {}
+        new_content: dict[str, str] = {}  # digest -> content path
+        uploads: dict[str, Path] = {}  # content path -> local file
+        bytes_stored = 0
+        for entry in sorted(bag.files, key=lambda e: e.path):
+            if unsafe_path_reason(entry.path):
+                raise StagedBagError(f"{entry.path!r}: {unsafe_path_reason(entry.path)}")
+            state.setdefault(entry.sha512, []).append(entry.path)
+            if entry.sha512 in existing or entry.sha512 in new_content:
+                continue
+            if entry.size is None:
+                raise StagedBagError(
+                    f"{entry.path} is not in {bag.path} and its sha512 is not in object {object_id!r}"
+                )
+            content_path = f"{name}/content/{entry.path}"
+            new_content[entry.sha512] = content_path
+            uploads[content_path] = bag.path / entry.path
+            bytes_stored += entry.size
+
+        version = Version(
+            created=now_created(self._clock() if self._clock else None),
+            state={d: tuple(p) for d, p in state.items()},
+            message=message,
+            user=user,
+        )
+        inventory = (
+            previous.with_version(version, new_content)
+            if previous
+            else first_inventory(object_id, version, new_content)
+        )
+        staging = self.root.staging_prefix(object_root) + f"{name}-{uuid.uuid4().hex[:12]}/"
+        digests = {path: digest for digest, path in new_content.items()}
+        for content_path, local in uploads.items():
+            with local.open("rb") as stream:
+                self.storage.put(staging + content_path, stream, sha512=digests[content_path])
+
+        self._check_unchanged(object_root, previous_bytes, staging)
+        for content_path in uploads:  # the promotion: from here to the commit, vN is visible
+            self.storage.copy(staging + content_path, f"{object_root}/{content_path}")
+        data = inventory.to_bytes()
+        digest = digest_of(data)
+        self.storage.put_bytes(f"{object_root}/{name}/{INVENTORY_FILE}", data, sha512=digest)
+        self.storage.put_bytes(f"{object_root}/{name}/{SIDECAR_FILE}", sidecar_bytes(digest))
+        if previous is None:
+            self.storage.put_bytes(f"{object_root}/{OBJECT_DECLARATION}", OBJECT_DECLARATION_BODY)
+        self.storage.put_bytes(f"{object_root}/{INVENTORY_FILE}", data, sha512=digest)  # commit
+        self.storage.put_bytes(f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest))
+        self._delete_prefix(staging)
+        return VersionInfo(
+            object_id,
+            name,
+            version.created,
+            sum(len(p) for p in state.values()),
+            tuple(uploads),
+            bytes_stored,
+            len(bag.files) - len(uploads),
+            digest,
+        )
+
+    def recover(self, object_id: str) -> list[str]:
+        """Undo what an interrupted write left behind; returns the keys removed.
+
+        Run before every write; also safe to run from a maintenance command at any time when no
+        write to this object is under way.
+        """
+        if not self.root.exists():
+            return []
+        object_root = self.object_root(object_id)
+        removed = self._delete_prefix(self.root.staging_prefix(object_root))
+        inventory, _, sidecar_ok = self._read_committed(object_root, object_id)
+        if inventory is not None and not sidecar_ok:
+            # The crash fell between the root inventory and its sidecar: finish the commit.
+            self.storage.put_bytes(
+                f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest_of(inventory.to_bytes()))
+            )
+        committed = set(inventory.versions) if inventory else set()
+        keys = list(self.storage.list(object_root + "/"))
+        if inventory is None and keys:
+            leftovers = {k[len(object_root) + 1 :].split("/", 1)[0] for k in keys}
+            if not leftovers <= {"v1", OBJECT_DECLARATION}:
+                raise OcflError(
+                    f"object root {object_root} has no inventory but holds "
+                    f"{sorted(leftovers)}; not cleaning it automatically"
+                )
+        for key in keys:
+            top = key[len(object_root) + 1 :].split("/", 1)[0]
+            if inventory is None or (_is_version_name(top) and top not in committed):
+                self.storage.delete(key)
+                removed.append(key)
+        return removed
+
+    def purge(self, object_id: str) -> int:
+        """Delete the object entirely (the inventory first, so it disappears at once)."""
+        if not self.root.exists():
+            raise ObjectNotFound(object_id)
+        object_root = self.object_root(object_id)
+        keys = list(self.storage.list(object_root + "/"))
+        if not keys:
+            raise ObjectNotFound(object_id)
+        first = [f"{object_root}/{INVENTORY_FILE}", f"{object_root}/{SIDECAR_FILE}"]
+        for key in first + [k for k in keys if k not in first]:
+            self.storage.delete(key)
+        self._delete_prefix(self.root.staging_prefix(object_root))
+        return len(keys)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _read_committed(
+        self, object_root: str, object_id: str
+    ) -> tuple[Inventory | None, bytes | None, bool]:
+        """(inventory, its bytes, whether the root sidecar matches) or (None, None, True).
+
+        A sidecar that does not match is accepted only when the inventory is byte-identical to
+        its head version's inventory, whose own sidecar matches: that is a crash between the
+        two final writes of a commit, not corruption.
+        """
+        key = f"{object_root}/{INVENTORY_FILE}"
+        try:
+            data = self.storage.get_bytes(key)
+        except NotFound:
+            return None, None, True
+        inventory = parse_inventory(data, key, expected_id=object_id)
+        digest = digest_of(data)
+        try:
+            recorded = parse_sidecar(self.storage.get_bytes(f"{object_root}/{SIDECAR_FILE}"))
+        except (NotFound, InvalidInventory):
+            recorded = None
+        if recorded == digest:
+            return inventory, data, True
+        head_key = f"{object_root}/{inventory.head}/{INVENTORY_FILE}"
+        try:
+            head_sidecar = parse_sidecar(self.storage.get_bytes(f"{head_key}.sha512"))
+            head_data = self.storage.get_bytes(head_key)
+        except (NotFound, InvalidInventory):
+            head_sidecar, head_data = None, b""
+        if head_sidecar == digest and head_data == data:
+            return inventory, data, False
+        raise FixityError(key, recorded or "(no sidecar)", digest)
+
+    def _check_unchanged(self, object_root: str, previous: bytes | None, staging: str) -> None:
+        try:
+            current: bytes | None = self.storage.get_bytes(f"{object_root}/{INVENTORY_FILE}")
+        except NotFound:
+            current = None
+        if current != previous:
+            self._delete_prefix(staging)
+            raise ConcurrentUpdate(f"object root {object_root} changed while a version was staged")
+
+    def _delete_prefix(self, prefix: str) -> list[str]:
+        keys = list(self.storage.list(prefix))
+        for key in keys:
+            self.storage.delete(key)
+        return keys
+
+    @staticmethod
+    def _version_name(inventory: Inventory, version: str | None) -> str:
+        name = version or inventory.head
+        if name not in inventory.versions:
+            raise VersionNotFound(inventory.id, name)
+        return name
+
+
+def _is_version_name(name: str) -> bool:
+    try:
+        version_number(name)
+    except ValueError:
+        return False
+    return True

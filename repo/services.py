@@ -1,0 +1,55 @@
+"""The services one process needs, built from Settings and passed explicitly (never global)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repo.catalog import Catalog
+from repo.settings import Settings
+from storage import Storage, open_storage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    preservation: Storage
+    access: Storage
+    replica: Storage | None
+    catalog: Catalog
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        def storage(location: str) -> Storage:
+            return open_storage(
+                location,
+                s3_endpoint=settings.s3_endpoint or None,
+                s3_region=settings.s3_region,
+                s3_access_key=settings.s3_access_key or None,
+                s3_secret_key=settings.s3_secret_key or None,
+            )
+
+        return cls(
+            settings=settings,
+            preservation=storage(settings.preservation_location),
+            access=storage(settings.access_location),
+            replica=storage(settings.replica_storage) if settings.replica_storage else None,
+            catalog=Catalog.open(settings.catalog_url),
+        )
+
+    def check(self) -> None:
+        """Raise one clear error naming the setting when storage or the catalog cannot be used."""
+        from storage.errors import StorageUnavailable
+
+        for name, backend in (("MUNIMENT_PRESERVATION_STORAGE", self.preservation),
+                              ("MUNIMENT_ACCESS_STORAGE", self.access),
+                              ("MUNIMENT_REPLICA_STORAGE", self.replica)):
+            if backend is None:
+                continue
+            try:
+                backend.check()
+            except StorageUnavailable as exc:
+                raise StorageUnavailable(f"{name}: {exc}") from None
+        self.catalog.count_items()
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -1,0 +1,155 @@
+"""Settings: one object from ``MUNIMENT_*`` environment variables and an optional TOML file.
+
+Passed to whatever needs it; never a global. Every setting has a default and a line of help,
+and the README's settings table lists each one (a test checks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from repo.errors import ConfigError
+
+ENV_PREFIX = "MUNIMENT_"
+
+
+def setting(default: Any, help: str, *, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = setting(Path("muniment-data"), "Folder for the embedded default: storage folders, SQLite catalog, staging.")
+    preservation_storage: str = setting("", "Where OCFL preservation objects live: a folder or s3://bucket/prefix. Default: DATA_DIR/preservation.")
+    access_storage: str = setting("", "Where access derivatives live (pyramidal TIFFs, thumbnails): a folder or s3://bucket/prefix. Default: DATA_DIR/access.")
+    replica_storage: str = setting("", "A second preservation copy (folder or s3://bucket/prefix); empty for none.")
+    s3_endpoint: str = setting("", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS.")
+    s3_region: str = setting("us-east-1", "S3 region name.")
+    s3_access_key: str = setting("", "S3 access key id.")
+    s3_secret_key: str = setting("", "S3 secret access key.", secret=True)
+    database_url: str = setting("", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR.")
+    staging_dir: str = setting("", "Scratch folder for bags being built and archives being unpacked. Default: DATA_DIR/staging.")
+    host: str = setting("127.0.0.1", "Address `muniment serve` listens on.")
+    port: int = setting(8000, "Port `muniment serve` listens on.")
+    workers: int = setting(0, "Web worker processes; 0 means one per CPU core.")
+    base_url: str = setting("http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses.")
+    source_organization: str = setting("Muniment Library", "Source-Organization written into every bag, and the IIIF provider label.")
+    repository_name: str = setting("Muniment", "Repository name shown on pages and in OAI-PMH Identify.")
+    repository_identifier: str = setting("muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}.")
+    admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
+    secret_key: str = setting("change-me-muniment-secret", "Key that signs OAI-PMH resumption tokens; set your own in production.", secret=True)
+    max_image_pixels: int = setting(400_000_000, "Largest page image (width x height) accepted at ingest; read from the header, before decoding.")
+    ingest_workers: int = setting(0, "Pages and items processed in parallel at ingest; 0 means the CPU count.")
+    iiif_max_width: int = setting(10000, "IIIF maxWidth: widest image the image server renders.")
+    iiif_max_height: int = setting(10000, "IIIF maxHeight: tallest image the image server renders.")
+    iiif_max_area: int = setting(50_000_000, "IIIF maxArea: most pixels the image server renders in one response.")
+    iiif_jpeg_quality: int = setting(75, "JPEG quality of images the image server encodes.")
+    iiif_tile_cache_mb: int = setting(256, "Memory for the image server's cache of encoded tiles, per worker.")
+    iiif_cache_control: str = setting("public, max-age=86400", "Cache-Control header on IIIF images and info.json.")
+    iiif_render_concurrency: int = setting(0, "Images rendered at once per worker; 0 means the CPU count.")
+    oai_page_size: int = setting(500, "Records per OAI-PMH list response before a resumption token.")
+    oai_token_lifetime_hours: int = setting(24, "How long an OAI-PMH resumption token stays valid.")
+    fixity_cycle_days: int = setting(90, "Every stored file is fixity-checked at least once in this many days.")
+    fetch_allowed_hosts: tuple[str, ...] = setting((), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt.")
+    archive_max_bytes: int = setting(20 * 1024**3, "Largest unpacked size of an uploaded bag archive.")
+    upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API.")
+    log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+
+    # -- derived locations ------------------------------------------------------------------
+
+    @property
+    def preservation_location(self) -> str:
+        return self.preservation_storage or str(self.data_dir / "preservation")
+
+    @property
+    def access_location(self) -> str:
+        return self.access_storage or str(self.data_dir / "access")
+
+    @property
+    def catalog_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'catalog.sqlite3'}"
+
+    @property
+    def staging_path(self) -> Path:
+        return Path(self.staging_dir) if self.staging_dir else self.data_dir / "staging"
+
+    @property
+    def cpu_count(self) -> int:
+        return os.cpu_count() or 1
+
+    def effective_workers(self, value: int) -> int:
+        return value if value > 0 else self.cpu_count
+
+    # -- building -------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults, then the TOML file, then ``MUNIMENT_*`` variables; unknown names are errors."""
+        environ = os.environ if environ is None else environ
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        if config_file is not None:
+            values.update(_read_toml(config_file, known))
+        for name, raw in environ.items():
+            if not name.startswith(ENV_PREFIX) or name == "MUNIMENT_CONFIG":
+                continue
+            key = name[len(ENV_PREFIX):].lower()
+            if key not in known:
+                raise ConfigError(f"unknown setting {name}: the settings table in README.md lists every setting")
+            values[key] = _coerce(known[key], raw, name)
+        return cls(**values)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(environment variable, effective value with secrets masked, help) for every setting."""
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown = ("*" * 8 if value else "") if f.metadata.get("secret") else _show(value)
+            rows.append((ENV_PREFIX + f.name.upper(), shown, f.metadata["help"]))
+        return rows
+
+
+def _read_toml(path: Path, known: Mapping[str, dataclasses.Field[Any]]) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    values = {}
+    for key, raw in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r} in {path}")
+        values[key] = _coerce(known[key], raw, f"{key} in {path}")
+    return values
+
+
+def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(str(raw).replace("_", ""))
+        if kind == "Path":
+            return Path(str(raw))
+        if kind == "bool":
+            return str(raw).lower() in ("1", "true", "yes", "on")
+        if kind.startswith("tuple"):
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return str(raw)
+    except ValueError:
+        raise ConfigError(f"setting {where} must be {kind}, got {raw!r}") from None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)

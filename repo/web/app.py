@@ -1,0 +1,42 @@
+"""The one Starlette application: public pages, IIIF, OAI-PMH and the admin API."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from repo.services import Services
+from repo.settings import Settings
+from repo.web.errors import HANDLERS
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    services = services or Services.open(settings)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    routes: list[BaseRoute] = [Route("/healthz", health)]
+    for mount in _route_providers():
+        routes.extend(mount(services))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
+    app.state.services = services
+    return app
+
+
+def _route_providers() -> list:  # type: ignore[type-arg]
+    """Each part of the site contributes its routes; imported lazily to keep start-up light."""
+    from repo.web import providers
+
+    return list(providers.PROVIDERS)
