@@ -10,6 +10,7 @@ import pytest
 
 from storage import FilesystemStorage, Storage
 from storage.s3 import S3Location, S3Storage
+from tests.servers.postgres import PostgresServer
 from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
 
@@ -45,3 +46,19 @@ def storage(request: pytest.FixtureRequest) -> Storage:
     name = "fs_storage" if request.param == "filesystem" else "s3_storage"
     backend: Storage = request.getfixturevalue(name)
     return backend
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every catalog database in turn: tests using it run on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
