@@ -28,7 +28,7 @@ from storage.errors import ChecksumMismatch, NotFound, StorageError, StorageUnav
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024
 MAX_COPY_SIZE = 5 * 1024**3
 _SHA_META = "sha512"
 _NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
@@ -76,7 +76,7 @@ class S3Storage(Storage):
         *,
         client: S3Client | None = None,
         part_size: int = PART_SIZE,
-        upload_threads: int = 4,
+        upload_threads: int = 6,
     ) -> None:
         self._loc = location
         self._client = client or make_client(location)
@@ -193,7 +193,7 @@ class S3Storage(Storage):
     def _upload_parts(
         self, key: str, full: str, upload_id: str, reader: HashingReader, first: bytes
     ) -> list[dict[str, Any]]:
-        """Send parts from a bounded pool: at most ``2 * threads`` parts are held in memory."""
+        """Send parts from a bounded pool: at most ``threads + 1`` parts are held in memory."""
         parts: list[dict[str, Any]] = []
         pending: deque[Future[dict[str, Any]]] = deque()
         failed = threading.Event()
@@ -215,7 +215,7 @@ class S3Storage(Storage):
             number, data = 1, first
             while data:
                 pending.append(pool.submit(send, number, data))
-                while len(pending) >= 2 * self._threads:
+                while len(pending) > self._threads:
                     parts.append(pending.popleft().result())
                 number += 1
                 data = _read_full(reader, self._part_size)

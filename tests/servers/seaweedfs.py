@@ -61,7 +61,7 @@ class SeaweedFS:
             f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
             "-master.volumeSizeLimitMB=1024", "-volume.max=0", "-master.telemetry=false",
             "-s3", f"-s3.port={self.s3_port}", f"-s3.config={config}",
-            f"-s3.port.grpc={ports['s3grpc']}", "-s3.port.iceberg=0",
+            f"-s3.port.grpc={ports['s3grpc']}", "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
         log = (self.workdir / "weed.log").open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
