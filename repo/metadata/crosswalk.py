@@ -18,7 +18,7 @@ from repo.metadata.xml_build import element, sub, to_bytes
 
 __all__ = ["DCMI_TYPES", "DCMI_TYPE_FOR_MODS", "dc_to_mods", "dc_to_oai_dc_xml", "mods_to_dc"]
 
-# MODS typeOfResource -> DCMI Type Vocabulary (LoC MODS-to-DC table).
+# MODS typeOfResource -> DCMI Type Vocabulary, after LoC's mapping ("mixed material" is our choice).
 DCMI_TYPE_FOR_MODS: dict[str, str] = {
     "text": "Text",
     "cartographic": "Image",

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from repo.metadata import mods as mx
 from repo.metadata.crosswalk import dc_to_mods, mods_to_dc
 from repo.metadata.dublin_core import ELEMENTS, clean_value, dc_from_xml, dc_to_oai_dc_xml, element_name
 from repo.metadata.dublin_core import has_forbidden_characters as _bad_chars
@@ -43,7 +42,7 @@ from repo.metadata.xml_build import to_bytes
 
 VALUE_SEPARATOR = "|"
 _LONG_FORM_HEADERS = {("element", "value"), ("field", "value"), ("name", "value"), ("key", "value")}
-_UNICODE_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def load_record(
@@ -69,7 +68,7 @@ def record_from_bytes(
         raise MetadataError.single(filename, f"file is {len(data)} bytes, more than the limit of {max_bytes}")
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     suffix = suffix.lower()
-    if start == b"<" or data.startswith(_UNICODE_BOMS[1:]) or (suffix == ".xml" and start != b"{"):
+    if start == b"<" or data.startswith(_UTF16_OR_32_BOMS) or (suffix == ".xml" and start != b"{"):
         return _from_xml(data, filename, max_bytes)
     if start in (b"{", b"[") or suffix == ".json":
         return _from_json(data, filename)
@@ -135,24 +134,22 @@ def _from_xml(data: bytes, filename: str, max_bytes: int) -> MetadataRecord:
 
 def _from_mods(tree: etree._ElementTree, data: bytes, filename: str) -> MetadataRecord:
     root = tree.getroot()
+    records = [root] if root.tag == q(MODS, "mods") else root.findall(q(MODS, "mods"))
     problems: list[Problem] = []
-    if root.tag == q(MODS, "modsCollection"):
-        count = len(root.findall(q(MODS, "mods")))
-        if count != 1:
-            problems.append(
-                Problem(filename, f"modsCollection holds {count} records; one expected", root.sourceline)
-            )
+    if len(records) != 1:
+        problems.append(
+            Problem(filename, f"modsCollection holds {len(records)} records; one expected", root.sourceline)
+        )
     problems += validate(tree, mods_schema(), filename)
+    dc = mods_to_dc(records[0]) if records else {}
+    if records and not dc.get("title"):
+        problems.append(
+            Problem(filename, "no title: the MODS record has no titleInfo/title", records[0].sourceline)
+        )
     if problems:
         raise MetadataError(problems)
-    record = mx.mods_root(root)
-    dc = mods_to_dc(record)
-    if not dc.get("title"):
-        raise MetadataError.single(
-            filename, "no title: the MODS record has no titleInfo/title", record.sourceline
-        )
     # Keep a single record's bytes as received; a collection's record stands alone.
-    mods_xml = data if root.tag == q(MODS, "mods") else to_bytes(etree.fromstring(etree.tostring(record)))
+    mods_xml = data if root.tag == q(MODS, "mods") else to_bytes(etree.fromstring(etree.tostring(records[0])))
     return MetadataRecord(
         dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc)
     )
@@ -209,7 +206,9 @@ def _from_csv(data: bytes, filename: str) -> MetadataRecord:
         return _from_wide_csv(rows, filename)
     if len(labels) == 2 and (labels[0].lower(), labels[1].lower()) in _LONG_FORM_HEADERS:
         return _from_long_csv(rows[1:], filename)
-    if element_name(labels[0]) and all(len([c for c in r if c.strip()]) <= 2 for _, r in rows):
+    # Without a header, the long form is recognized by its first column: mostly DC names.
+    named_rows = sum(1 for _, r in rows if r and element_name(r[0]))
+    if named_rows * 2 > len(rows) and all(len([c for c in r if c.strip()]) <= 2 for _, r in rows):
         return _from_long_csv(rows, filename)
     return _from_wide_csv(rows, filename)  # reports the unknown column names
 

@@ -63,10 +63,11 @@ class MetadataRecord:
         """The date as written (``c1999``, ``[1890?]``): for display, not for sorting."""
         return self.dc["date"][0] if self.dc["date"] else None
 
+    # Only plain values are cached (records travel to worker processes, lxml trees don't pickle).
     @cached_property
     def _years(self) -> YearRange | None:
         # MODS knows which date is the key date; DC only has the order of its dates.
-        return mx.key_years(self._mods) or next(
+        return mx.key_years(self._mods()) or next(
             (years for d in self.dc["date"] if (years := parse_years(d)) is not None), None
         )
 
@@ -102,12 +103,11 @@ class MetadataRecord:
 
     @cached_property
     def table_of_contents(self) -> tuple[TocEntry, ...]:
-        return mx.table_of_contents(self._mods)
+        return mx.table_of_contents(self._mods())
 
     def full_text(self) -> str:
         """Every text of the MODS record, whitespace collapsed: what search indexes."""
-        return " ".join(" ".join(self._mods.itertext()).split())
+        return " ".join(" ".join(self._mods().itertext()).split())
 
-    @cached_property
     def _mods(self) -> etree._Element:
         return mx.mods_root(parse_xml(self.mods_xml, "mods.xml"))
