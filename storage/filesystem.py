@@ -19,7 +19,10 @@ from storage.errors import NotFound, StorageUnavailable
 from storage.ranged import RangeReader
 
 _TMP_PREFIX = ".muniment-tmp-"
-_SHA_SUFFIX = ".sha512"  # kept in a hidden sidecar so head() can answer without reading
+# The sha512 travels with the file as an extended attribute: set on the temporary file, it
+# becomes visible with the rename, and no extra file appears in the tree (an OCFL root must
+# hold only its own files). The mtime stored beside it detects a file changed in place.
+_XATTR = "user.muniment.sha512"
 
 
 class FilesystemStorage(Storage):
@@ -36,9 +39,6 @@ class FilesystemStorage(Storage):
 
             raise InvalidKey(key, "resolves outside the storage root")
         return path
-
-    def _sha_path(self, path: Path) -> Path:
-        return path.parent / f".{path.name}{_SHA_SUFFIX}"
 
     def check(self) -> None:
         try:
@@ -62,7 +62,7 @@ class FilesystemStorage(Storage):
                     os.fsync(out.fileno())
             digest = reader.sha512.hexdigest()
             check_expected(key, digest, sha512)
-            self._write_sidecar(path, digest)
+            _set_checksum(tmp_name, digest)
             os.replace(tmp_name, path)
             if self._fsync:
                 _fsync_dir(path.parent)
@@ -71,18 +71,6 @@ class FilesystemStorage(Storage):
             raise
         stat = path.stat()
         return ObjectInfo(key, reader.size, _mtime(stat.st_mtime), digest)
-
-    def _write_sidecar(self, path: Path, digest: str) -> None:
-        sidecar = self._sha_path(path)
-        tmp = sidecar.with_name(sidecar.name + ".tmp")
-        tmp.write_text(digest)
-        os.replace(tmp, sidecar)
-
-    def _read_sidecar(self, path: Path) -> str | None:
-        try:
-            return self._sha_path(path).read_text().strip() or None
-        except OSError:
-            return None
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
         path = self._path(key)
@@ -102,11 +90,7 @@ class FilesystemStorage(Storage):
             raise NotFound(key, self.location) from None
         if not path.is_file():
             raise NotFound(key, self.location)
-        digest = self._read_sidecar(path)
-        # A sidecar older than the file (the file was changed behind our back) is not trusted.
-        if digest is not None and self._sha_path(path).stat().st_mtime < stat.st_mtime - 1:
-            digest = None
-        return ObjectInfo(key, stat.st_size, _mtime(stat.st_mtime), digest)
+        return ObjectInfo(key, stat.st_size, _mtime(stat.st_mtime), _get_checksum(path, stat.st_mtime_ns))
 
     def list_page(self, prefix: str = "", *, start_after: str = "", limit: int = 1000) -> list[str]:
         keys: list[str] = []
@@ -133,10 +117,7 @@ class FilesystemStorage(Storage):
             except OSError:
                 continue
             for entry in entries:
-                if entry.name.startswith(".") and (
-                    entry.name.startswith(_TMP_PREFIX) or entry.name.endswith(_SHA_SUFFIX)
-                    or entry.name.endswith(_SHA_SUFFIX + ".tmp")
-                ):
+                if entry.name.startswith(_TMP_PREFIX):
                     continue
                 key = rel + entry.name
                 if entry.is_dir(follow_symlinks=False):
@@ -154,13 +135,12 @@ class FilesystemStorage(Storage):
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        for target in (path, self._sha_path(path)):
-            try:
-                target.unlink()
-            except FileNotFoundError:
-                pass
-            except IsADirectoryError:
-                return
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            return
         # Remove folders left empty so the tree stays tidy (OCFL validators dislike empty dirs).
         parent = path.parent
         while parent != self.root:
@@ -172,6 +152,22 @@ class FilesystemStorage(Storage):
 
     def local_path(self, key: str) -> str | None:
         return str(self._path(key))
+
+
+def _set_checksum(name: str, digest: str) -> None:
+    try:
+        os.setxattr(name, _XATTR, f"{digest}:{os.stat(name).st_mtime_ns}".encode())
+    except OSError:
+        pass  # a filesystem without user attributes: head() reports no checksum
+
+
+def _get_checksum(path: Path, mtime_ns: int) -> str | None:
+    try:
+        digest, _, stamp = os.getxattr(path, _XATTR).decode().partition(":")
+    except OSError:
+        return None
+    # Written in place after we stored it (rename keeps mtime): the digest no longer holds.
+    return digest if stamp == str(mtime_ns) else None
 
 
 def _mtime(ts: float) -> datetime:

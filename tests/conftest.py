@@ -35,9 +35,15 @@ def fs_storage(tmp_path: Path) -> FilesystemStorage:
     return FilesystemStorage(tmp_path / "store")
 
 
+@pytest.fixture(scope="session")
+def shared_bucket(seaweedfs: SeaweedFS) -> str:
+    """One bucket for the session: every bucket is a SeaweedFS collection with volumes of its own."""
+    return new_bucket(seaweedfs)
+
+
 @pytest.fixture
-def s3_storage(seaweedfs: SeaweedFS) -> S3Storage:
-    return S3Storage(s3_location(seaweedfs, new_bucket(seaweedfs)))
+def s3_storage(seaweedfs: SeaweedFS, shared_bucket: str) -> S3Storage:
+    return S3Storage(s3_location(seaweedfs, shared_bucket, prefix=f"t-{uuid.uuid4().hex[:12]}"))
 
 
 @pytest.fixture(params=["filesystem", "s3"])

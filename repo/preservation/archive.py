@@ -107,7 +107,7 @@ def _zip_members(zf: zipfile.ZipFile) -> list[_Member]:
             kind = "encrypted"
         elif stat.S_ISLNK(mode):
             kind = "symlink"
-        elif mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        elif stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: no type recorded
             kind = "special"
         else:
             kind = "dir" if info.is_dir() else "file"

@@ -162,34 +162,38 @@ def load_bag(path: Path) -> BuiltBag:
     Payload listed in the manifest but absent gets ``size=None``. Integrity is not checked
     here: the object store passes each digest to ``Storage.put``, which refuses a mismatch.
     """
-    manifest_file = path / MANIFEST
-    if not manifest_file.is_file():
+    if not (path / MANIFEST).is_file():
         raise BagBuildError(f"{path} has no {MANIFEST}")
-    known: dict[str, str] = {}
-    for name in (MANIFEST, TAGMANIFEST):
-        file = path / name
-        if not file.is_file():
-            continue
-        lines, problems = parse_manifest(file.read_text("utf-8"), ALGORITHM)
-        if problems:
-            raise BagBuildError(f"{name}: {problems[0]}")
-        for line in lines:
-            known[line.path] = line.digest
+    payload_digests = _read_sha512_manifest(path / MANIFEST)
+    tag_digests = _read_sha512_manifest(path / TAGMANIFEST) if (path / TAGMANIFEST).is_file() else {}
+    if any(not p.startswith(f"{PAYLOAD_DIR}/") for p in payload_digests) or any(
+        p.startswith(f"{PAYLOAD_DIR}/") for p in tag_digests
+    ):
+        raise BagBuildError(f"{path}: payload and tag manifests mix up data/ and tag files")
     on_disk = _walk_files(path)
     payload: list[BagEntry] = []
     tag_entries: list[BagEntry] = []
-    for rel in sorted(set(on_disk) | set(known)):
-        local = path / rel
+    for rel in sorted(on_disk | set(payload_digests) | set(tag_digests)):
+        is_payload = rel.startswith(f"{PAYLOAD_DIR}/")
+        digest = (payload_digests if is_payload else tag_digests).get(rel)
         if rel in on_disk:
-            size = local.stat().st_size
-            digest = known.get(rel) or _hash_file(local)
-        elif rel.startswith(f"{PAYLOAD_DIR}/"):
-            size, digest = None, known[rel]
+            if is_payload and digest is None:
+                raise BagBuildError(f"{rel} is in {path} but not in {MANIFEST}")
+            size: int | None = (path / rel).stat().st_size
+            digest = digest or _hash_file(path / rel)
+        elif is_payload and digest is not None:
+            size = None  # kept in an earlier version of the object (see rebuild_tags)
         else:
             raise BagBuildError(f"{rel} is listed in {TAGMANIFEST} but missing from {path}")
-        entry = BagEntry(rel, size, digest)
-        (payload if rel.startswith(f"{PAYLOAD_DIR}/") else tag_entries).append(entry)
+        (payload if is_payload else tag_entries).append(BagEntry(rel, size, digest))
     return BuiltBag(path, tuple(payload), tuple(tag_entries))
+
+
+def _read_sha512_manifest(file: Path) -> dict[str, str]:
+    lines, problems = parse_manifest(file.read_text("utf-8"), ALGORITHM)
+    if problems:
+        raise BagBuildError(f"{file.name}: {problems[0]}")
+    return {line.path: line.digest for line in lines}
 
 
 def _write_tag_files(

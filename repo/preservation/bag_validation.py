@@ -186,7 +186,7 @@ def _bagit_python(bag_dir: Path, processes: int) -> list[BagProblem]:
     base = os.path.abspath(bag_dir)
 
     def clean(message: str) -> str:  # no server paths in what may reach an HTTP response
-        return message.replace(base + os.sep, "").replace(base, ".")
+        return message.replace(base + os.sep, "").replace(base + ": ", "").replace(base, ".")
 
     try:
         bag = bagit.Bag(base)
@@ -194,9 +194,11 @@ def _bagit_python(bag_dir: Path, processes: int) -> list[BagProblem]:
     except bagit.BagValidationError as exc:
         if exc.details:
             return [BagProblem(getattr(d, "path", "."), clean(str(d))) for d in exc.details]
-        return [BagProblem(".", clean(exc.message))]
+        where = "bag-info.txt" if "Payload-Oxum" in exc.message else "."
+        return [BagProblem(where, clean(exc.message))]
     except bagit.BagError as exc:
-        return [BagProblem(".", clean(str(exc)))]
+        where = "bag-info.txt" if "Payload-Oxum" in str(exc) else "."
+        return [BagProblem(where, clean(str(exc)))]
     except (OSError, UnicodeError, ValueError) as exc:
         return [BagProblem(".", clean(f"unreadable: {exc}"))]
     return []

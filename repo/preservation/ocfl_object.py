@@ -185,14 +185,15 @@ class ObjectStore:
             state.setdefault(entry.sha512, []).append(entry.path)
             if entry.sha512 in existing or entry.sha512 in new_content:
                 continue
-            if entry.size is None:
+            local = bag.path / entry.path
+            if not local.is_file():
                 raise StagedBagError(
                     f"{entry.path} is not in {bag.path} and its sha512 is not in object {object_id!r}"
                 )
             content_path = f"{name}/content/{entry.path}"
             new_content[entry.sha512] = content_path
-            uploads[content_path] = bag.path / entry.path
-            bytes_stored += entry.size
+            uploads[content_path] = local
+            bytes_stored += local.stat().st_size
 
         version = Version(
             created=now_created(self._clock() if self._clock else None),

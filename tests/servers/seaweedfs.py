@@ -59,7 +59,7 @@ class SeaweedFS:
             f"-master.port={ports['master']}", f"-master.port.grpc={grpc['master']}",
             f"-volume.port={ports['volume']}", f"-volume.port.grpc={grpc['volume']}",
             f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
-            "-master.volumeSizeLimitMB=1024", "-volume.max=0", "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=256", "-volume.max=2000", "-master.telemetry=false",
             "-s3", f"-s3.port={self.s3_port}", f"-s3.config={config}",
             f"-s3.port.grpc={ports['s3grpc']}", "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
