@@ -27,7 +27,7 @@ debian:
 	fi
 
 demo: $(STAMP)
-	$(BIN)/muniment serve
+	$(BIN)/muniment demo
 
 test: $(STAMP) debian
 	$(BIN)/pytest -q

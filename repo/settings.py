@@ -40,6 +40,9 @@ class Settings:
     workers: int = setting(0, "Web worker processes; 0 means one per CPU core.")
     base_url: str = setting("http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses.")
     source_organization: str = setting("Muniment Library", "Source-Organization written into every bag, and the IIIF provider label.")
+    bagit_profile_identifier: str = setting(
+        "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/btr-bagit-profile.json",
+        "BagIt-Profile-Identifier written into every bag this repository makes (our bags satisfy the BTR profile); empty for none.")
     repository_name: str = setting("Muniment", "Repository name shown on pages and in OAI-PMH Identify.")
     repository_identifier: str = setting("muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}.")
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")

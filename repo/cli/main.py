@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = args.config or _env_config()
         settings = Settings.load(config)
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips narrates every operation at INFO
         handler: Handler = args.handler
         return handler(args, settings)
     except (MunimentError, StorageError, OSError) as exc:

@@ -1,5 +1,5 @@
 """Every subcommand module exposes ``register(subparsers)``; this list orders them in --help."""
 
-from repo.cli.commands import config, serve
+from repo.cli.commands import config, demo, ingest, serve
 
-REGISTRY = [config.register, serve.register]
+REGISTRY = [ingest.register, serve.register, demo.register, config.register]

@@ -1,0 +1,65 @@
+"""What one item's ingest knows as it goes: a typed context that each step reads and extends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.derivatives import Derivatives
+from ingest.images import ImageHeader
+from repo.errors import Problem
+from repo.metadata.premis import PremisEvent
+from repo.metadata.record import MetadataRecord
+
+
+@dataclass(frozen=True)
+class ItemSource:
+    """Where an item comes from: a folder of scans plus a metadata record (or DC fields)."""
+
+    folder: Path
+    collection: str
+    metadata: Path | None = None
+    identifier: str | None = None
+    dc_fields: dict[str, str] | None = None  # a batch row's DC columns, when no metadata file
+    label: str = ""  # how reports name the item (the folder, or "row 12")
+    bag_info: tuple[tuple[str, str], ...] = ()  # fields carried over from an incoming bag
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.folder)
+
+
+@dataclass
+class Page:
+    seq: int
+    path: Path
+    mime: str
+    header: ImageHeader | None = None
+    size: int = 0
+    sha512: str = ""
+    derivatives: Derivatives | None = None
+
+    @property
+    def bag_path(self) -> str:
+        return f"data/{self.path.name}"
+
+
+@dataclass
+class ItemContext:
+    source: ItemSource
+    staging: Path
+    problems: list[Problem] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    record: MetadataRecord | None = None
+    content_key: str = ""
+    item_id: str = ""
+    events: list[PremisEvent] = field(default_factory=list)
+    existing_object: bool = False  # stored by an earlier run that stopped before the catalog
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def payload_bytes(self) -> int:
+        return sum(page.size for page in self.pages)

@@ -1,0 +1,41 @@
+"""Access derivatives: a pyramidal tiled TIFF (JPEG, 256-pixel tiles) and a thumbnail per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyvips
+
+from ingest.images import open_for_decoding, short_reason, to_srgb8
+from repo.errors import Problem
+
+TILE = 256
+PYRAMID_QUALITY = 90
+THUMBNAIL_SIZE = 400
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    pyramid: Path
+    thumbnail: Path
+    width: int
+    height: int
+
+
+def make_derivatives(source: Path, mime: str, out_dir: Path, stem: str) -> Derivatives | Problem:
+    """Decode the whole page once, writing its pyramid; a decode failure is the page's problem."""
+    pyramid = out_dir / f"{stem}.tif"
+    thumbnail = out_dir / f"{stem}.jpg"
+    try:
+        image = to_srgb8(open_for_decoding(source, mime))
+        image.tiffsave(str(pyramid), tile=True, pyramid=True, compression="jpeg", Q=PYRAMID_QUALITY,
+                       tile_width=TILE, tile_height=TILE)
+        # The thumbnail comes from the pyramid: its small levels make this cheap.
+        thumb = pyvips.Image.thumbnail(str(pyramid), THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
+        thumb.jpegsave(str(thumbnail), Q=80)
+        return Derivatives(pyramid, thumbnail, image.width, image.height)
+    except (pyvips.Error, OSError, ValueError) as exc:
+        pyramid.unlink(missing_ok=True)
+        thumbnail.unlink(missing_ok=True)
+        return Problem(str(source), f"image does not decode: {short_reason(exc)}")

@@ -1,0 +1,141 @@
+"""Run the ingest steps for one item or a batch: staging, parallelism, results and reports."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import steps
+from ingest.context import ItemContext, ItemSource
+from ingest.errors import AlreadyIngested, IngestError
+from ingest.progress import Progress
+from repo.errors import Problem
+from repo.preservation import ObjectStore
+from repo.services import Services
+
+log = logging.getLogger("muniment.ingest")
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    name: str
+    status: str  # ingested | already-ingested | valid (dry run) | failed
+    item_id: str | None = None
+    pages: int = 0
+    bytes: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"item": self.name, "status": self.status, "id": self.item_id, "pages": self.pages,
+                "bytes": self.bytes, "problems": [{"file": p.file, "reason": p.reason} for p in self.problems]}
+
+
+class Ingester:
+    """Ingests items with pages in parallel (threads: pyvips and hashlib release the GIL)."""
+
+    def __init__(self, services: Services, *, dry_run: bool = False, workers: int | None = None,
+                 on_registered: Iterable[Callable[[str], None]] = ()) -> None:
+        self.services = services
+        self.dry_run = dry_run
+        self.workers = workers or services.settings.effective_workers(services.settings.ingest_workers)
+        self.store = ObjectStore(services.preservation)
+        self.on_registered = list(on_registered) or _default_hooks(services)
+        self.staging_root = services.settings.staging_path / "ingest"
+        self._pages = ThreadPoolExecutor(self.workers, thread_name_prefix="ingest-page")
+
+    def close(self) -> None:
+        self._pages.shutdown()
+
+    def ingest(self, source: ItemSource) -> ItemResult:
+        with self.staging() as staging:
+            ctx = ItemContext(source, staging)
+            try:
+                return self._run(ctx)
+            except AlreadyIngested as exc:
+                return ItemResult(source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes)
+            except IngestError as exc:
+                return ItemResult(source.name, "failed", ctx.item_id or None, problems=exc.problems or [Problem(source.name, exc.message)])
+
+    def _run(self, ctx: ItemContext) -> ItemResult:
+        settings = self.services.settings
+        steps.find_inputs(ctx)
+        steps.read_metadata(ctx)
+        steps.check_and_hash_pages(ctx, self._pages, settings.max_image_pixels)
+        self._stop_on_problems(ctx)
+        steps.identify(ctx, self.services)
+        steps.decode_pages(ctx, self._pages)
+        self._stop_on_problems(ctx)
+        steps.record_validation(ctx)
+        if self.dry_run:
+            return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
+        steps.check_existing_object(ctx, self.store)
+        bag_dir = steps.build_bag(ctx, self.services)
+        steps.store_derivatives(ctx, self.services, self._pages)
+        steps.store_object(ctx, self.store, bag_dir, self.services)
+        steps.register(ctx, self.services, self.on_registered)
+        return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
+
+    @staticmethod
+    def _stop_on_problems(ctx: ItemContext) -> None:
+        if ctx.problems:
+            raise IngestError(f"{ctx.source.name}: {len(ctx.problems)} problem(s)", ctx.problems)
+
+    def ingest_many(self, sources: list[ItemSource], progress: Progress, item_workers: int | None = None) -> list[ItemResult]:
+        """Items in parallel too, so small items keep every core busy; results keep input order."""
+        results: list[ItemResult] = []
+        with ThreadPoolExecutor(item_workers or min(self.workers, 4), thread_name_prefix="ingest-item") as items:
+            for result in items.map(self.ingest, sources):
+                results.append(result)
+                progress.item_finished(result.name, result.status, result.item_id, result.pages, result.bytes,
+                                       [str(p) for p in result.problems])
+        return results
+
+    @contextmanager
+    def staging(self) -> Iterator[Path]:
+        self.staging_root.mkdir(parents=True, exist_ok=True)
+        path = self.staging_root / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        path.mkdir()
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def clean_stale_staging(self) -> int:
+        """Remove staging folders of runs that died (kill -9): their process is gone."""
+        removed = 0
+        if not self.staging_root.is_dir():
+            return 0
+        for entry in self.staging_root.iterdir():
+            pid = entry.name.split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+        return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _default_hooks(services: Services) -> list[Callable[[str], None]]:
+    """Keep search in step with the catalog when the search package is present."""
+    try:
+        from repo.search import index_item
+    except ImportError:
+        return []
+    return [lambda item_id: index_item(services.catalog.db, item_id)]

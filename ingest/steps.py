@@ -1,0 +1,256 @@
+"""The ingest steps: small functions over an ItemContext, run in order by ingest.runner.
+
+Validation steps collect every problem; nothing is stored until all of them passed. Storing
+goes: access derivatives, then the OCFL object (inventory last), then the catalog row, so a
+crash leaves no catalog row without its object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ingest.context import ItemContext, Page
+from ingest.derivatives import make_derivatives
+from ingest.discover import IMAGE_SUFFIXES, discover
+from ingest.errors import AlreadyIngested, IngestError
+from ingest.images import read_header
+from repo.catalog import Event, Item, ItemMetadata, PageFile, format_datestamp
+from repo.errors import Problem
+from repo.identifiers import object_id
+from repo.metadata import premis
+from repo.metadata.errors import MetadataError
+from repo.metadata.loader import load_record, record_from_dc_fields
+from repo.metadata.record import MetadataRecord
+from repo.preservation import BagEntry, BagInfo, ObjectStore, User, rebuild_tags
+from repo.services import Services
+from repo.version import AGENT
+
+CHUNK = 4 * 1024 * 1024
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def find_inputs(ctx: ItemContext) -> None:
+    found = discover(ctx.source.folder, ctx.source.metadata)
+    ctx.problems += found.problems
+    ctx.pages = [Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)]
+    if ctx.source.metadata is None and ctx.source.dc_fields is None and found.metadata is not None:
+        ctx.source = type(ctx.source)(**{**ctx.source.__dict__, "metadata": found.metadata})
+
+
+def read_metadata(ctx: ItemContext) -> None:
+    try:
+        if ctx.source.dc_fields is not None and ctx.source.metadata is None:
+            ctx.record = record_from_dc_fields(ctx.source.dc_fields, ctx.source.name)
+        elif ctx.source.metadata is not None:
+            ctx.record = load_record(ctx.source.metadata)
+    except MetadataError as exc:
+        ctx.problems += [Problem(p.file if p.line is None else f"{p.file}:{p.line}", p.reason) for p in exc.problems]
+    except OSError as exc:
+        ctx.problems.append(Problem(str(ctx.source.metadata), f"cannot be read: {exc.strerror}"))
+
+
+def check_and_hash_pages(ctx: ItemContext, pool: Executor, max_pixels: int) -> None:
+    """Header checks (formats, pixel limit) and sha512 of each page, pages in parallel."""
+
+    def one(page: Page) -> Problem | None:
+        header = read_header(page.path, page.mime, max_pixels)
+        if isinstance(header, Problem):
+            return header
+        page.header = header
+        page.size, page.sha512 = _sha512_file(page.path)
+        return None
+
+    ctx.problems += [p for p in pool.map(one, ctx.pages) if p is not None]
+    names = [page.path.name for page in ctx.pages]
+    for name in {n for n in names if names.count(n) > 1}:
+        ctx.problems.append(Problem(name, "two pages share this name"))
+
+
+def identify(ctx: ItemContext, services: Services) -> None:
+    """The content key (collection + page names and digests) makes re-ingest idempotent."""
+    digest = hashlib.sha256(ctx.source.collection.encode())
+    for page in ctx.pages:
+        digest.update(f"\n{page.path.name}\t{page.sha512}".encode())
+    ctx.content_key = digest.hexdigest()
+    ctx.item_id = item_id_for(ctx.source.identifier, ctx.source.collection, ctx.content_key)
+    existing = services.catalog.find_by_content(ctx.content_key)
+    if existing is not None:
+        raise AlreadyIngested(existing.id)
+    if services.catalog.get_item(ctx.item_id) is not None:
+        raise IngestError(f"{ctx.source.name}: identifier {ctx.item_id!r} is already used by another item",
+                          [Problem(ctx.source.name, f"identifier {ctx.item_id!r} is already used by another item")])
+
+
+def item_id_for(identifier: str | None, collection: str, content_key: str) -> str:
+    if identifier:
+        cleaned = _ID_UNSAFE.sub("-", identifier).strip("-.")
+        if cleaned:
+            return cleaned[:120]
+    return f"{collection}-{content_key[:12]}"
+
+
+def decode_pages(ctx: ItemContext, pool: Executor) -> None:
+    """Full decode of every page (catches truncation) while writing its derivatives to staging."""
+    out = ctx.staging / "derivatives"
+    out.mkdir(parents=True, exist_ok=True)
+
+    def one(page: Page) -> Problem | None:
+        result = make_derivatives(page.path, page.mime, out, f"{page.seq:04d}")
+        if isinstance(result, Problem):
+            return result
+        page.derivatives = result
+        return None
+
+    ctx.problems += [p for p in pool.map(one, ctx.pages) if p is not None]
+
+
+def record_validation(ctx: ItemContext) -> None:
+    at = now()
+    total = ctx.payload_bytes
+    ctx.events += [
+        premis.PremisEvent(premis.MESSAGE_DIGEST_CALCULATION, at, "success",
+                           f"sha512 of {len(ctx.pages)} files ({total} bytes)", AGENT),
+        premis.PremisEvent(premis.VALIDATION, at, "success",
+                           "every page image decoded; metadata valid against its schema", AGENT),
+    ]
+
+
+def check_existing_object(ctx: ItemContext, store: ObjectStore) -> None:
+    """An object left by a run that stopped before the catalog: reuse it when it holds our pages."""
+    if not store.exists(object_id(ctx.item_id)):
+        return
+    stored = {entry.path: entry.sha512 for entry in store.payload_entries(object_id(ctx.item_id))}
+    ours = {page.bag_path: page.sha512 for page in ctx.pages}
+    if stored != ours:
+        raise IngestError(f"{ctx.source.name}: a different item is already stored as {ctx.item_id!r}",
+                          [Problem(ctx.source.name, f"preservation object {ctx.item_id!r} holds other files")])
+    ctx.existing_object = True
+
+
+def build_bag(ctx: ItemContext, services: Services) -> Path:
+    """The BagIt bag in staging: payload hard-linked (or copied), tag files written."""
+    assert ctx.record is not None
+    bag_dir = ctx.staging / "bag"
+    ctx.events.append(premis.PremisEvent(premis.INGESTION, now(), "success",
+                                         f"stored as OCFL object {object_id(ctx.item_id)}", AGENT))
+    tags = {
+        "metadata/mods.xml": ctx.record.mods_xml,
+        "metadata/dc.xml": ctx.record.dc_xml,
+        "metadata/premis.xml": premis.premis_xml(object_id(ctx.item_id), ctx.events,
+                                                 [(p.bag_path, p.sha512, p.size) for p in ctx.pages]),
+    }
+    info = BagInfo(
+        source_organization=services.settings.source_organization,
+        bagging_date=date.today(),
+        external_identifier=ctx.source.identifier or ctx.item_id,
+        bag_group_identifier=ctx.source.collection,
+        extra=_bag_info_extra(ctx, services),
+        software_agent=AGENT,
+    )
+    entries = [BagEntry(p.bag_path, p.size, p.sha512) for p in ctx.pages]
+    rebuild_tags(bag_dir, payload=entries, tags=tags, info=info)
+    for page in ctx.pages:
+        _link_or_copy(page.path, bag_dir / page.bag_path)
+    return bag_dir
+
+
+def _bag_info_extra(ctx: ItemContext, services: Services) -> list[tuple[str, str]]:
+    assert ctx.record is not None
+    settings = services.settings
+    extra = [("Title", ctx.record.title)] if ctx.record.title else []
+    extra.append(("Contact-Email", settings.admin_email))
+    if settings.bagit_profile_identifier:
+        extra.append(("BagIt-Profile-Identifier", settings.bagit_profile_identifier))
+    taken = {"source-organization", "bagging-date", "payload-oxum", "bag-size", "external-identifier",
+             "bag-group-identifier", "bag-software-agent", *(label.lower() for label, _ in extra)}
+    return extra + [(k, v) for k, v in ctx.source.bag_info if k.lower() not in taken]
+
+
+def store_derivatives(ctx: ItemContext, services: Services, pool: Executor) -> None:
+    def one(page: Page) -> None:
+        assert page.derivatives is not None
+        for local, key in ((page.derivatives.pyramid, derivative_key(ctx.item_id, page.seq)),
+                           (page.derivatives.thumbnail, thumbnail_key(ctx.item_id, page.seq))):
+            with local.open("rb") as stream:
+                services.access.put(key, stream)
+
+    list(pool.map(one, ctx.pages))
+
+
+def derivative_key(item_id: str, seq: int) -> str:
+    return f"{item_id}/{seq:04d}.tif"
+
+
+def thumbnail_key(item_id: str, seq: int) -> str:
+    return f"{item_id}/{seq:04d}.jpg"
+
+
+def store_object(ctx: ItemContext, store: ObjectStore, bag_dir: Path, services: Services) -> None:
+    if ctx.existing_object:
+        return
+    # The acting user is this repository's software; its address is the repository's URL.
+    user = User(AGENT, services.settings.base_url)
+    store.create_or_update(object_id(ctx.item_id), bag_dir, f"Ingested from {ctx.source.name}", user)
+
+
+def register(ctx: ItemContext, services: Services, on_registered: Iterable[Callable[[str], None]] = ()) -> None:
+    assert ctx.record is not None
+    stamp = format_datestamp(now())
+    item = Item(id=ctx.item_id, collection=ctx.source.collection, title=ctx.record.title or ctx.source.name,
+                content_key=ctx.content_key, page_count=len(ctx.pages), created=stamp, datestamp=stamp,
+                external_id=ctx.source.identifier)
+    files = [page_file(ctx.item_id, page) for page in ctx.pages]
+    events = [Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail)
+              for e in ctx.events]
+    services.catalog.ensure_collection(ctx.source.collection)
+    services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
+    for hook in on_registered:
+        hook(ctx.item_id)
+
+
+def page_file(item_id: str, page: Page) -> PageFile:
+    assert page.derivatives is not None
+    return PageFile(seq=page.seq, path=page.bag_path, label=str(page.seq), size=page.size, sha512=page.sha512,
+                    mime=page.mime, width=page.derivatives.width, height=page.derivatives.height,
+                    derivative_key=derivative_key(item_id, page.seq), thumbnail_key=thumbnail_key(item_id, page.seq))
+
+
+def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
+    return ItemMetadata(
+        dc={k: list(v) for k, v in record.dc.items() if v},
+        dc_xml=record.dc_xml.decode(), mods_xml=record.mods_xml.decode(), language=record.language,
+        creators="; ".join(record.creators), subjects="; ".join(record.subjects),
+        description=record.description or "", date=record.date, date_start=record.date_start,
+        date_end=record.date_end, type=record.type, rights=record.rights,
+        toc=[{"title": t.title, "start_page": t.start_page, "end_page": t.end_page} for t in record.table_of_contents],
+        full_text=record.full_text(),
+    )
+
+
+def _sha512_file(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha512()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem, or links not allowed: copy instead
+        shutil.copyfile(source, target)

@@ -1,0 +1,81 @@
+"""`muniment ingest`: a folder of scans, a CSV batch, or an existing bag."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from repo.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ingest", help="ingest a folder of scans, a CSV batch (--batch) or a bag (--bag)",
+        description="Validate, bag, store and register items. Nothing of an item is stored unless all of it is valid.")
+    parser.add_argument("folder", nargs="?", type=Path, help="folder of page images with a metadata record")
+    parser.add_argument("--collection", help="collection slug (created when new)")
+    parser.add_argument("--metadata", type=Path, help="MODS, DC (oai_dc or simple), CSV or JSON record")
+    parser.add_argument("--identifier", help="the item's identifier (default: made from its content)")
+    parser.add_argument("--batch", type=Path, help="CSV with one row per item: folder, collection, identifier, metadata or DC columns")
+    parser.add_argument("--bag", type=Path, help="an existing BagIt bag: folder, .zip or .tar")
+    parser.add_argument("--profile", type=Path, help="BagIt profile (JSON) the bag must satisfy")
+    parser.add_argument("--dry-run", action="store_true", help="validate everything, store nothing")
+    parser.add_argument("--report", type=Path, help="write a JSON report of every item here (batch default: ingest-report.json)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    output.add_argument("--json", action="store_true", help="JSON lines on stdout, for scripts")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.bag_input import bag_source
+    from ingest.batch import read_batch
+    from ingest.context import ItemSource
+    from ingest.errors import IngestError
+    from ingest.progress import Progress
+    from ingest.runner import Ingester, ItemResult
+    from repo.errors import MunimentError
+    from repo.services import Services
+
+    chosen = [x for x in (args.folder, args.batch, args.bag) if x is not None]
+    if len(chosen) != 1:
+        raise MunimentError("give exactly one of FOLDER, --batch FILE or --bag PATH")
+    services = Services.open(settings)
+    ingester = Ingester(services, dry_run=args.dry_run)
+    ingester.clean_stale_staging()
+    mode = "quiet" if args.quiet else "json" if args.json else "auto"
+    try:
+        if args.batch:
+            sources = read_batch(args.batch, args.collection)
+            progress = Progress(len(sources), mode)
+            results = ingester.ingest_many(sources, progress)
+            report = args.report or Path("ingest-report.json")
+        else:
+            progress = Progress(1, mode)
+            if args.bag:
+                with ingester.staging() as unpack:
+                    try:
+                        source = bag_source(args.bag, unpack, settings, collection=args.collection, profile_path=args.profile)
+                        result = ingester.ingest(source)
+                    except IngestError as exc:
+                        result = ItemResult(args.bag.name, "failed", problems=exc.problems)
+            else:
+                if not args.collection:
+                    raise MunimentError("--collection is required with a folder")
+                source = ItemSource(args.folder, args.collection, args.metadata, args.identifier)
+                result = ingester.ingest(source)
+            results = [result]
+            progress.item_finished(result.name, result.status, result.item_id, result.pages, result.bytes,
+                                   [str(p) for p in result.problems])
+            report = args.report
+    finally:
+        ingester.close()
+        services.close()
+    summary = {status: sum(1 for r in results if r.status == status)
+               for status in ("ingested", "already-ingested", "valid", "failed")}
+    progress.finish({k: v for k, v in summary.items() if v})
+    if report is not None:
+        report.write_text(json.dumps({"summary": summary, "items": [r.to_json() for r in results]}, indent=2))
+    return 1 if summary["failed"] else 0
