@@ -26,7 +26,7 @@ def natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def discover(folder: Path, metadata: Path | None = None) -> Discovered:
+def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool = True) -> Discovered:
     problems: list[Problem] = []
     if not folder.is_dir():
         return Discovered([], None, [Problem(str(folder), "not a folder")])
@@ -50,6 +50,6 @@ def discover(folder: Path, metadata: Path | None = None) -> Discovered:
             problems.append(Problem(str(entry), f"not an allowed page image format ({allowed})"))
     if not pages:
         problems.append(Problem(str(folder), "no page images found"))
-    if found_metadata is None:
+    if found_metadata is None and need_metadata:
         problems.append(Problem(str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}"))
     return Discovered(pages, found_metadata, problems)

@@ -41,7 +41,7 @@ def now() -> datetime:
 
 
 def find_inputs(ctx: ItemContext) -> None:
-    found = discover(ctx.source.folder, ctx.source.metadata)
+    found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
     ctx.problems += found.problems
     ctx.pages = [Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)]
     if ctx.source.metadata is None and ctx.source.dc_fields is None and found.metadata is not None:
