@@ -77,8 +77,11 @@ class Ingester:
             return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
         steps.check_existing_object(ctx, self.store)
         bag_dir = steps.build_bag(ctx, self.services)
-        steps.store_derivatives(ctx, self.services, self._pages)
-        steps.store_object(ctx, self.store, bag_dir, self.services)
+        # Derivatives and the preservation object go to different storage: send both at once.
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-access") as side:
+            derivatives = side.submit(steps.store_derivatives, ctx, self.services, self._pages)
+            steps.store_object(ctx, self.store, bag_dir, self.services)
+            derivatives.result()
         steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
 
