@@ -50,8 +50,15 @@ def floor_child(folder: str, out: str) -> None:
             while chunk := handle.read(4 * 1024 * 1024):
                 digest.update(chunk)
         image = pyvips.Image.new_from_file(str(path), access="sequential")
-        image.tiffsave(str(Path(out) / (path.stem + ".tif")), tile=True, pyramid=True, compression="jpeg", Q=90,
-                       tile_width=256, tile_height=256)
+        image.tiffsave(
+            str(Path(out) / (path.stem + ".tif")),
+            tile=True,
+            pyramid=True,
+            compression="jpeg",
+            Q=90,
+            tile_width=256,
+            tile_height=256,
+        )
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         list(pool.map(one, sorted(Path(folder).glob("*.tif"))))
@@ -83,22 +90,43 @@ def main() -> None:
         env = dict(os.environ)
         floor_out = work / "floor"
         floor_out.mkdir()
-        floor_s, floor_rss, _ = measure([sys.executable, __file__, "--floor-child", str(folder), str(floor_out)], env)
-        env.update({
-            "MUNIMENT_DATA_DIR": str(work / "data"), "MUNIMENT_S3_ENDPOINT": server.endpoint,
-            "MUNIMENT_S3_ACCESS_KEY": ACCESS_KEY, "MUNIMENT_S3_SECRET_KEY": SECRET_KEY,
-            "MUNIMENT_PRESERVATION_STORAGE": f"s3://{server.create_bucket('preservation')}",
-            "MUNIMENT_ACCESS_STORAGE": f"s3://{server.create_bucket('access')}",
-        })
-        cmd = [sys.executable, "-m", "repo.cli.main", "ingest", str(folder), "--collection", "bench",
-               "--report", str(work / "report.json")]
+        floor_s, floor_rss, _ = measure(
+            [sys.executable, __file__, "--floor-child", str(folder), str(floor_out)], env
+        )
+        env.update(
+            {
+                "MUNIMENT_DATA_DIR": str(work / "data"),
+                "MUNIMENT_S3_ENDPOINT": server.endpoint,
+                "MUNIMENT_S3_ACCESS_KEY": ACCESS_KEY,
+                "MUNIMENT_S3_SECRET_KEY": SECRET_KEY,
+                "MUNIMENT_PRESERVATION_STORAGE": f"s3://{server.create_bucket('preservation')}",
+                "MUNIMENT_ACCESS_STORAGE": f"s3://{server.create_bucket('access')}",
+            }
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "repo.cli.main",
+            "ingest",
+            str(folder),
+            "--collection",
+            "bench",
+            "--report",
+            str(work / "report.json"),
+        ]
         ingest_s, ingest_rss, status = measure(cmd, env)
         if status != 0:
             raise SystemExit(f"ingest failed: {(work / 'report.json').read_text()}")
         print(f"{'':28} {'pages/s':>8} {'MB/s':>8} {'peak RSS MB':>12}")
-        print(f"{'floor (pyramid + sha512)':28} {args.pages / floor_s:8.2f} {total_mb / floor_s:8.1f} {floor_rss:12.0f}")
-        print(f"{'muniment ingest into S3':28} {args.pages / ingest_s:8.2f} {total_mb / ingest_s:8.1f} {ingest_rss:12.0f}")
-        print(f"\ningest / floor: {floor_s / ingest_s:.2f}  (reach >= 0.8); peak RSS {ingest_rss:.0f} MB (reach < 1024)")
+        print(
+            f"{'floor (pyramid + sha512)':28} {args.pages / floor_s:8.2f} {total_mb / floor_s:8.1f} {floor_rss:12.0f}"
+        )
+        print(
+            f"{'muniment ingest into S3':28} {args.pages / ingest_s:8.2f} {total_mb / ingest_s:8.1f} {ingest_rss:12.0f}"
+        )
+        print(
+            f"\ningest / floor: {floor_s / ingest_s:.2f}  (reach >= 0.8); peak RSS {ingest_rss:.0f} MB (reach < 1024)"
+        )
         print(f"{args.pages} pages, {total_mb:.0f} MB, {os.cpu_count()} cores")
     finally:
         server.stop()

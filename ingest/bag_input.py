@@ -16,24 +16,30 @@ from repo.settings import Settings
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
-def bag_source(path: Path, staging: Path, settings: Settings, *, collection: str | None,
-               profile_path: Path | None) -> ItemSource:
+def bag_source(
+    path: Path, staging: Path, settings: Settings, *, collection: str | None, profile_path: Path | None
+) -> ItemSource:
     """Validate the bag (and its profile) and describe it as a source; raise with every problem."""
     serialization = None
     bag_dir = path
     if path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES):
         try:
-            extracted = extract_archive(path, staging / "unpacked",
-                                        ArchiveLimits(max_bytes=settings.archive_max_bytes))
+            extracted = extract_archive(
+                path, staging / "unpacked", ArchiveLimits(max_bytes=settings.archive_max_bytes)
+            )
         except UnsafeArchive as exc:
-            raise IngestError(f"{path.name}: unsafe archive",
-                              [Problem(f"{path.name}:{f}", r) for f, r in exc.problems]) from None
+            raise IngestError(
+                f"{path.name}: unsafe archive", [Problem(f"{path.name}:{f}", r) for f, r in exc.problems]
+            ) from None
         bag_dir, serialization = extracted.bag_dir, extracted.media_type
     elif not path.is_dir():
-        raise IngestError(f"{path}: not a bag folder or a .zip/.tar archive", [Problem(str(path), "not a bag")])
+        raise IngestError(
+            f"{path}: not a bag folder or a .zip/.tar archive", [Problem(str(path), "not a bag")]
+        )
     profile = _load_profile(profile_path) if profile_path else None
-    problems = validate_bag(bag_dir, fetch_allowlist=settings.fetch_allowed_hosts, profile=profile,
-                            serialization=serialization)
+    problems = validate_bag(
+        bag_dir, fetch_allowlist=settings.fetch_allowed_hosts, profile=profile, serialization=serialization
+    )
     if problems:
         raise IngestError(f"{path.name}: invalid bag", [Problem(f"{path.name}/{f}", r) for f, r in problems])
     declaration, _ = read_declaration(bag_dir)
@@ -42,15 +48,27 @@ def bag_source(path: Path, staging: Path, settings: Settings, *, collection: str
     info = {k.lower(): v for k, v in info_fields}
     group = collection or info.get("bag-group-identifier")
     if not group:
-        raise IngestError(f"{path.name}: no collection",
-                          [Problem(f"{path.name}/bag-info.txt", "no Bag-Group-Identifier: pass --collection")])
-    metadata = next((bag_dir / "metadata" / n for n in ("mods.xml", "dc.xml") if (bag_dir / "metadata" / n).is_file()), None)
+        raise IngestError(
+            f"{path.name}: no collection",
+            [Problem(f"{path.name}/bag-info.txt", "no Bag-Group-Identifier: pass --collection")],
+        )
+    metadata = next(
+        (bag_dir / "metadata" / n for n in ("mods.xml", "dc.xml") if (bag_dir / "metadata" / n).is_file()),
+        None,
+    )
     if metadata is None:
-        raise IngestError(f"{path.name}: no metadata record",
-                          [Problem(f"{path.name}/metadata", "the bag needs metadata/mods.xml or metadata/dc.xml")])
-    return ItemSource(folder=bag_dir / "data", collection=group, metadata=metadata,
-                      identifier=info.get("external-identifier"), label=path.name,
-                      bag_info=tuple((k, v) for k, v in info_fields))
+        raise IngestError(
+            f"{path.name}: no metadata record",
+            [Problem(f"{path.name}/metadata", "the bag needs metadata/mods.xml or metadata/dc.xml")],
+        )
+    return ItemSource(
+        folder=bag_dir / "data",
+        collection=group,
+        metadata=metadata,
+        identifier=info.get("external-identifier"),
+        label=path.name,
+        bag_info=tuple((k, v) for k, v in info_fields),
+    )
 
 
 def _load_profile(path: Path) -> dict[str, Any]:

@@ -21,7 +21,9 @@ def read_batch(path: Path, default_collection: str | None = None) -> list[ItemSo
     reader = csv.DictReader(text.splitlines())
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     if "folder" not in columns:
-        raise IngestError(f"{path}: the header row needs a 'folder' column", [Problem(str(path), "no 'folder' column")])
+        raise IngestError(
+            f"{path}: the header row needs a 'folder' column", [Problem(str(path), "no 'folder' column")]
+        )
     base = path.parent
     sources: list[ItemSource] = []
     problems: list[Problem] = []
@@ -37,11 +39,16 @@ def read_batch(path: Path, default_collection: str | None = None) -> list[ItemSo
             continue
         metadata = base / row["metadata"] if row.get("metadata") else None
         dc_fields = {k: v for k, v in row.items() if k not in CONTROL_COLUMNS and v}
-        sources.append(ItemSource(
-            folder=base / row["folder"], collection=collection, metadata=metadata,
-            identifier=row.get("identifier") or None, dc_fields=dc_fields if metadata is None and dc_fields else None,
-            label=f"{where} ({row['folder']})",
-        ))
+        sources.append(
+            ItemSource(
+                folder=base / row["folder"],
+                collection=collection,
+                metadata=metadata,
+                identifier=row.get("identifier") or None,
+                dc_fields=dc_fields if metadata is None and dc_fields else None,
+                label=f"{where} ({row['folder']})",
+            )
+        )
     if problems:
         raise IngestError(f"{path}: {len(problems)} bad row(s)", problems)
     return sources

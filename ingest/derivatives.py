@@ -29,8 +29,15 @@ def make_derivatives(source: Path, mime: str, out_dir: Path, stem: str) -> Deriv
     thumbnail = out_dir / f"{stem}.jpg"
     try:
         image = to_srgb8(open_for_decoding(source, mime))
-        image.tiffsave(str(pyramid), tile=True, pyramid=True, compression="jpeg", Q=PYRAMID_QUALITY,
-                       tile_width=TILE, tile_height=TILE)
+        image.tiffsave(
+            str(pyramid),
+            tile=True,
+            pyramid=True,
+            compression="jpeg",
+            Q=PYRAMID_QUALITY,
+            tile_width=TILE,
+            tile_height=TILE,
+        )
         # The thumbnail comes from the pyramid: its small levels make this cheap.
         thumb = pyvips.Image.thumbnail(str(pyramid), THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
         thumb.jpegsave(str(thumbnail), Q=80)

@@ -8,8 +8,15 @@ from pathlib import Path
 
 from repo.errors import Problem
 
-IMAGE_SUFFIXES = {".tif": "image/tiff", ".tiff": "image/tiff", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                  ".png": "image/png", ".jp2": "image/jp2", ".j2k": "image/jp2"}
+IMAGE_SUFFIXES = {
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".jp2": "image/jp2",
+    ".j2k": "image/jp2",
+}
 METADATA_NAMES = ("mods.xml", "metadata.xml", "dc.xml", "metadata.csv", "metadata.json")
 IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -51,5 +58,9 @@ def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool 
     if not pages:
         problems.append(Problem(str(folder), "no page images found"))
     if found_metadata is None and need_metadata:
-        problems.append(Problem(str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}"))
+        problems.append(
+            Problem(
+                str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}"
+            )
+        )
     return Discovered(pages, found_metadata, problems)

@@ -54,7 +54,10 @@ def read_header(path: Path, mime: str, max_pixels: int) -> ImageHeader | Problem
     if width <= 0 or height <= 0:
         return Problem(str(path), "image has no pixels")
     if width * height > max_pixels:
-        return Problem(str(path), f"{width}x{height} pixels is above the limit of {max_pixels:,} (MUNIMENT_MAX_IMAGE_PIXELS)")
+        return Problem(
+            str(path),
+            f"{width}x{height} pixels is above the limit of {max_pixels:,} (MUNIMENT_MAX_IMAGE_PIXELS)",
+        )
     return ImageHeader(width, height, mime)
 
 
@@ -65,7 +68,9 @@ def open_for_decoding(path: Path, mime: str) -> pyvips.Image:
         with Image.open(path) as im:
             im.load()
             rgb = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-        return pyvips.Image.new_from_memory(rgb.tobytes(), rgb.width, rgb.height, len(rgb.getbands()), "uchar")
+        return pyvips.Image.new_from_memory(
+            rgb.tobytes(), rgb.width, rgb.height, len(rgb.getbands()), "uchar"
+        )
     return pyvips.Image.new_from_file(str(path), access="sequential", fail_on="error")
 
 

@@ -23,16 +23,28 @@ class Progress:
         if self.mode == "auto":
             self.mode = "bar" if self.stream.isatty() else "plain"
 
-    def item_finished(self, name: str, status: str, item_id: str | None, pages: int, size: int,
-                      problems: list[str]) -> None:
+    def item_finished(
+        self, name: str, status: str, item_id: str | None, pages: int, size: int, problems: list[str]
+    ) -> None:
         self.items_done += 1
         self.pages_done += pages
         self.bytes_done += size
         if self.mode == "json":
-            self._json({"event": "item", "item": name, "status": status, "id": item_id, "pages": pages,
-                        "bytes": size, "problems": problems})
+            self._json(
+                {
+                    "event": "item",
+                    "item": name,
+                    "status": status,
+                    "id": item_id,
+                    "pages": pages,
+                    "bytes": size,
+                    "problems": problems,
+                }
+            )
         elif self.mode == "plain":
-            line = f"[{self.items_done}/{self.total_items}] {status}: {name}" + (f" -> {item_id}" if item_id else "")
+            line = f"[{self.items_done}/{self.total_items}] {status}: {name}" + (
+                f" -> {item_id}" if item_id else ""
+            )
             print(line, file=self.stream, flush=True)
             for problem in problems:
                 print(f"    {problem}", file=self.stream, flush=True)
@@ -48,8 +60,13 @@ class Progress:
         left = elapsed / fraction - elapsed if fraction else 0
         width = 30
         filled = int(width * fraction)
-        print(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {self.items_done}/{self.total_items} items, "
-              f"{self.pages_done} pages, {rate:.1f} MB/s, {left:.0f}s left", end="", file=self.stream, flush=True)
+        print(
+            f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {self.items_done}/{self.total_items} items, "
+            f"{self.pages_done} pages, {rate:.1f} MB/s, {left:.0f}s left",
+            end="",
+            file=self.stream,
+            flush=True,
+        )
 
     def finish(self, summary: dict[str, Any]) -> None:
         if self.mode == "bar":

@@ -33,15 +33,27 @@ class ItemResult:
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"item": self.name, "status": self.status, "id": self.item_id, "pages": self.pages,
-                "bytes": self.bytes, "problems": [{"file": p.file, "reason": p.reason} for p in self.problems]}
+        return {
+            "item": self.name,
+            "status": self.status,
+            "id": self.item_id,
+            "pages": self.pages,
+            "bytes": self.bytes,
+            "problems": [{"file": p.file, "reason": p.reason} for p in self.problems],
+        }
 
 
 class Ingester:
     """Ingests items with pages in parallel (threads: pyvips and hashlib release the GIL)."""
 
-    def __init__(self, services: Services, *, dry_run: bool = False, workers: int | None = None,
-                 on_registered: Iterable[Callable[[str], None]] = ()) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        dry_run: bool = False,
+        workers: int | None = None,
+        on_registered: Iterable[Callable[[str], None]] = (),
+    ) -> None:
         self.services = services
         self.dry_run = dry_run
         self.workers = workers or services.settings.effective_workers(services.settings.ingest_workers)
@@ -59,9 +71,16 @@ class Ingester:
             try:
                 return self._run(ctx)
             except AlreadyIngested as exc:
-                return ItemResult(source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes)
+                return ItemResult(
+                    source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes
+                )
             except IngestError as exc:
-                return ItemResult(source.name, "failed", ctx.item_id or None, problems=exc.problems or [Problem(source.name, exc.message)])
+                return ItemResult(
+                    source.name,
+                    "failed",
+                    ctx.item_id or None,
+                    problems=exc.problems or [Problem(source.name, exc.message)],
+                )
 
     def _run(self, ctx: ItemContext) -> ItemResult:
         settings = self.services.settings
@@ -90,14 +109,24 @@ class Ingester:
         if ctx.problems:
             raise IngestError(f"{ctx.source.name}: {len(ctx.problems)} problem(s)", ctx.problems)
 
-    def ingest_many(self, sources: list[ItemSource], progress: Progress, item_workers: int | None = None) -> list[ItemResult]:
+    def ingest_many(
+        self, sources: list[ItemSource], progress: Progress, item_workers: int | None = None
+    ) -> list[ItemResult]:
         """Items in parallel too, so small items keep every core busy; results keep input order."""
         results: list[ItemResult] = []
-        with ThreadPoolExecutor(item_workers or min(self.workers, 4), thread_name_prefix="ingest-item") as items:
+        with ThreadPoolExecutor(
+            item_workers or min(self.workers, 4), thread_name_prefix="ingest-item"
+        ) as items:
             for result in items.map(self.ingest, sources):
                 results.append(result)
-                progress.item_finished(result.name, result.status, result.item_id, result.pages, result.bytes,
-                                       [str(p) for p in result.problems])
+                progress.item_finished(
+                    result.name,
+                    result.status,
+                    result.item_id,
+                    result.pages,
+                    result.bytes,
+                    [str(p) for p in result.problems],
+                )
         return results
 
     @contextmanager

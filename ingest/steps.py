@@ -43,7 +43,9 @@ def now() -> datetime:
 def find_inputs(ctx: ItemContext) -> None:
     found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
     ctx.problems += found.problems
-    ctx.pages = [Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)]
+    ctx.pages = [
+        Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)
+    ]
     if ctx.source.metadata is None and ctx.source.dc_fields is None and found.metadata is not None:
         ctx.source = type(ctx.source)(**{**ctx.source.__dict__, "metadata": found.metadata})
 
@@ -55,7 +57,9 @@ def read_metadata(ctx: ItemContext) -> None:
         elif ctx.source.metadata is not None:
             ctx.record = load_record(ctx.source.metadata)
     except MetadataError as exc:
-        ctx.problems += [Problem(p.file if p.line is None else f"{p.file}:{p.line}", p.reason) for p in exc.problems]
+        ctx.problems += [
+            Problem(p.file if p.line is None else f"{p.file}:{p.line}", p.reason) for p in exc.problems
+        ]
     except OSError as exc:
         ctx.problems.append(Problem(str(ctx.source.metadata), f"cannot be read: {exc.strerror}"))
 
@@ -88,8 +92,10 @@ def identify(ctx: ItemContext, services: Services) -> None:
     if existing is not None:
         raise AlreadyIngested(existing.id)
     if services.catalog.get_item(ctx.item_id) is not None:
-        raise IngestError(f"{ctx.source.name}: identifier {ctx.item_id!r} is already used by another item",
-                          [Problem(ctx.source.name, f"identifier {ctx.item_id!r} is already used by another item")])
+        raise IngestError(
+            f"{ctx.source.name}: identifier {ctx.item_id!r} is already used by another item",
+            [Problem(ctx.source.name, f"identifier {ctx.item_id!r} is already used by another item")],
+        )
 
 
 def item_id_for(identifier: str | None, collection: str, content_key: str) -> str:
@@ -119,10 +125,20 @@ def record_validation(ctx: ItemContext) -> None:
     at = now()
     total = ctx.payload_bytes
     ctx.events += [
-        premis.PremisEvent(premis.MESSAGE_DIGEST_CALCULATION, at, "success",
-                           f"sha512 of {len(ctx.pages)} files ({total} bytes)", AGENT),
-        premis.PremisEvent(premis.VALIDATION, at, "success",
-                           "every page image decoded; metadata valid against its schema", AGENT),
+        premis.PremisEvent(
+            premis.MESSAGE_DIGEST_CALCULATION,
+            at,
+            "success",
+            f"sha512 of {len(ctx.pages)} files ({total} bytes)",
+            AGENT,
+        ),
+        premis.PremisEvent(
+            premis.VALIDATION,
+            at,
+            "success",
+            "every page image decoded; metadata valid against its schema",
+            AGENT,
+        ),
     ]
 
 
@@ -133,8 +149,10 @@ def check_existing_object(ctx: ItemContext, store: ObjectStore) -> None:
     stored = {entry.path: entry.sha512 for entry in store.payload_entries(object_id(ctx.item_id))}
     ours = {page.bag_path: page.sha512 for page in ctx.pages}
     if stored != ours:
-        raise IngestError(f"{ctx.source.name}: a different item is already stored as {ctx.item_id!r}",
-                          [Problem(ctx.source.name, f"preservation object {ctx.item_id!r} holds other files")])
+        raise IngestError(
+            f"{ctx.source.name}: a different item is already stored as {ctx.item_id!r}",
+            [Problem(ctx.source.name, f"preservation object {ctx.item_id!r} holds other files")],
+        )
     ctx.existing_object = True
 
 
@@ -142,13 +160,17 @@ def build_bag(ctx: ItemContext, services: Services) -> Path:
     """The BagIt bag in staging: payload hard-linked (or copied), tag files written."""
     assert ctx.record is not None
     bag_dir = ctx.staging / "bag"
-    ctx.events.append(premis.PremisEvent(premis.INGESTION, now(), "success",
-                                         f"stored as OCFL object {object_id(ctx.item_id)}", AGENT))
+    ctx.events.append(
+        premis.PremisEvent(
+            premis.INGESTION, now(), "success", f"stored as OCFL object {object_id(ctx.item_id)}", AGENT
+        )
+    )
     tags = {
         "metadata/mods.xml": ctx.record.mods_xml,
         "metadata/dc.xml": ctx.record.dc_xml,
-        "metadata/premis.xml": premis.premis_xml(object_id(ctx.item_id), ctx.events,
-                                                 [(p.bag_path, p.sha512, p.size) for p in ctx.pages]),
+        "metadata/premis.xml": premis.premis_xml(
+            object_id(ctx.item_id), ctx.events, [(p.bag_path, p.sha512, p.size) for p in ctx.pages]
+        ),
     }
     info = BagInfo(
         source_organization=services.settings.source_organization,
@@ -172,16 +194,26 @@ def _bag_info_extra(ctx: ItemContext, services: Services) -> list[tuple[str, str
     extra.append(("Contact-Email", settings.admin_email))
     if settings.bagit_profile_identifier:
         extra.append(("BagIt-Profile-Identifier", settings.bagit_profile_identifier))
-    taken = {"source-organization", "bagging-date", "payload-oxum", "bag-size", "external-identifier",
-             "bag-group-identifier", "bag-software-agent", *(label.lower() for label, _ in extra)}
+    taken = {
+        "source-organization",
+        "bagging-date",
+        "payload-oxum",
+        "bag-size",
+        "external-identifier",
+        "bag-group-identifier",
+        "bag-software-agent",
+        *(label.lower() for label, _ in extra),
+    }
     return extra + [(k, v) for k, v in ctx.source.bag_info if k.lower() not in taken]
 
 
 def store_derivatives(ctx: ItemContext, services: Services, pool: Executor) -> None:
     def one(page: Page) -> None:
         assert page.derivatives is not None
-        for local, key in ((page.derivatives.pyramid, derivative_key(ctx.item_id, page.seq)),
-                           (page.derivatives.thumbnail, thumbnail_key(ctx.item_id, page.seq))):
+        for local, key in (
+            (page.derivatives.pyramid, derivative_key(ctx.item_id, page.seq)),
+            (page.derivatives.thumbnail, thumbnail_key(ctx.item_id, page.seq)),
+        ):
             with local.open("rb") as stream:
                 services.access.put(key, stream)
 
@@ -204,15 +236,26 @@ def store_object(ctx: ItemContext, store: ObjectStore, bag_dir: Path, services: 
     store.create_or_update(object_id(ctx.item_id), bag_dir, f"Ingested from {ctx.source.name}", user)
 
 
-def register(ctx: ItemContext, services: Services, on_registered: Iterable[Callable[[str], None]] = ()) -> None:
+def register(
+    ctx: ItemContext, services: Services, on_registered: Iterable[Callable[[str], None]] = ()
+) -> None:
     assert ctx.record is not None
     stamp = format_datestamp(now())
-    item = Item(id=ctx.item_id, collection=ctx.source.collection, title=ctx.record.title or ctx.source.name,
-                content_key=ctx.content_key, page_count=len(ctx.pages), created=stamp, datestamp=stamp,
-                external_id=ctx.source.identifier)
+    item = Item(
+        id=ctx.item_id,
+        collection=ctx.source.collection,
+        title=ctx.record.title or ctx.source.name,
+        content_key=ctx.content_key,
+        page_count=len(ctx.pages),
+        created=stamp,
+        datestamp=stamp,
+        external_id=ctx.source.identifier,
+    )
     files = [page_file(ctx.item_id, page) for page in ctx.pages]
-    events = [Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail)
-              for e in ctx.events]
+    events = [
+        Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail)
+        for e in ctx.events
+    ]
     services.catalog.ensure_collection(ctx.source.collection)
     services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
     for hook in on_registered:
@@ -221,19 +264,38 @@ def register(ctx: ItemContext, services: Services, on_registered: Iterable[Calla
 
 def page_file(item_id: str, page: Page) -> PageFile:
     assert page.derivatives is not None
-    return PageFile(seq=page.seq, path=page.bag_path, label=str(page.seq), size=page.size, sha512=page.sha512,
-                    mime=page.mime, width=page.derivatives.width, height=page.derivatives.height,
-                    derivative_key=derivative_key(item_id, page.seq), thumbnail_key=thumbnail_key(item_id, page.seq))
+    return PageFile(
+        seq=page.seq,
+        path=page.bag_path,
+        label=str(page.seq),
+        size=page.size,
+        sha512=page.sha512,
+        mime=page.mime,
+        width=page.derivatives.width,
+        height=page.derivatives.height,
+        derivative_key=derivative_key(item_id, page.seq),
+        thumbnail_key=thumbnail_key(item_id, page.seq),
+    )
 
 
 def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
     return ItemMetadata(
         dc={k: list(v) for k, v in record.dc.items() if v},
-        dc_xml=record.dc_xml.decode(), mods_xml=record.mods_xml.decode(), language=record.language,
-        creators="; ".join(record.creators), subjects="; ".join(record.subjects),
-        description=record.description or "", date=record.date, date_start=record.date_start,
-        date_end=record.date_end, type=record.type, rights=record.rights,
-        toc=[{"title": t.title, "start_page": t.start_page, "end_page": t.end_page} for t in record.table_of_contents],
+        dc_xml=record.dc_xml.decode(),
+        mods_xml=record.mods_xml.decode(),
+        language=record.language,
+        creators="; ".join(record.creators),
+        subjects="; ".join(record.subjects),
+        description=record.description or "",
+        date=record.date,
+        date_start=record.date_start,
+        date_end=record.date_end,
+        type=record.type,
+        rights=record.rights,
+        toc=[
+            {"title": t.title, "start_page": t.start_page, "end_page": t.end_page}
+            for t in record.table_of_contents
+        ],
         full_text=record.full_text(),
     )
 

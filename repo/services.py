@@ -40,9 +40,11 @@ class Services:
         """Raise one clear error naming the setting when storage or the catalog cannot be used."""
         from storage.errors import StorageUnavailable
 
-        for name, backend in (("MUNIMENT_PRESERVATION_STORAGE", self.preservation),
-                              ("MUNIMENT_ACCESS_STORAGE", self.access),
-                              ("MUNIMENT_REPLICA_STORAGE", self.replica)):
+        for name, backend in (
+            ("MUNIMENT_PRESERVATION_STORAGE", self.preservation),
+            ("MUNIMENT_ACCESS_STORAGE", self.access),
+            ("MUNIMENT_REPLICA_STORAGE", self.replica),
+        ):
             if backend is None:
                 continue
             try:

@@ -25,41 +25,85 @@ def setting(default: Any, help: str, *, secret: bool = False) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = setting(Path("muniment-data"), "Folder for the embedded default: storage folders, SQLite catalog, staging.")
-    preservation_storage: str = setting("", "Where OCFL preservation objects live: a folder or s3://bucket/prefix. Default: DATA_DIR/preservation.")
-    access_storage: str = setting("", "Where access derivatives live (pyramidal TIFFs, thumbnails): a folder or s3://bucket/prefix. Default: DATA_DIR/access.")
-    replica_storage: str = setting("", "A second preservation copy (folder or s3://bucket/prefix); empty for none.")
-    s3_endpoint: str = setting("", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS.")
+    data_dir: Path = setting(
+        Path("muniment-data"), "Folder for the embedded default: storage folders, SQLite catalog, staging."
+    )
+    preservation_storage: str = setting(
+        "",
+        "Where OCFL preservation objects live: a folder or s3://bucket/prefix. Default: DATA_DIR/preservation.",
+    )
+    access_storage: str = setting(
+        "",
+        "Where access derivatives live (pyramidal TIFFs, thumbnails): a folder or s3://bucket/prefix. "
+        "Default: DATA_DIR/access.",
+    )
+    replica_storage: str = setting(
+        "", "A second preservation copy (folder or s3://bucket/prefix); empty for none."
+    )
+    s3_endpoint: str = setting(
+        "", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS."
+    )
     s3_region: str = setting("us-east-1", "S3 region name.")
     s3_access_key: str = setting("", "S3 access key id.")
     s3_secret_key: str = setting("", "S3 secret access key.", secret=True)
-    database_url: str = setting("", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR.")
-    staging_dir: str = setting("", "Scratch folder for bags being built and archives being unpacked. Default: DATA_DIR/staging.")
+    database_url: str = setting(
+        "", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR."
+    )
+    staging_dir: str = setting(
+        "", "Scratch folder for bags being built and archives being unpacked. Default: DATA_DIR/staging."
+    )
     host: str = setting("127.0.0.1", "Address `muniment serve` listens on.")
     port: int = setting(8000, "Port `muniment serve` listens on.")
     workers: int = setting(0, "Web worker processes; 0 means one per CPU core.")
-    base_url: str = setting("http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses.")
-    source_organization: str = setting("Muniment Library", "Source-Organization written into every bag, and the IIIF provider label.")
+    base_url: str = setting(
+        "http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses."
+    )
+    source_organization: str = setting(
+        "Muniment Library", "Source-Organization written into every bag, and the IIIF provider label."
+    )
     bagit_profile_identifier: str = setting(
         "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/btr-bagit-profile.json",
-        "BagIt-Profile-Identifier written into every bag this repository makes (our bags satisfy the BTR profile); empty for none.")
+        "BagIt-Profile-Identifier written into every bag this repository makes (our bags satisfy the BTR profile); "
+        "empty for none.",
+    )
     repository_name: str = setting("Muniment", "Repository name shown on pages and in OAI-PMH Identify.")
-    repository_identifier: str = setting("muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}.")
+    repository_identifier: str = setting(
+        "muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}."
+    )
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
-    secret_key: str = setting("change-me-muniment-secret", "Key that signs OAI-PMH resumption tokens; set your own in production.", secret=True)
-    max_image_pixels: int = setting(400_000_000, "Largest page image (width x height) accepted at ingest; read from the header, before decoding.")
-    ingest_workers: int = setting(0, "Pages and items processed in parallel at ingest; 0 means the CPU count.")
+    secret_key: str = setting(
+        "change-me-muniment-secret",
+        "Key that signs OAI-PMH resumption tokens; set your own in production.",
+        secret=True,
+    )
+    max_image_pixels: int = setting(
+        400_000_000,
+        "Largest page image (width x height) accepted at ingest; read from the header, before decoding.",
+    )
+    ingest_workers: int = setting(
+        0, "Pages and items processed in parallel at ingest; 0 means the CPU count."
+    )
     iiif_max_width: int = setting(10000, "IIIF maxWidth: widest image the image server renders.")
     iiif_max_height: int = setting(10000, "IIIF maxHeight: tallest image the image server renders.")
-    iiif_max_area: int = setting(50_000_000, "IIIF maxArea: most pixels the image server renders in one response.")
+    iiif_max_area: int = setting(
+        50_000_000, "IIIF maxArea: most pixels the image server renders in one response."
+    )
     iiif_jpeg_quality: int = setting(75, "JPEG quality of images the image server encodes.")
-    iiif_tile_cache_mb: int = setting(256, "Memory for the image server's cache of encoded tiles, per worker.")
-    iiif_cache_control: str = setting("public, max-age=86400", "Cache-Control header on IIIF images and info.json.")
+    iiif_tile_cache_mb: int = setting(
+        256, "Memory for the image server's cache of encoded tiles, per worker."
+    )
+    iiif_cache_control: str = setting(
+        "public, max-age=86400", "Cache-Control header on IIIF images and info.json."
+    )
     iiif_render_concurrency: int = setting(0, "Images rendered at once per worker; 0 means the CPU count.")
     oai_page_size: int = setting(500, "Records per OAI-PMH list response before a resumption token.")
     oai_token_lifetime_hours: int = setting(24, "How long an OAI-PMH resumption token stays valid.")
-    fixity_cycle_days: int = setting(90, "Every stored file is fixity-checked at least once in this many days.")
-    fetch_allowed_hosts: tuple[str, ...] = setting((), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt.")
+    fixity_cycle_days: int = setting(
+        90, "Every stored file is fixity-checked at least once in this many days."
+    )
+    fetch_allowed_hosts: tuple[str, ...] = setting(
+        (), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt."
+    )
     archive_max_bytes: int = setting(20 * 1024**3, "Largest unpacked size of an uploaded bag archive.")
     upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API.")
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
@@ -102,9 +146,11 @@ class Settings:
         for name, raw in environ.items():
             if not name.startswith(ENV_PREFIX) or name == "MUNIMENT_CONFIG":
                 continue
-            key = name[len(ENV_PREFIX):].lower()
+            key = name[len(ENV_PREFIX) :].lower()
             if key not in known:
-                raise ConfigError(f"unknown setting {name}: the settings table in README.md lists every setting")
+                raise ConfigError(
+                    f"unknown setting {name}: the settings table in README.md lists every setting"
+                )
             values[key] = _coerce(known[key], raw, name)
         return cls(**values)
 

@@ -124,9 +124,7 @@ class Storage(abc.ABC):
         return True
 
     @abc.abstractmethod
-    def list_page(
-        self, prefix: str = "", *, start_after: str = "", limit: int = 1000
-    ) -> list[str]:
+    def list_page(self, prefix: str = "", *, start_after: str = "", limit: int = 1000) -> list[str]:
         """Up to ``limit`` keys under ``prefix``, sorted, strictly after ``start_after``."""
 
     def list(self, prefix: str = "", *, page_size: int = 1000) -> Iterator[str]:
@@ -151,5 +149,5 @@ class Storage(abc.ABC):
         """A filesystem path to read the object directly, when the backend has one."""
         return None
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 - a backend with nothing to check keeps this default
         """Raise ``StorageUnavailable`` with a clear message when the storage cannot be used."""

@@ -11,10 +11,17 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from storage.base import CHUNK_SIZE, HashingReader, ObjectInfo, Storage, check_expected
-from storage.base import validate_key, validate_prefix
+from storage.base import (
+    CHUNK_SIZE,
+    HashingReader,
+    ObjectInfo,
+    Storage,
+    check_expected,
+    validate_key,
+    validate_prefix,
+)
 from storage.errors import NotFound, StorageUnavailable
 from storage.ranged import RangeReader
 
@@ -43,10 +50,10 @@ class FilesystemStorage(Storage):
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=_TMP_PREFIX, delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=_TMP_PREFIX):
+                pass
         except OSError as exc:
-            raise StorageUnavailable(f"storage folder {self.root} is not writable: {exc.strerror}")
+            raise StorageUnavailable(f"storage folder {self.root} is not writable: {exc.strerror}") from None
 
     def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:
         path = self._path(key)
@@ -80,7 +87,7 @@ class FilesystemStorage(Storage):
             raise NotFound(key, self.location) from None
         if start == 0 and end is None:
             return handle
-        return RangeReader(handle, start, end)
+        return cast(BinaryIO, RangeReader(handle, start, end))
 
     def head(self, key: str) -> ObjectInfo:
         path = self._path(key)
@@ -207,4 +214,3 @@ def _remove_quietly(name: str) -> None:
         os.unlink(name)
     except FileNotFoundError:
         pass
-

@@ -21,8 +21,7 @@ import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
-from storage.base import HashingReader, ObjectInfo, Storage, check_expected
-from storage.base import validate_key, validate_prefix
+from storage.base import HashingReader, ObjectInfo, Storage, check_expected, validate_key, validate_prefix
 from storage.errors import ChecksumMismatch, NotFound, StorageError, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -203,8 +202,12 @@ class S3Storage(Storage):
                 raise StorageError("upload cancelled after an earlier part failed")
             try:
                 response = self._client.upload_part(
-                    Bucket=self._loc.bucket, Key=full, UploadId=upload_id, PartNumber=number,
-                    Body=data, ContentMD5=_md5_b64(data),
+                    Bucket=self._loc.bucket,
+                    Key=full,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    Body=data,
+                    ContentMD5=_md5_b64(data),
                 )
             except (bce.BotoCoreError, bce.ClientError) as exc:
                 failed.set()

@@ -22,8 +22,13 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
 
 
 def s3_location(server: SeaweedFS, bucket: str, prefix: str = "") -> S3Location:
-    return S3Location(bucket=bucket, endpoint_url=server.endpoint, access_key=ACCESS_KEY,
-                      secret_key=SECRET_KEY, prefix=prefix)
+    return S3Location(
+        bucket=bucket,
+        endpoint_url=server.endpoint,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        prefix=prefix,
+    )
 
 
 def new_bucket(server: SeaweedFS) -> str:

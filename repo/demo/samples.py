@@ -51,14 +51,24 @@ def text_page(width: int, height: int, seed: int, heading: str, page_number: int
     body = "\n\n".join(rng.choices(PARAGRAPHS, k=7))
     dpi = max(36, int(width / 8.5))  # the page is a letter-size leaf scanned at this resolution
     markup = (f"<span size='x-large'><b>{escape(heading)}</b></span>\n\n" if heading else "") + escape(body)
-    text = pyvips.Image.text(markup, width=width - 2 * margin, dpi=dpi, font="serif 11", align="low", justify=True)
-    ink = text.crop(0, 0, min(text.width, width - 2 * margin), min(text.height, height - 2 * margin)) / 255 * 0.85
+    text = pyvips.Image.text(
+        markup, width=width - 2 * margin, dpi=dpi, font="serif 11", align="low", justify=True
+    )
+    ink = (
+        text.crop(0, 0, min(text.width, width - 2 * margin), min(text.height, height - 2 * margin))
+        / 255
+        * 0.85
+    )
     region = page.crop(margin, margin, ink.width, ink.height)
     blended = region * (1 - ink) + ink * 40  # faded ink rather than pure black
     page = page.insert(blended.cast("uchar"), margin, margin)
     folio = pyvips.Image.text(str(page_number), dpi=dpi, font="serif 10")
     dark = (folio / 255 * -180 + 230).cast("uchar")
-    return page.insert(dark.bandjoin([dark, dark]).copy(interpretation="srgb"), width // 2, height - margin // 2 - folio.height)
+    return page.insert(
+        dark.bandjoin([dark, dark]).copy(interpretation="srgb"),
+        width // 2,
+        height - margin // 2 - folio.height,
+    )
 
 
 def illustration_page(width: int, height: int, seed: int) -> pyvips.Image:
@@ -99,7 +109,8 @@ def make_collection(dest: Path, *, scale: float = 1.0) -> list[SampleItem]:
             if not path.exists():
                 image.tiffsave(str(path), compression="lzw")
         (folder / ("mods.xml" if kind == "mods" else "dc.xml")).write_text(
-            book_mods(title, pages) if kind == "mods" else simple_dc(slug, title))
+            book_mods(title, pages) if kind == "mods" else simple_dc(slug, title)
+        )
         made.append(SampleItem(folder, title, collection))
     return made
 
@@ -109,7 +120,8 @@ def book_mods(title: str, pages: int) -> str:
     parts = "".join(
         f'<relatedItem type="constituent"><titleInfo><title>{escape(t)}</title></titleInfo>'
         f'<part><extent unit="pages"><start>{s}</start><end>{e}</end></extent></part></relatedItem>'
-        for t, s, e in chapters)
+        for t, s, e in chapters
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <mods xmlns="http://www.loc.gov/mods/v3" xmlns:xlink="http://www.w3.org/1999/xlink" version="3.8">
   <titleInfo><title>{escape(title)}</title></titleInfo>
@@ -124,7 +136,8 @@ def book_mods(title: str, pages: int) -> str:
   <subject><topic>Harbors</topic><geographic>Ashford</geographic></subject>
   <subject><topic>Local history</topic></subject>
   {parts}
-  <accessCondition type="use and reproduction" xlink:href="http://rightsstatements.org/vocab/NoC-US/1.0/">No Copyright - United States</accessCondition>
+  <accessCondition type="use and reproduction"
+    xlink:href="http://rightsstatements.org/vocab/NoC-US/1.0/">No Copyright - United States</accessCondition>
 </mods>
 """
 
@@ -139,8 +152,11 @@ def simple_dc(slug: str, title: str) -> str:
   <dc:creator>{"Hartley, Samuel" if letters else "Unknown engraver"}</dc:creator>
   <dc:subject>{"Textile mills" if letters else "Engravings"}</dc:subject>
   <dc:subject>Ashford</dc:subject>
-  <dc:description>{"Correspondence about wool prices, hiring and the repair of the mill wheel after a flood." if letters
-                   else "Plates showing the lighthouse and the parish boundary stream."}</dc:description>
+  <dc:description>{
+        "Correspondence about wool prices, hiring and the repair of the mill wheel after a flood."
+        if letters
+        else "Plates showing the lighthouse and the parish boundary stream."
+    }</dc:description>
   <dc:date>{"1851-1853" if letters else "ca. 1890"}</dc:date>
   <dc:type>{"Text" if letters else "StillImage"}</dc:type>
   <dc:language>en</dc:language>

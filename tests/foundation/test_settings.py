@@ -36,7 +36,7 @@ def test_unknown_and_malformed_settings_name_the_culprit(tmp_path: Path) -> None
         Settings.load(None, {"MUNIMENT_PORT": "eighty"})
     bad = tmp_path / "bad.toml"
     bad.write_text("colour = 'blue'\n")
-    with pytest.raises(ConfigError, match="unknown setting 'colour' in .*bad.toml"):
+    with pytest.raises(ConfigError, match=r"unknown setting 'colour' in .*bad\.toml"):
         Settings.load(bad, {})
 
 

@@ -25,8 +25,14 @@ from tests.preservation.ocfl_check import validate_root
 def run_muniment(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["MUNIMENT_DATA_DIR"] = str(data)
-    return subprocess.run([sys.executable, "-m", "repo.cli.main", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "repo.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def write_batch(root: Path, count: int, bad: set[int] = frozenset(), pages: int = 2) -> Path:  # type: ignore[assignment]
@@ -38,7 +44,7 @@ def write_batch(root: Path, count: int, bad: set[int] = frozenset(), pages: int 
             write_page(folder / f"p{p}.tif", 600, 400, seed=n * 10 + p)
         if n in bad:
             (folder / "p1.tif").write_bytes(b"GIF89a not a tiff")
-        rows.append(f"item{n},letters,MS-{n},Letter number {n},\"Babbage, Charles\",18{40 + n % 50}")
+        rows.append(f'item{n},letters,MS-{n},Letter number {n},"Babbage, Charles",18{40 + n % 50}')
     batch = root / "items.csv"
     batch.write_text("\n".join(rows) + "\n")
     return batch
@@ -46,22 +52,30 @@ def write_batch(root: Path, count: int, bad: set[int] = frozenset(), pages: int 
 
 def test_batch_goes_on_past_a_bad_item_and_reports_it(tmp_path: Path) -> None:
     batch = write_batch(tmp_path / "in", 4, bad={2})
-    result = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--report", str(tmp_path / "r.json"))
+    result = run_muniment(
+        tmp_path / "data", "ingest", "--batch", str(batch), "--report", str(tmp_path / "r.json")
+    )
     assert result.returncode != 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["ingested"] == 3 and report["summary"]["failed"] == 1
-    failed = [i for i in report["items"] if i["status"] == "failed"][0]
+    failed = next(i for i in report["items"] if i["status"] == "failed")
     assert "item2" in failed["item"] and failed["problems"][0]["file"].endswith("p1.tif")
     catalog = Catalog.open(Settings(data_dir=tmp_path / "data").catalog_url)
     assert sorted(i.external_id or "" for i in catalog.list_items()) == ["MS-0", "MS-1", "MS-3"]
-    assert catalog.get_item("MS-1") is not None and catalog.metadata("MS-1").dc["title"] == ["Letter number 1"]  # type: ignore[union-attr]
+    assert catalog.get_item("MS-1") is not None and catalog.metadata("MS-1").dc["title"] == [
+        "Letter number 1"
+    ]  # type: ignore[union-attr]
     # Fix the bad item and run the same batch again: only it is ingested now.
     write_page(tmp_path / "in" / "item2" / "p1.tif", 600, 400, seed=99)
     again = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--json")
     assert again.returncode == 0, again.stderr
     lines = [json.loads(line) for line in again.stdout.splitlines()]
     assert sorted(line["status"] for line in lines if line["event"] == "item") == [
-        "already-ingested", "already-ingested", "already-ingested", "ingested"]
+        "already-ingested",
+        "already-ingested",
+        "already-ingested",
+        "ingested",
+    ]
 
 
 @pytest.mark.slow
@@ -71,8 +85,12 @@ def test_kill_9_at_several_points_then_rerun_completes_without_duplicates(tmp_pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["MUNIMENT_DATA_DIR"] = str(data)
     for delay in (0.8, 1.6, 2.4, 3.2):
-        proc = subprocess.Popen([sys.executable, "-m", "repo.cli.main", "ingest", "--batch", str(batch), "--quiet"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "repo.cli.main", "ingest", "--batch", str(batch), "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
@@ -97,23 +115,30 @@ def assert_consistent(data: Path) -> None:
     store = ObjectStore(FilesystemStorage(data / "preservation"))
     for item in catalog.list_items(limit=1000):
         inventory = store.read_inventory(object_id(item.id))
-        assert {e.path for e in store.payload_entries(object_id(item.id))} == {f.path for f in catalog.files(item.id)}
+        assert {e.path for e in store.payload_entries(object_id(item.id))} == {
+            f.path for f in catalog.files(item.id)
+        }
         assert inventory.head == "v1"
     catalog.close()
 
 
 def test_existing_bag_as_zip_is_validated_and_ingested(tmp_path: Path) -> None:
     source = make_item(tmp_path / "src", ["p1.tif", "p2.tif"])
-    first = run_muniment(tmp_path / "one", "ingest", str(source), "--collection", "letters", "--identifier", "MS-7")
+    first = run_muniment(
+        tmp_path / "one", "ingest", str(source), "--collection", "letters", "--identifier", "MS-7"
+    )
     assert first.returncode == 0, first.stderr
     exported = ObjectStore(FilesystemStorage(tmp_path / "one" / "preservation")).export_version(
-        object_id("MS-7"), None, tmp_path / "bag")
+        object_id("MS-7"), None, tmp_path / "bag"
+    )
     archive = tmp_path / "bag.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for path in sorted(exported.rglob("*")):
             if path.is_file():
                 zf.write(path, f"bag/{path.relative_to(exported)}")
-    profile = Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
+    profile = (
+        Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
+    )
     result = run_muniment(tmp_path / "two", "ingest", "--bag", str(archive), "--profile", str(profile))
     assert result.returncode == 0, result.stdout + result.stderr
     catalog = Catalog.open(Settings(data_dir=tmp_path / "two").catalog_url)
@@ -125,7 +150,8 @@ def test_tampered_bag_is_refused_with_every_problem(tmp_path: Path) -> None:
     source = make_item(tmp_path / "src", ["p1.tif", "p2.tif"])
     run_muniment(tmp_path / "one", "ingest", str(source), "--collection", "letters", "--identifier", "MS-8")
     bag = ObjectStore(FilesystemStorage(tmp_path / "one" / "preservation")).export_version(
-        object_id("MS-8"), None, tmp_path / "bag")
+        object_id("MS-8"), None, tmp_path / "bag"
+    )
     page = bytearray((bag / "data" / "p1.tif").read_bytes())
     page[-10] ^= 0xFF  # one flipped bit pattern, same size: only the checksum can tell
     (bag / "data" / "p1.tif").write_bytes(bytes(page))
@@ -134,4 +160,6 @@ def test_tampered_bag_is_refused_with_every_problem(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "data/p1.tif" in result.stderr + result.stdout
     assert "fetch.txt" in result.stderr + result.stdout
-    assert not (tmp_path / "two" / "preservation").exists() or not any((tmp_path / "two" / "preservation").rglob("*.tif"))
+    assert not (tmp_path / "two" / "preservation").exists() or not any(
+        (tmp_path / "two" / "preservation").rglob("*.tif")
+    )

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import bagit
-import pyvips
 import pytest
+import pyvips
 
 from ingest.context import ItemSource
 from ingest.runner import Ingester
@@ -18,7 +18,9 @@ from repo.settings import Settings
 from tests.ingest.conftest import all_keys, make_item, write_page
 from tests.preservation.ocfl_check import validate_storage
 
-BTR_PROFILE = Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
+BTR_PROFILE = (
+    Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
+)
 
 
 def ingest(services: Services, source: ItemSource, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -30,7 +32,8 @@ def ingest(services: Services, source: ItemSource, **kwargs: object):  # type: i
 
 
 def test_folder_becomes_bag_in_ocfl_object_with_derivatives_and_catalog_record(
-        services: Services, sample_folder: Path, tmp_path: Path) -> None:
+    services: Services, sample_folder: Path, tmp_path: Path
+) -> None:
     result = ingest(services, ItemSource(sample_folder, "letters"))
     assert result.status == "ingested", result.problems
     item = services.catalog.require_item(result.item_id)
@@ -73,11 +76,15 @@ def test_folder_becomes_bag_in_ocfl_object_with_derivatives_and_catalog_record(
 
 def test_bag_satisfies_the_btr_profile(services: Services, sample_folder: Path, tmp_path: Path) -> None:
     result = ingest(services, ItemSource(sample_folder, "letters"))
-    bag_dir = ObjectStore(services.preservation).export_version(object_id(result.item_id), None, tmp_path / "bag")
+    bag_dir = ObjectStore(services.preservation).export_version(
+        object_id(result.item_id), None, tmp_path / "bag"
+    )
     assert check_profile(bag_dir, load_profile(BTR_PROFILE)) == []
 
 
-def test_same_content_again_is_already_ingested_and_stores_nothing(services: Services, sample_folder: Path) -> None:
+def test_same_content_again_is_already_ingested_and_stores_nothing(
+    services: Services, sample_folder: Path
+) -> None:
     first = ingest(services, ItemSource(sample_folder, "letters"))
     keys = (all_keys(services.preservation), all_keys(services.access))
     again = ingest(services, ItemSource(sample_folder, "letters"))
@@ -101,7 +108,9 @@ def test_every_problem_is_reported_and_nothing_is_stored(services: Services, tmp
     data[16:24] = (100_000).to_bytes(4, "big") + (100_000).to_bytes(4, "big")  # IHDR width, height
     bomb.write_bytes(bytes(data))
     (folder / "notes.txt").write_text("not a page")
-    (folder / "mods.xml").write_text('<mods xmlns="http://www.loc.gov/mods/v3"><titleInfo><tytle>x</tytle></titleInfo></mods>')
+    (folder / "mods.xml").write_text(
+        '<mods xmlns="http://www.loc.gov/mods/v3"><titleInfo><tytle>x</tytle></titleInfo></mods>'
+    )
 
     result = ingest(services, ItemSource(folder, "letters"))
     assert result.status == "failed"
@@ -133,7 +142,9 @@ def test_dry_run_validates_and_stores_nothing(services: Services, sample_folder:
     assert services.catalog.count_items() == 0
 
 
-def test_object_stored_before_a_crash_is_registered_on_the_next_run(services: Services, sample_folder: Path) -> None:
+def test_object_stored_before_a_crash_is_registered_on_the_next_run(
+    services: Services, sample_folder: Path
+) -> None:
     """A run that stopped after the OCFL commit but before the catalog: the next run reuses the object."""
     first = ingest(services, ItemSource(sample_folder, "letters"))
     services.catalog.delete_item(first.item_id)
@@ -144,13 +155,20 @@ def test_object_stored_before_a_crash_is_registered_on_the_next_run(services: Se
 
 
 @pytest.mark.parametrize("backend", ["s3"])
-def test_ingest_into_s3_validates_with_ocfl_py(backend: str, seaweedfs, tmp_path: Path, sample_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_into_s3_validates_with_ocfl_py(
+    backend: str, seaweedfs, tmp_path: Path, sample_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import new_bucket
     from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY
 
-    settings = Settings(data_dir=tmp_path / "data", s3_endpoint=seaweedfs.endpoint, s3_access_key=ACCESS_KEY,
-                        s3_secret_key=SECRET_KEY, preservation_storage=f"s3://{new_bucket(seaweedfs)}",
-                        access_storage=f"s3://{new_bucket(seaweedfs)}/derivatives")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        s3_endpoint=seaweedfs.endpoint,
+        s3_access_key=ACCESS_KEY,
+        s3_secret_key=SECRET_KEY,
+        preservation_storage=f"s3://{new_bucket(seaweedfs)}",
+        access_storage=f"s3://{new_bucket(seaweedfs)}/derivatives",
+    )
     services = Services.open(settings)
     try:
         result = ingest(services, ItemSource(sample_folder, "letters"))

@@ -19,7 +19,9 @@ from tests.servers.ports import free_port
 def _bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if not found:
-        raise RuntimeError("PostgreSQL server binaries are missing: apt-get install postgresql (make test does)")
+        raise RuntimeError(
+            "PostgreSQL server binaries are missing: apt-get install postgresql (make test does)"
+        )
     return found[-1]
 
 
@@ -40,8 +42,17 @@ class PostgresServer:
         if self._as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(data), "-U", "muniment", "--auth=trust", "-E", "UTF8")
-        self._run(_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         return self
 
     def url(self, database: str = "postgres") -> str:

@@ -48,20 +48,41 @@ class SeaweedFS:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
         config = self.workdir / "s3.json"
-        config.write_text(json.dumps({"identities": [{
-            "name": "muniment",
-            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        config.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "muniment",
+                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         ports, grpc = self._ports, self._grpc
         args = [
-            weed_binary(), "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
-            f"-master.port={ports['master']}", f"-master.port.grpc={grpc['master']}",
-            f"-volume.port={ports['volume']}", f"-volume.port.grpc={grpc['volume']}",
-            f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
-            "-master.volumeSizeLimitMB=256", "-volume.max=2000", "-master.telemetry=false",
-            "-s3", f"-s3.port={self.s3_port}", f"-s3.config={config}",
-            f"-s3.port.grpc={ports['s3grpc']}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            weed_binary(),
+            "server",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-dir={data}",
+            f"-master.port={ports['master']}",
+            f"-master.port.grpc={grpc['master']}",
+            f"-volume.port={ports['volume']}",
+            f"-volume.port.grpc={grpc['volume']}",
+            f"-filer.port={ports['filer']}",
+            f"-filer.port.grpc={grpc['filer']}",
+            "-master.volumeSizeLimitMB=256",
+            "-volume.max=2000",
+            "-master.telemetry=false",
+            "-s3",
+            f"-s3.port={self.s3_port}",
+            f"-s3.config={config}",
+            f"-s3.port.grpc={ports['s3grpc']}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
         ]
         log = (self.workdir / "weed.log").open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -71,11 +92,16 @@ class SeaweedFS:
 
     def client(self):  # type: ignore[no-untyped-def]
         return boto3.client(
-            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
-            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-            config=Config(request_checksum_calculation="when_required",
-                          response_checksum_validation="when_required",
-                          s3={"addressing_style": "path"}),
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=Config(
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                s3={"addressing_style": "path"},
+            ),
         )
 
     def _wait_ready(self, timeout: float = 60) -> None:

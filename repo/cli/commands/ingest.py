@@ -12,17 +12,27 @@ from repo.settings import Settings
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "ingest", help="ingest a folder of scans, a CSV batch (--batch) or a bag (--bag)",
-        description="Validate, bag, store and register items. Nothing of an item is stored unless all of it is valid.")
+        "ingest",
+        help="ingest a folder of scans, a CSV batch (--batch) or a bag (--bag)",
+        description="Validate, bag, store and register items. Nothing of an item is stored unless all of it is valid.",
+    )
     parser.add_argument("folder", nargs="?", type=Path, help="folder of page images with a metadata record")
     parser.add_argument("--collection", help="collection slug (created when new)")
     parser.add_argument("--metadata", type=Path, help="MODS, DC (oai_dc or simple), CSV or JSON record")
     parser.add_argument("--identifier", help="the item's identifier (default: made from its content)")
-    parser.add_argument("--batch", type=Path, help="CSV with one row per item: folder, collection, identifier, metadata or DC columns")
+    parser.add_argument(
+        "--batch",
+        type=Path,
+        help="CSV with one row per item: folder, collection, identifier, metadata or DC columns",
+    )
     parser.add_argument("--bag", type=Path, help="an existing BagIt bag: folder, .zip or .tar")
     parser.add_argument("--profile", type=Path, help="BagIt profile (JSON) the bag must satisfy")
     parser.add_argument("--dry-run", action="store_true", help="validate everything, store nothing")
-    parser.add_argument("--report", type=Path, help="write a JSON report of every item here (batch default: ingest-report.json)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        help="write a JSON report of every item here (batch default: ingest-report.json)",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--quiet", action="store_true", help="print nothing but errors")
     output.add_argument("--json", action="store_true", help="JSON lines on stdout, for scripts")
@@ -57,7 +67,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if args.bag:
                 with ingester.staging() as unpack:
                     try:
-                        source = bag_source(args.bag, unpack, settings, collection=args.collection, profile_path=args.profile)
+                        source = bag_source(
+                            args.bag, unpack, settings, collection=args.collection, profile_path=args.profile
+                        )
                         result = ingester.ingest(source)
                     except IngestError as exc:
                         result = ItemResult(args.bag.name, "failed", problems=exc.problems)
@@ -67,14 +79,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 source = ItemSource(args.folder, args.collection, args.metadata, args.identifier)
                 result = ingester.ingest(source)
             results = [result]
-            progress.item_finished(result.name, result.status, result.item_id, result.pages, result.bytes,
-                                   [str(p) for p in result.problems])
+            progress.item_finished(
+                result.name,
+                result.status,
+                result.item_id,
+                result.pages,
+                result.bytes,
+                [str(p) for p in result.problems],
+            )
             report = args.report
     finally:
         ingester.close()
         services.close()
-    summary = {status: sum(1 for r in results if r.status == status)
-               for status in ("ingested", "already-ingested", "valid", "failed")}
+    summary = {
+        status: sum(1 for r in results if r.status == status)
+        for status in ("ingested", "already-ingested", "valid", "failed")
+    }
     progress.finish({k: v for k, v in summary.items() if v})
     if report is not None:
         report.write_text(json.dumps({"summary": summary, "items": [r.to_json() for r in results]}, indent=2))
