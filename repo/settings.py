@@ -92,6 +92,10 @@ class Settings:
     iiif_tile_cache_mb: int = setting(
         256, "Memory for the image server's cache of encoded tiles, per worker."
     )
+    iiif_tile_passthrough: bool = setting(
+        True,
+        "Serve tiles aligned to the pyramid as their stored JPEG bytes (ingest quality) instead of re-encoding them.",
+    )
     iiif_cache_control: str = setting(
         "public, max-age=86400", "Cache-Control header on IIIF images and info.json."
     )

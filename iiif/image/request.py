@@ -214,8 +214,8 @@ def parse_request(path: str) -> ImageRequest:
         upscale=upscale,
         mirror=mirror,
         rotation=rotation,
-        quality=quality,  # type: ignore[arg-type]  # checked against QUALITIES above
-        format=fmt,  # type: ignore[arg-type]  # checked against MEDIA_TYPES above
+        quality=quality,  # checked against QUALITIES above
+        format=fmt,  # checked against MEDIA_TYPES above
     )
 
 
@@ -319,6 +319,9 @@ def resolve(req: ImageRequest, width: int, height: int, limits: SizeLimits) -> R
     if upscaled and not req.upscale:
         # Includes !w,h with a box larger than the region: the official validator expects 400 here.
         raise _bad(f"size larger than the region ({rw}x{rh}) needs the ^ prefix")
+    if upscaled and limits.max_width is None and limits.max_area is None:
+        # Unbounded upscaling would be unbounded memory; the spec's answer for unsupported ^ is 501.
+        raise IIIFError(501, "upscaling is not available on this server")
     if not limits.fits(ow, oh):
         raise _bad("the requested size is larger than the server allows (see maxWidth, maxHeight, maxArea)")
 
@@ -332,9 +335,3 @@ def resolve(req: ImageRequest, width: int, height: int, limits: SizeLimits) -> R
     rotation_c = ("!" if req.mirror else "") + _format_decimal(req.rotation)
     canonical = f"{region_c}/{size_c}/{rotation_c}/{req.quality}.{req.format}"
     return ResolvedRequest(x, y, rw, rh, ow, oh, req.mirror, req.rotation, req.quality, req.format, canonical)
-
-
-@lru_cache(maxsize=16384)
-def resolve_cached(req: ImageRequest, width: int, height: int, limits: SizeLimits) -> ResolvedRequest:
-    """``resolve`` memoized: viewers ask for the same tiles of the same images over and over."""
-    return resolve(req, width, height, limits)

@@ -1,0 +1,60 @@
+"""The image server mounted in Muniment: identifiers resolved through the catalog to access pyramids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.routing import BaseRoute, Mount
+
+from iiif.image import AccessDenied, ImageServerConfig, ResolvedImage, image_routes
+from iiif.presentation.access import Access, decide_access
+from iiif.presentation.ids import parse_image_identifier
+from repo.services import Services
+
+
+class CatalogImageResolver:
+    """``{item_id}~{seq}`` -> the page's pyramidal TIFF, after the one access decision."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def resolve(self, identifier: str) -> ResolvedImage:
+        try:
+            item_id, seq = parse_image_identifier(identifier)
+        except ValueError:
+            raise KeyError(identifier) from None
+        catalog = self.services.catalog
+        item = catalog.get_item(item_id)
+        access = decide_access(item)
+        if access is Access.NOT_FOUND or item is None:
+            raise KeyError(identifier)
+        if access is not Access.VISIBLE:
+            raise AccessDenied(access.status, "this image is withdrawn" if access is Access.GONE
+                               else "this image is not public")
+        page = next((f for f in catalog.files(item_id) if f.seq == seq), None)
+        if page is None:
+            raise KeyError(identifier)
+        metadata = catalog.metadata(item_id)
+        modified = datetime.strptime(item.datestamp, "%Y-%m-%dT%H:%M:%S%z")
+        return ResolvedImage(self.services.access, page.derivative_key, modified,
+                             metadata.rights if metadata else None)
+
+
+def image_config(services: Services) -> ImageServerConfig:
+    s = services.settings
+    return ImageServerConfig(
+        max_width=s.iiif_max_width,
+        max_height=s.iiif_max_height,
+        max_area=s.iiif_max_area,
+        jpeg_quality=s.iiif_jpeg_quality,
+        cache_bytes=s.iiif_tile_cache_mb * 1024 * 1024,
+        cache_control=s.iiif_cache_control,
+        render_concurrency=s.iiif_render_concurrency,
+        allow_passthrough=s.iiif_tile_passthrough,
+        base_url=s.base_url.rstrip("/") + "/iiif/3",
+        source_cache_dir=str(s.data_dir / "cache" / "pyramids"),
+    )
+
+
+def image_api_routes(services: Services) -> list[BaseRoute]:
+    return [Mount("/iiif/3", routes=image_routes(CatalogImageResolver(services), image_config(services)))]

@@ -1,0 +1,24 @@
+"""The IIIF Image API 3.0 server: mount ``image_routes(resolver, config)`` at ``/iiif/3``."""
+
+from iiif.image.config import ImageServerConfig
+from iiif.image.errors import AccessDenied, IIIFError
+from iiif.image.request import ImageRequest, ResolvedRequest, SizeLimits, parse_request, resolve
+from iiif.image.resolver import ImageResolver, ResolvedImage
+from iiif.image.routes import ImageEndpoint, image_routes
+from iiif.image.service import ImageService
+
+__all__ = [
+    "AccessDenied",
+    "IIIFError",
+    "ImageEndpoint",
+    "ImageRequest",
+    "ImageResolver",
+    "ImageServerConfig",
+    "ImageService",
+    "ResolvedImage",
+    "ResolvedRequest",
+    "SizeLimits",
+    "image_routes",
+    "parse_request",
+    "resolve",
+]

@@ -1,0 +1,107 @@
+"""Open pyramids: the TIFF structure read once, a byte source for tiles, and decoder handles per
+level, kept in an LRU so that a viewer's many requests for one image reuse them."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+import pyvips
+
+from iiif.image.cache import LRU
+from iiif.image.source import LocalCopies, LocalFileSource, StorageRangeSource
+from iiif.image.tiff import ByteSource, Level, PyramidInfo, read_pyramid
+from storage import Storage
+from storage.errors import NotFound
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """Which stored object holds a pyramid, and which version of it."""
+
+    storage: Storage
+    key: str
+    modified: datetime
+
+    @cached_property
+    def version(self) -> str:
+        return f"{self.storage.location}\0{self.key}\0{self.modified.isoformat()}"
+
+    @cached_property
+    def tag(self) -> str:
+        """A short digest of ``version``, for ETags."""
+        return hashlib.blake2b(self.version.encode(), digest_size=9).hexdigest()
+
+
+class Pyramid:
+    """One open pyramid; safe to use from several render threads at once."""
+
+    def __init__(self, info: PyramidInfo, source: ByteSource, local_path: Callable[[], str]) -> None:
+        self.info = info
+        self.source = source
+        self._local_path = local_path
+        self._images: dict[int, pyvips.Image] = {}
+        self._lock = threading.Lock()
+
+    def level_image(self, level: Level) -> pyvips.Image:
+        """A decoder handle on one level, opened once (libvips reads only the tiles a crop needs)."""
+        index = self.info.levels.index(level)
+        image = self._images.get(index)
+        if image is not None:
+            return image
+        with self._lock:
+            image = self._images.get(index)
+            if image is None:
+                options: dict[str, object] = {"page": level.page, "access": "random", "revalidate": True}
+                if level.subifd >= 0:
+                    options["subifd"] = level.subifd
+                image = pyvips.Image.tiffload(self._local_path(), **options)
+                if (image.width, image.height) != (level.width, level.height):
+                    raise pyvips.Error(f"level {index} is {image.width}x{image.height}, not as its directory says")
+                self._images[index] = image
+        return image
+
+    def tile(self, level: Level, col: int, row: int) -> bytes:
+        """The stored bytes of one tile, as they are in the file."""
+        index = row * level.tiles_across + col
+        return self.source.read_at(level.tile_offsets[index], level.tile_byte_counts[index])
+
+
+class PyramidStore:
+    """Open pyramids by stored version, least recently used dropped past ``max_open``.
+
+    A dropped pyramid is closed when the last render using it finishes (its handles are freed with it).
+    """
+
+    def __init__(self, max_open: int, copies: LocalCopies) -> None:
+        self._open: LRU[str, Pyramid] = LRU(max_open)
+        self._copies = copies
+
+    def get(self, stored: StoredImage) -> Pyramid | None:
+        return self._open.get(stored.version)
+
+    def open(self, stored: StoredImage) -> Pyramid:
+        """Blocking: reads the TIFF structure. Raises ``NotFound``, ``TiffError`` or a storage error."""
+        pyramid = self._open.get(stored.version)
+        if pyramid is not None:
+            return pyramid
+        storage, key = stored.storage, stored.key
+        path = storage.local_path(key)
+        source: ByteSource
+        if path is not None:
+            try:
+                source = LocalFileSource(path)
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raise NotFound(key, storage.location) from None
+            local_path: Callable[[], str] = lambda: path  # noqa: E731
+        else:
+            source = StorageRangeSource(storage, key, storage.head(key).size)
+            copies, version = self._copies, stored.version
+            local_path = lambda: copies.path_for(storage, key, version)  # noqa: E731
+        pyramid = Pyramid(read_pyramid(source), source, local_path)
+        self._open.put(stored.version, pyramid)
+        return pyramid

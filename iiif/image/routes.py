@@ -1,0 +1,221 @@
+"""HTTP for the image server: one lean ASGI endpoint for everything under the mount (``/iiif/3``).
+
+It answers the base URI (303 to info.json), info.json (JSON-LD by negotiation) and image requests,
+with CORS on every response and preflight answers, ETag/Last-Modified and 304s, Cache-Control, and
+the canonical and profile Link headers. Every failure is an IIIF status with a JSON body: no
+traceback or server path ever reaches a client. Identifiers are checked against a conservative
+character set before anything is resolved or opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+from starlette.datastructures import URLPath
+from starlette.routing import BaseRoute, Match, NoMatchFound
+
+from iiif.image.cache import LRU
+from iiif.image.config import ImageServerConfig
+from iiif.image.errors import IIIFError, error_body
+from iiif.image.info import CONTEXT, PROFILE_URI
+from iiif.image.resolver import ImageResolver
+from iiif.image.service import ImageService, Validators
+
+log = logging.getLogger("muniment.iiif")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+Answer = tuple[int, Headers, bytes]
+
+# Letters, digits and - . _ ~ (RFC 3986 unreserved), not starting with a dot: nothing that a path,
+# URL, or shell could read specially, and nothing to percent-encode when written back into URLs.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~-]{0,199}", re.ASCII)
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?", re.ASCII)
+_ENTITY_TAG = re.compile(r'(?:W/)?("[^"]*")')
+_HEADER_LIST = re.compile(r"[A-Za-z0-9, -]{1,500}", re.ASCII)
+_WANTED = frozenset({b"host", b"accept", b"if-none-match", b"if-modified-since", b"access-control-request-headers"})
+
+_LD_JSON = f'application/ld+json;profile="{CONTEXT}"'.encode()
+_CONTEXT_LINK = f'<{CONTEXT}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"'
+_PROFILE_LINK = f'<{PROFILE_URI}>;rel="profile"'
+_CORS: Headers = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"Link, ETag, Last-Modified"),
+]
+_NOT_FOUND = IIIFError(404, "no image with this identifier")
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the mount point, decoded, starting with '/'."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """Weak comparison against each entity-tag of an If-None-Match list (ours contain commas)."""
+    if header.strip() == "*":
+        return True
+    return etag in _ENTITY_TAG.findall(header)
+
+
+def _not_modified(headers: dict[bytes, bytes], v: Validators) -> bool:
+    if_none_match = headers.get(b"if-none-match")
+    if if_none_match is not None:  # takes precedence over If-Modified-Since (RFC 9110)
+        return _etag_matches(if_none_match.decode("latin-1"), v.etag)
+    since = headers.get(b"if-modified-since")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since.decode("latin-1"))
+    except (TypeError, ValueError, IndexError):
+        return False
+    return v.modified <= (when if when.tzinfo else when.replace(tzinfo=UTC))
+
+
+class ImageEndpoint:
+    """The ASGI app behind the route; see the module doc."""
+
+    def __init__(self, service: ImageService, config: ImageServerConfig) -> None:
+        self.service = service
+        self._config = config
+        self._cache_control = (b"cache-control", config.cache_control.encode("latin-1"))
+        self._configured_base = config.base_url.rstrip("/") if config.base_url else ""
+        self._bases: LRU[tuple[str, bytes, str], str] = LRU(64)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        try:
+            status, headers, body = await self._dispatch(scope, method)
+        except IIIFError as exc:
+            status, headers, body = self._error(exc.status, exc.message)
+        except Exception:
+            log.exception("unexpected error in the image server")
+            status, headers, body = self._error(500, "internal server error")
+        if status not in (204, 304):
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+    def _error(self, status: int, message: str) -> Answer:
+        headers = [*_CORS, (b"content-type", b"application/json")]
+        if status == 405:
+            headers.append((b"allow", b"GET, HEAD, OPTIONS"))
+        return status, headers, error_body(status, message)
+
+    async def _dispatch(self, scope: Scope, method: str) -> Answer:
+        headers = {k: v for k, v in scope["headers"] if k in _WANTED}
+        if method == "OPTIONS":
+            return self._preflight(headers)
+        if method not in ("GET", "HEAD"):
+            raise IIIFError(405, "only GET, HEAD and OPTIONS are supported")
+        raw = scope.get("raw_path") or b""
+        if b"%2f" in raw or b"%2F" in raw or b"%5c" in raw or b"%5C" in raw:
+            raise _NOT_FOUND  # an encoded slash can only be in an identifier, and ours have none
+        segments = _route_path(scope)[1:].split("/")
+        identifier = segments[0]
+        if not _IDENTIFIER.fullmatch(identifier) or ".." in identifier:
+            raise _NOT_FOUND
+        if len(segments) == 1 or segments[1:] == [""]:
+            await self.service.check(identifier)
+            location = f"{self._base(scope, headers)}/{identifier}/info.json"
+            return 303, [*_CORS, (b"location", location.encode())], b""
+        if segments[1:] == ["info.json"]:
+            return await self._info(scope, headers, identifier)
+        if len(segments) == 5:
+            return await self._image(scope, headers, identifier, "/".join(segments[1:]))
+        raise _NOT_FOUND
+
+    def _base(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        """The public URL of the mount point: configured, or from the request (Host checked)."""
+        if self._configured_base:
+            return self._configured_base
+        key = (scope.get("scheme", "http"), headers.get(b"host", b""), scope.get("root_path", ""))
+        base = self._bases.get(key)
+        if base is None:
+            host = key[1].decode("latin-1")
+            if not _HOST.fullmatch(host):
+                server = scope.get("server") or ("localhost", None)
+                host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+            base = f"{key[0]}://{host}{quote(key[2], safe='/')}"
+            self._bases.put(key, base)
+        return base
+
+    def _preflight(self, headers: dict[bytes, bytes]) -> Answer:
+        answer = [
+            (b"access-control-allow-origin", b"*"),
+            (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+            (b"access-control-max-age", b"86400"),
+        ]
+        requested = headers.get(b"access-control-request-headers", b"")
+        if _HEADER_LIST.fullmatch(requested.decode("latin-1")):
+            answer.append((b"access-control-allow-headers", requested))
+        return 204, answer, b""
+
+    def _validator_headers(self, v: Validators) -> Headers:
+        return [
+            *_CORS,
+            (b"etag", v.etag.encode()),
+            (b"last-modified", v.last_modified.encode()),
+            self._cache_control,
+        ]
+
+    async def _info(self, scope: Scope, headers: dict[bytes, bytes], identifier: str) -> Answer:
+        base = self._base(scope, headers)
+        doc = await self.service.info(identifier, base, f"{base}/{identifier}")
+        answer = self._validator_headers(doc.validators)
+        answer.append((b"vary", b"Accept"))
+        accept = headers.get(b"accept")
+        # No Accept header: JSON-LD, as the spec says; an Accept without it: plain JSON plus context link.
+        if accept is None or b"application/ld+json" in accept:
+            answer += [(b"content-type", _LD_JSON), (b"link", _PROFILE_LINK.encode())]
+        else:
+            answer += [
+                (b"content-type", b"application/json"),
+                (b"link", f"{_CONTEXT_LINK}, {_PROFILE_LINK}".encode()),
+            ]
+        if _not_modified(headers, doc.validators):
+            return 304, answer, b""
+        return 200, answer, doc.body
+
+    async def _image(self, scope: Scope, headers: dict[bytes, bytes], identifier: str, text: str) -> Answer:
+        prepared = await self.service.prepare(identifier, text)
+        answer = self._validator_headers(prepared.validators)
+        canonical = f"{self._base(scope, headers)}/{identifier}/{prepared.request.canonical}"
+        answer.append((b"link", f'<{canonical}>;rel="canonical", {_PROFILE_LINK}'.encode()))
+        if _not_modified(headers, prepared.validators):
+            return 304, answer, b""
+        body = await self.service.body(prepared)
+        answer.append((b"content-type", prepared.request.media_type.encode()))
+        return 200, answer, body
+
+
+class _EveryPath(BaseRoute):
+    """Hands every request below the mount to the endpoint: a path-pattern route would let some
+    (those with a newline, say) fall through to a 404 without CORS or the error shape."""
+
+    def __init__(self, endpoint: ImageEndpoint) -> None:
+        self.endpoint = endpoint
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.endpoint(scope, receive, send)
+
+
+def image_routes(resolver: ImageResolver, config: ImageServerConfig) -> list[BaseRoute]:
+    """Routes to mount at ``/iiif/3``: ``Mount("/iiif/3", routes=image_routes(resolver, config))``."""
+    return [_EveryPath(ImageEndpoint(ImageService(resolver, config), config))]
