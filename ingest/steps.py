@@ -16,6 +16,8 @@ from concurrent.futures import Executor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lxml import etree
+
 from ingest.context import ItemContext, Page
 from ingest.derivatives import make_derivatives
 from ingest.discover import IMAGE_SUFFIXES, discover
@@ -282,7 +284,7 @@ def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
     return ItemMetadata(
         dc={k: list(v) for k, v in record.dc.items() if v},
         dc_xml=record.dc_xml.decode(),
-        mods_xml=record.mods_xml.decode(),
+        mods_xml=_as_utf8_text(record.mods_xml),
         language=record.language,
         creators="; ".join(record.creators),
         subjects="; ".join(record.subjects),
@@ -298,6 +300,12 @@ def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
         ],
         full_text=record.full_text(),
     )
+
+
+def _as_utf8_text(xml: bytes) -> str:
+    """MODS is kept in the bag as received (any declared encoding); the catalog holds it as text."""
+    tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    return etree.tostring(tree, encoding="unicode")
 
 
 def _sha512_file(path: Path) -> tuple[int, str]:

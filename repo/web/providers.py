@@ -11,3 +11,6 @@ from repo.services import Services
 Provider = Callable[[Services], list[BaseRoute]]
 
 PROVIDERS: list[Provider] = []
+PROVIDERS.append(__import__("iiif.catalog_images", fromlist=["x"]).image_api_routes)  # IIIF Image API at /iiif/3
+PROVIDERS.append(__import__("repo.oai", fromlist=["oai_routes"]).oai_routes)  # OAI-PMH at /oai
+# IIIF Presentation API: /iiif/{item}/manifest, /iiif/collection/{slug}, /iiif/collection/top
