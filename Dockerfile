@@ -1,3 +1,10 @@
+# Mirador comes from the npm registry at build time; the runtime image needs no node.
+FROM node:20-slim AS mirador
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY repo/web/static/build.sh repo/web/static/build.sh
+RUN bash repo/web/static/build.sh
+
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -5,6 +12,7 @@ COPY repo repo
 COPY ingest ingest
 COPY iiif iiif
 COPY storage storage
+COPY --from=mirador /src/repo/web/static/vendor repo/web/static/vendor
 RUN pip install --no-cache-dir .
 ENV MUNIMENT_HOST=0.0.0.0 MUNIMENT_DATA_DIR=/data
 VOLUME /data

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium
 NODE_STAMP := repo/web/static/vendor/.installed
 
-.PHONY: demo test lint bench setup debian clean-demo
+.PHONY: demo test lint bench setup debian node clean-demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,10 +26,19 @@ debian:
 	  else echo "Please install these Debian packages (as root):$$missing"; exit 1; fi; \
 	fi
 
-demo: $(STAMP)
+# Mirador comes from the npm registry at setup (no CDN at run time); node and npm are needed once.
+$(NODE_STAMP): package.json package-lock.json repo/web/static/build.sh
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	  else echo "Please install Node.js and npm (Debian: nodejs npm)"; exit 1; fi; }
+	bash repo/web/static/build.sh
+
+node: $(NODE_STAMP)
+
+demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/muniment demo
 
-test: $(STAMP) debian
+test: $(STAMP) debian $(NODE_STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -1,0 +1,43 @@
+"""Presentation API routes: `/iiif/{item}/manifest`, `/iiif/collection/{slug}`, `/iiif/collection/top`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from iiif.presentation.access import Access
+from iiif.presentation.http import client_etags, denied_response, document_response, not_modified, preflight
+from iiif.presentation.service import Outcome, PresentationService
+from iiif.presentation.source import Publisher
+from repo.services import Services
+
+
+def presentation_routes(services: Services) -> list[BaseRoute]:
+    service = PresentationService(services.catalog, Publisher.from_settings(services.settings))
+
+    def respond(request: Request, outcome: Outcome) -> Response:
+        if outcome.access is not Access.VISIBLE:
+            return denied_response(outcome.access)
+        if outcome.document is None:
+            return not_modified(outcome.etag)
+        return document_response(request, outcome.document)
+
+    def manifest(request: Request) -> Response:
+        return respond(request, service.manifest(request.path_params["item"], request, client_etags(request)))
+
+    def collection(request: Request) -> Response:
+        return respond(request, service.collection(request.path_params["slug"]))
+
+    def top(request: Request) -> Response:
+        return respond(request, service.top_collection())
+
+    # Collections first: a collection slug named "manifest" must not read as an item called "collection".
+    return [
+        Route("/iiif/collection/top", top, methods=["GET"]),
+        Route("/iiif/collection/top", preflight, methods=["OPTIONS"]),
+        Route("/iiif/collection/{slug}", collection, methods=["GET"]),
+        Route("/iiif/collection/{slug}", preflight, methods=["OPTIONS"]),
+        Route("/iiif/{item}/manifest", manifest, methods=["GET"]),
+        Route("/iiif/{item}/manifest", preflight, methods=["OPTIONS"]),
+    ]

@@ -1,0 +1,164 @@
+"""Full-text matching, one implementation per catalog database: SQLite FTS5 and PostgreSQL tsvector.
+
+Both index the same fields with the same weights (title first, then names and subjects, then the
+description, then the whole MODS text) and both match every query word, as a prefix when long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from repo.catalog import Database
+from repo.search.document import SearchDocument
+from repo.search.text import PREFIX_MIN, fold
+
+# Columns the shared search_docs table has on both databases.
+DOC_COLUMNS = (
+    "item_id",
+    "collection",
+    "title",
+    "sort_title",
+    "creators",
+    "subjects",
+    "description",
+    "type",
+    "language",
+    "date",
+    "date_start",
+    "date_end",
+)
+
+
+def doc_values(doc: SearchDocument) -> tuple[Any, ...]:
+    return (
+        doc.item_id,
+        doc.collection,
+        doc.title,
+        doc.sort_title,
+        doc.creators,
+        doc.subject_text,
+        doc.description,
+        doc.type,
+        doc.language,
+        doc.date,
+        doc.date_start,
+        doc.date_end,
+    )
+
+
+class FullText(Protocol):
+    def schema(self) -> list[str]:
+        """Statements (CREATE ... IF NOT EXISTS) for this database's full-text structures."""
+
+    def write(self, db: Database, doc: SearchDocument) -> None:
+        """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables."""
+
+    def delete(self, db: Database, item_id: str) -> None: ...
+
+    def clear(self, db: Database) -> None:
+        """Empty the full-text structures (search_docs is emptied by the caller)."""
+
+    def lock(self, db: Database) -> None:
+        """Inside a transaction: wait for, then hold until it ends, the index's one writer lock."""
+
+    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """A subquery of ``(item_id, relevance)`` for items holding every word; lower relevance first."""
+
+
+def _insert_doc(
+    db: Database, doc: SearchDocument, extra_columns: str = "", extra_sql: str = "", extra_params: Sequence[Any] = ()
+) -> None:
+    columns = ", ".join(DOC_COLUMNS) + extra_columns
+    placeholders = ", ".join("?" for _ in DOC_COLUMNS) + extra_sql
+    db.execute(f"INSERT INTO search_docs ({columns}) VALUES ({placeholders})", (*doc_values(doc), *extra_params))
+
+
+class SqliteFullText:
+    # bm25 weight of each search_fts column: item_id (not indexed), title, creators, subjects,
+    # description, full_text.
+    _WEIGHTS = "0.0, 10.0, 4.0, 4.0, 2.0, 1.0"
+
+    def schema(self) -> list[str]:
+        return [
+            "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(item_id UNINDEXED, title, creators,"
+            " subjects, description, full_text, tokenize = 'unicode61 remove_diacritics 2')",
+        ]
+
+    def write(self, db: Database, doc: SearchDocument) -> None:
+        _insert_doc(db, doc)
+        # The FTS row shares the rowid of the item's search_docs row, so deleting it is a
+        # lookup by key instead of a scan of the UNINDEXED item_id column.
+        db.execute(
+            "INSERT INTO search_fts (rowid, item_id, title, creators, subjects, description, full_text)"
+            " SELECT rowid, ?, ?, ?, ?, ?, ? FROM search_docs WHERE item_id = ?",
+            (doc.item_id, doc.title, doc.creators, doc.subject_text, doc.description, doc.full_text, doc.item_id),
+        )
+
+    def delete(self, db: Database, item_id: str) -> None:
+        db.execute("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs WHERE item_id = ?)", (item_id,))
+
+    def clear(self, db: Database) -> None:
+        db.execute("DELETE FROM search_fts")
+
+    def lock(self, db: Database) -> None:
+        """The transaction's BEGIN IMMEDIATE already holds SQLite's one write lock."""
+
+    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
+        # Each word quoted, so FTS5 never reads one as an operator (AND, NEAR, column:).
+        query = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
+        return (
+            f"SELECT item_id, bm25(search_fts, {self._WEIGHTS}) AS relevance FROM search_fts WHERE search_fts MATCH ?",
+            [query],
+        )
+
+
+_ADVISORY_LOCK = 0x6D756E6973656172  # "munisear": this index's key among advisory locks
+
+
+class PostgresFullText:
+    # 'simple': no stemming and no stop words, as with FTS5's unicode61, in any language.
+    _VECTOR = (
+        "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')"
+        " || setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D')"
+    )
+
+    def schema(self) -> list[str]:
+        return [
+            "ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS tsv tsvector",
+            "CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)",
+        ]
+
+    def write(self, db: Database, doc: SearchDocument) -> None:
+        # Folded in Python: PostgreSQL's own unaccent is an extension that may not be installed.
+        names_and_subjects = fold(doc.creators + "\n" + doc.subject_text)
+        _insert_doc(
+            db,
+            doc,
+            ", tsv",
+            ", " + self._VECTOR,
+            (fold(doc.title), names_and_subjects, fold(doc.description), fold(doc.full_text)),
+        )
+
+    def delete(self, db: Database, item_id: str) -> None:
+        """The tsvector lives in the search_docs row, removed with it."""
+
+    def clear(self, db: Database) -> None:
+        """Nothing beyond search_docs."""
+
+    def lock(self, db: Database) -> None:
+        # Workers starting together would otherwise race on CREATE ... IF NOT EXISTS and reindexing.
+        db.query_one("SELECT pg_advisory_xact_lock(?)", (_ADVISORY_LOCK,))
+
+    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
+        # Words are \\w+ only (see text.terms), so they cannot carry tsquery operators.
+        query = " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN else w for w in words)
+        return (
+            "SELECT item_id, -ts_rank_cd(tsv, to_tsquery('simple', ?)) AS relevance FROM search_docs"
+            " WHERE tsv @@ to_tsquery('simple', ?)",
+            [query, query],
+        )
+
+
+def full_text_for(db: Database) -> FullText:
+    return PostgresFullText() if db.dialect == "postgresql" else SqliteFullText()

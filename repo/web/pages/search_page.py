@@ -1,0 +1,28 @@
+"""The search page: words, facets, a date range, an order; results a page at a time."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from repo.search import FACETS, SearchQuery, Sort
+from repo.web.pages.links import search_link
+from repo.web.pages.site import Site
+
+
+def search_page(site: Site, request: Request) -> Response:
+    params = request.query_params
+    query = SearchQuery.from_params({key: params.getlist(key) for key in params})
+    results = site.search.search(query)
+    titles = {c.slug: c.title for c in site.catalog.list_collections()}
+    sorts = [s for s in Sort if s is not Sort.RELEVANCE or query.text]
+    return site.render(
+        request,
+        "search.html",
+        query=query,
+        results=results,
+        facet_names=FACETS,
+        collection_titles=titles,
+        sorts=sorts,
+        page_link=lambda page: search_link(query, page=page),
+    )
