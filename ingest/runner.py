@@ -17,6 +17,7 @@ from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.progress import Progress
 from repo.errors import Problem
+from repo.identifiers import object_id
 from repo.preservation import ObjectStore
 from repo.services import Services
 
@@ -71,6 +72,9 @@ class Ingester:
             try:
                 return self._run(ctx)
             except AlreadyIngested as exc:
+                if not self.dry_run:
+                    # A run killed while committing this object may have left debris beside it.
+                    self.store.recover(object_id(exc.item_id))
                 return ItemResult(
                     source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes
                 )

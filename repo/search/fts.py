@@ -88,7 +88,9 @@ class SqliteFullText:
     def write(self, db: Database, doc: SearchDocument) -> None:
         _insert_doc(db, doc)
         # The FTS row shares the rowid of the item's search_docs row, so deleting it is a
-        # lookup by key instead of a scan of the UNINDEXED item_id column.
+        # lookup by key instead of a scan of the UNINDEXED item_id column. A row left by a
+        # catalog delete (search_docs cascades, FTS cannot) may hold that rowid: drop it first.
+        self.delete(db, doc.item_id)
         db.execute(
             "INSERT INTO search_fts (rowid, item_id, title, creators, subjects, description, full_text)"
             " SELECT rowid, ?, ?, ?, ?, ?, ? FROM search_docs WHERE item_id = ?",
