@@ -38,6 +38,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        loop="uvloop",  # explicit: a missing package fails loudly instead of falling back to slower defaults
+        http="httptools",
         server_header=False,
     )
     return 0

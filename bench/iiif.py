@@ -1,0 +1,623 @@
+"""IIIF image serving: Muniment (``muniment serve``) beside IIPImage (Debian iipimage-server behind
+lighttpd, as in ../shared/bench/iipimage) on the very same 10000x8000 pyramidal TIFF, with the
+same request lists sent by wrk at 1 and 8 connections, in one run.
+
+    .venv/bin/python bench/iiif.py [--duration 10] [--connections 1,8] [--rounds 1] [--workdir DIR]
+
+It installs nothing: it says which of lighttpd, iipimage-server (iipsrv) and wrk is missing and
+exits with status 2. The image is made with real texture (noise plus gradients), ingested with the
+real ``muniment ingest`` into a temporary data folder, and IIPImage gets a copy of the pyramid
+that ingest stored. Request lists (each cycled by a wrk Lua script):
+
+- tiles: a viewer's session of pyramid-aligned tiles across zoom levels (all tiles of the small
+  levels, viewports of the large ones, edges included), uncached for Muniment
+  (MUNIMENT_IIIF_TILE_CACHE_MB=0), with stored-tile passthrough (the default) and re-encoding;
+- tiles from Muniment's warm tile cache (against IIPImage's uncached figure: it runs without cache);
+- ``full/1000,/0/default.jpg`` and ``info.json``.
+
+IIPImage gets Image API 2 URLs (``x,y,w,h/w,/0/default.jpg``, or ``w,h`` where its own height
+rounding would give another size), Muniment the 3.0 ones (``x,y,w,h/w,h/0/default.jpg``); every
+tile is fetched from both first and checked to have the same size and pixels.
+Targets (issue 4): uncached tiles >= 1.2x IIPImage's req/s with p99 no higher, warm cache >= 10x,
+full/1000, >= 1.2x, info.json >= 2x. The exit status is 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import http.client
+import json
+import os
+import pickle
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import simplejpeg  # noqa: E402
+
+WIDTH, HEIGHT = 10000, 8000
+ITEM = "bench-image"
+IDENTIFIER = f"{ITEM}~1"
+IIP_NAME = "bench.tif"
+IIP_CONF = ROOT.parent / "shared" / "bench" / "iipimage" / "lighttpd.conf"
+IIPSRV = Path("/usr/lib/iipimage-server/iipsrv.fcgi")
+FULL = "full/1000,/0/default.jpg"
+
+LUA = r"""
+-- Cycles through the request paths of the file named after "--", from the offset given after it.
+local paths, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    if #line > 0 then paths[#paths + 1] = line end
+  end
+  i = tonumber(args[2] or "0") % #paths
+end
+function request()
+  i = i % #paths + 1
+  return wrk.format(nil, paths[i])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'JSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors":%d,"status_errors":%d,' ..
+    '"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect + e.read + e.write + e.timeout,
+    e.status, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+# ------------------------------------------------------------------------------------ setup
+
+
+def missing_tools() -> list[str]:
+    missing = []
+    if not (shutil.which("lighttpd") or Path("/usr/sbin/lighttpd").exists()):
+        missing.append("lighttpd (Debian package lighttpd)")
+    if not IIPSRV.exists():
+        missing.append(f"iipsrv ({IIPSRV}, Debian package iipimage-server)")
+    if not shutil.which("wrk"):
+        missing.append("wrk (Debian package wrk)")
+    return missing
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_scan(folder: Path) -> None:
+    """A 10000x8000 RGB scan as bench/ingest.py makes its pages: paper grain on colour gradients."""
+    import pyvips
+
+    folder.mkdir(parents=True)
+    noise = pyvips.Image.gaussnoise(WIDTH, HEIGHT, sigma=8, mean=200, seed=1)
+    xy = pyvips.Image.xyz(WIDTH, HEIGHT)
+    gradient = xy[0] * (40 / WIDTH) + xy[1] * (20 / HEIGHT)
+    page = (noise - gradient).bandjoin([noise - gradient * 0.8, noise - gradient * 1.2]).cast("uchar")
+    page.copy(interpretation="srgb").tiffsave(str(folder / "page1.tif"), compression="none")
+    (folder / "metadata.json").write_text('{"title": "IIIF benchmark scan", "creator": "Muniment bench"}')
+
+
+def muniment_command() -> list[str]:
+    script = Path(sys.executable).parent / "muniment"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "repo.cli.main"]
+
+
+def prepare(work: Path) -> Path:
+    """Make the scan and ingest it (once per work folder); return the pyramid ingest stored."""
+    data = work / "data"
+    marker = work / "ingested"
+    if not marker.exists():
+        shutil.rmtree(work / "scan", ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"making a {WIDTH}x{HEIGHT} scan ...", flush=True)
+        make_scan(work / "scan")
+        print("muniment ingest ...", flush=True)
+        start = time.perf_counter()
+        cmd = [*muniment_command(), "ingest", str(work / "scan"), "--collection", "bench", "--identifier", ITEM]
+        cmd.append("--quiet")
+        subprocess.run(cmd, env={**os.environ, "MUNIMENT_DATA_DIR": str(data)}, check=True, stdout=subprocess.DEVNULL)
+        print(f"  ingested in {time.perf_counter() - start:.0f} s", flush=True)
+        (work / "scan" / "page1.tif").unlink()
+        marker.touch()
+    pyramids = sorted((data / "access").rglob("*.tif"))
+    if len(pyramids) != 1:
+        raise SystemExit(f"expected one pyramid in {data / 'access'}, found {pyramids}")
+    return pyramids[0]
+
+
+# ---------------------------------------------------------------------------------- servers
+
+
+class Server:
+    def __init__(self, label: str, port: int, cmd: list[str], env: dict[str, str], log: Path, probe: str) -> None:
+        self.label, self.port, self.probe = label, port, probe
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.log = log
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.label} exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}")
+            try:
+                status, _ = get(self.port, self.probe)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"{self.label} not ready after {timeout:.0f} s:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)  # the process group this script started
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+    def cpu_seconds(self) -> float:
+        """User plus system time of every process of the server (its process group), so far."""
+        total = 0
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2 :].split()
+                if int(fields[2]) == self.proc.pid:
+                    total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def start_iipimage(work: Path, images: Path, cores: int) -> Server:
+    run = work / "iip-run"
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir()
+    port = free_port()
+    env = {
+        **os.environ,
+        "IIP_DIR": str(run),
+        "IIP_IMAGES": f"{images}/",
+        "IIP_PORT": str(port),
+        "IIP_PROCS": str(cores),
+        "IIP_CACHE_MB": "0",
+        "IIP_OMP": "1",
+    }
+    lighttpd = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
+    return Server(
+        "IIPImage", port, [lighttpd, "-D", "-f", str(IIP_CONF)], env, run / "stdout.log", f"/iiif/{IIP_NAME}/info.json"
+    )
+
+
+def start_muniment(label: str, work: Path, cores: int, **settings: str) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MUNIMENT_DATA_DIR": str(work / "data"),
+        "MUNIMENT_BASE_URL": f"http://127.0.0.1:{port}",
+        "MUNIMENT_WORKERS": str(cores),
+        "MUNIMENT_LOG_LEVEL": "WARNING",
+        **{f"MUNIMENT_{k.upper()}": v for k, v in settings.items()},
+    }
+    env.pop("MUNIMENT_CONFIG", None)
+    cmd = [*muniment_command(), "serve", "--port", str(port)]
+    log = work / f"muniment-{label.replace(' ', '-')}.log"
+    return Server(f"Muniment {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
+
+
+def start_floor(work: Path, cores: int, responses: dict[str, tuple[list[tuple[str, str]], bytes]]) -> Server:
+    """The least any uvicorn app can do: Muniment's very responses (headers and bytes), looked up
+    by path, from a bare ASGI app under uvicorn with the same workers."""
+    table = work / "floor.pickle"
+    table.write_bytes(pickle.dumps(responses))
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.iiif:floor_app",
+        "--port",
+        str(port),
+        "--workers",
+        str(cores),
+        "--no-access-log",
+        "--no-server-header",
+        "--log-level",
+        "warning",
+    ]
+    env = {**os.environ, "BENCH_IIIF_FLOOR": str(table), "PYTHONPATH": str(ROOT)}
+    return Server("uvicorn floor (same bytes)", port, cmd, env, work / "floor.log", next(iter(responses)))
+
+
+def floor_app() -> object:
+    table = pickle.loads(Path(os.environ["BENCH_IIIF_FLOOR"]).read_bytes())
+    answers = {
+        path.encode(): ([(k.lower().encode(), v.encode()) for k, v in headers], body)
+        for path, (headers, body) in table.items()
+    }
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            headers, body = answers[scope["raw_path"]]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})  # type: ignore[operator]
+            await send({"type": "http.response.body", "body": body})  # type: ignore[operator]
+
+    return app
+
+
+def start_fast_lane(work: Path, cores: int) -> Server:
+    """Muniment as ``muniment serve`` runs it (same uvicorn options and settings as the warm-cache
+    instance) with ``iiif.catalog_images.image_fast_lane`` applied: the proposed repo/web/asgi.py."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.iiif:fast_lane_app", "--port", str(port)]
+    cmd += ["--workers", str(cores), "--no-access-log", "--no-server-header", "--log-level", "warning"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "MUNIMENT_DATA_DIR": str(work / "data"),
+        "MUNIMENT_BASE_URL": f"http://127.0.0.1:{port}",
+        "MUNIMENT_IIIF_TILE_CACHE_MB": "256",
+        "MUNIMENT_IIIF_TILE_PASSTHROUGH": "true",
+        "MUNIMENT_LOG_LEVEL": "WARNING",
+    }
+    env.pop("MUNIMENT_CONFIG", None)
+    return Server("proposed: + fast lane", port, cmd, env, work / "fast-lane.log", f"/iiif/3/{IDENTIFIER}/info.json")
+
+
+def fast_lane_app() -> object:
+    from iiif.catalog_images import image_fast_lane
+    from repo.web.asgi import create_app_from_environment
+
+    return image_fast_lane(create_app_from_environment())
+
+
+_connections: dict[int, http.client.HTTPConnection] = {}
+
+
+def get_response(port: int, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """GET on a kept-alive connection (made again once if the server closed an idle one)."""
+    for attempt in (1, 2):
+        conn = _connections.get(port)
+        if conn is None:
+            conn = _connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.getheaders(), response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            _connections.pop(port, None)
+            if attempt == 2:
+                raise
+    raise AssertionError
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    status, _, body = get_response(port, path)
+    return status, body
+
+
+# ---------------------------------------------------------------------------- request lists
+
+
+@dataclass(frozen=True)
+class Tile:
+    scale: int
+    x: int
+    y: int
+    w: int  # region, full-image pixels
+    h: int
+    out_w: int  # the stored tile's pixels
+    out_h: int
+
+
+def viewer_tiles(pyramid_path: Path, seed: int = 4) -> list[Tile]:
+    """A viewer's session: every tile of the levels that fit a screen, viewports (8x5 tiles, one in
+    the bottom-right corner) of the larger ones, deeper zooms seeing more viewports."""
+    from iiif.image.source import LocalFileSource
+    from iiif.image.tiff import read_pyramid
+
+    info = read_pyramid(LocalFileSource(str(pyramid_path)))
+    rng = random.Random(seed)
+    tiles: list[Tile] = []
+    for level in sorted(info.levels, key=lambda lv: -lv.scale):
+        s, tw, th = level.scale, level.tile_width, level.tile_height
+        across, down = -(-level.width // tw), -(-level.height // th)
+        if across * down <= 80:
+            cells = [(c, r) for r in range(down) for c in range(across)]
+        else:
+            views = 8 if s == 1 else 4
+            corners = [(across - 8, down - 5)] + [
+                (rng.randrange(across - 7), rng.randrange(down - 4)) for _ in range(views - 1)
+            ]
+            cells = [(c0 + c, r0 + r) for c0, r0 in corners for r in range(5) for c in range(8)]
+        seen: set[tuple[int, int]] = set()
+        for c, r in cells:
+            if (c, r) in seen:
+                continue
+            seen.add((c, r))
+            x, y = c * tw * s, r * th * s
+            tiles.append(
+                Tile(
+                    s,
+                    x,
+                    y,
+                    min(tw * s, info.width - x),
+                    min(th * s, info.height - y),
+                    min(tw, level.width - c * tw),
+                    min(th, level.height - r * th),
+                )
+            )
+    return tiles
+
+
+def muniment_tile(t: Tile) -> str:
+    return f"/iiif/3/{IDENTIFIER}/{t.x},{t.y},{t.w},{t.h}/{t.out_w},{t.out_h}/0/default.jpg"
+
+
+def iip_tile(t: Tile, exact: bool) -> str:
+    size = f"{t.out_w},{t.out_h}" if exact else f"{t.out_w},"
+    return f"/iiif/{IIP_NAME}/{t.x},{t.y},{t.w},{t.h}/{size}/0/default.jpg"
+
+
+def check_same_tiles(iip: Server, muniment: Server, tiles: list[Tile]) -> list[str]:
+    """IIPImage paths giving the same tiles as Muniment's (size and pixels); fails loudly if not."""
+    import numpy as np
+
+    paths, exact, diffs = [], 0, []
+    for n, t in enumerate(tiles):
+        status, ours = get(muniment.port, muniment_tile(t))
+        if status != 200:
+            raise SystemExit(f"Muniment answered {status} to {muniment_tile(t)}")
+        path = iip_tile(t, exact=False)
+        status, theirs = get(iip.port, path)
+        if status == 200 and simplejpeg.decode_jpeg_header(theirs)[:2] != (t.out_h, t.out_w):
+            path = iip_tile(t, exact=True)  # IIPImage's own height rounding: ask for both sides
+            status, theirs = get(iip.port, path)
+            exact += 1
+        if status != 200:
+            raise SystemExit(f"IIPImage answered {status} to {path}")
+        a, b = simplejpeg.decode_jpeg(ours), simplejpeg.decode_jpeg(theirs)
+        if a.shape != b.shape or a.shape[:2] != (t.out_h, t.out_w):
+            raise SystemExit(f"different tiles: {muniment_tile(t)} is {a.shape}, {path} is {b.shape}")
+        if n % 7 == 0:
+            diffs.append(float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
+        paths.append(path)
+    worst = max(diffs)
+    if worst > 12:
+        raise SystemExit(f"tiles differ in content (mean absolute difference {worst:.1f})")
+    print(
+        f"  {len(tiles)} tiles, same sizes from both ({exact} IIPImage paths as w,h); "
+        f"mean |pixel difference| {statistics.mean(diffs):.1f} (worst {worst:.1f}; both encode at Q75)"
+    )
+    return paths
+
+
+# ------------------------------------------------------------------------------------- wrk
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    kb: float  # per response
+    cpu_ms: float  # server CPU (user + system, all its processes) per request
+
+
+def wrk(server: Server, paths: list[str], connections: int, seconds: int, work: Path, *, close: bool = False) -> Result:
+    script, listing = work / "cycle.lua", work / f"paths-{server.port}.txt"
+    if not script.exists():
+        script.write_text(LUA)
+    listing.write_text("\n".join(paths) + "\n")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    cmd += [f"http://127.0.0.1:{server.port}", "--", str(listing), str(random.randrange(len(paths)))]
+    cpu = server.cpu_seconds()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    cpu = server.cpu_seconds() - cpu
+    line = next((x for x in out.splitlines() if x.startswith("JSON ")), None)
+    if line is None:
+        raise SystemExit(f"no result from wrk:\n{out}")
+    r = json.loads(line[5:])
+    if r["errors"] or r["status_errors"] or not r["requests"]:
+        raise SystemExit(f"wrk saw errors from {server.label} ({paths[0]} ...): {r}")
+    n = r["requests"]
+    return Result(
+        n / (r["duration_us"] / 1e6), r["p50_us"] / 1e3, r["p99_us"] / 1e3, r["bytes"] / n / 1024, cpu * 1e3 / n
+    )
+
+
+def warm_up(server: Server, paths: list[str], work: Path) -> None:
+    """Fill every worker's tile cache: a new connection per request lands on any worker."""
+    wrk(server, paths, 8, 6, work, close=True)
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({model})"
+
+
+GOALS = {"tiles": 1.2, "tiles (warm)": 10.0, "full/1000,": 1.2, "info.json": 2.0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--connections", default="1,8", help="comma separated (default 1,8)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every run; medians are shown")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare-uvicorn floor rows")
+    parser.add_argument(
+        "--proposed", action="store_true", help="add rows for the proposed asgi.py change (image_fast_lane)"
+    )
+    parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
+    args = parser.parse_args()
+    missing = missing_tools()
+    if not IIP_CONF.exists():
+        missing.append(f"the IIPImage lighttpd configuration {IIP_CONF}")
+    if missing:
+        print("bench/iiif.py needs, and does not install:", *(f"  - {m}" for m in missing), sep="\n", file=sys.stderr)
+        print("  apt-get install -y --no-install-recommends iipimage-server lighttpd wrk", file=sys.stderr)
+        return 2
+    conns = [int(c) for c in args.connections.split(",")]
+    cores = os.cpu_count() or 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: lighttpd's iipsrv children are reaped here
+    work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-"))
+    work.mkdir(parents=True, exist_ok=True)
+    servers: list[Server] = []
+    try:
+        pyramid = prepare(work)
+        images = work / "iip-images"
+        images.mkdir(exist_ok=True)
+        shutil.copyfile(pyramid, images / IIP_NAME)
+        print(f"pyramid {pyramid.relative_to(work)} ({pyramid.stat().st_size / 1e6:.0f} MB), copied for IIPImage")
+        iip = start_iipimage(work, images, cores)
+        m_pass = start_muniment("passthrough", work, cores, iiif_tile_cache_mb="0", iiif_tile_passthrough="true")
+        m_reenc = start_muniment("re-encode", work, cores, iiif_tile_cache_mb="0", iiif_tile_passthrough="false")
+        m_warm = start_muniment("warm cache", work, cores, iiif_tile_cache_mb="256", iiif_tile_passthrough="true")
+        servers += [iip, m_pass, m_reenc, m_warm]
+        for server in servers:
+            server.wait_ready()
+        tiles = viewer_tiles(pyramid)
+        print("checking that both servers give the same tiles ...", flush=True)
+        m_tiles = [muniment_tile(t) for t in tiles]
+        lists: dict[str, dict[str, list[str]]] = {
+            "tiles": {"iip": check_same_tiles(iip, m_reenc, tiles), "m": m_tiles},
+            "full/1000,": {"iip": [f"/iiif/{IIP_NAME}/{FULL}"], "m": [f"/iiif/3/{IDENTIFIER}/{FULL}"]},
+            "info.json": {"iip": [f"/iiif/{IIP_NAME}/info.json"], "m": [f"/iiif/3/{IDENTIFIER}/info.json"]},
+        }
+        for server, kind in ((iip, "iip"), (m_pass, "m")):
+            status, body = get(server.port, lists["full/1000,"][kind][0])
+            if status != 200 or simplejpeg.decode_jpeg_header(body)[1] != 1000:
+                raise SystemExit(f"{server.label} answered {status} to full/1000,")
+        warm_up(m_warm, m_tiles, work)
+        plan = [
+            ("tiles", iip),
+            ("tiles", m_pass),
+            ("tiles", m_reenc),
+            ("tiles (warm)", m_warm),
+            ("full/1000,", iip),
+            ("full/1000,", m_pass),
+            ("info.json", iip),
+            ("info.json", m_pass),
+        ]
+        if not args.no_floor:
+            responses = {}
+            for path in m_tiles + lists["info.json"]["m"]:
+                status, headers, body = get_response(m_warm.port, path)
+                responses[path] = ([(k, v) for k, v in headers if k.lower() not in ("date", "server")], body)
+            floor = start_floor(work, cores, responses)
+            servers.append(floor)
+            floor.wait_ready()
+            plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", floor))
+            plan.append(("info.json", floor))
+        if args.proposed:
+            fast = start_fast_lane(work, cores)
+            servers.append(fast)
+            fast.wait_ready()
+            warm_up(fast, m_tiles, work)
+            plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", fast))
+            plan.insert(plan.index(("info.json", m_pass)) + 1, ("info.json", fast))
+        runs = len(plan) * len(conns) * args.rounds
+        print(f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True)
+        results: dict[tuple[str, int, str], list[Result]] = {}
+        for _ in range(args.rounds):
+            for c in conns:
+                for name, server in plan:
+                    which = "iip" if server is iip else "m"
+                    res = wrk(server, lists[name.replace(" (warm)", "")][which], c, args.duration, work)
+                    results.setdefault((name, c, server.label), []).append(res)
+        return report(results, [(name, server.label) for name, server in plan], conns, len(tiles), args)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        for conn in _connections.values():
+            conn.close()
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def report(
+    results: dict[tuple[str, int, str], list[Result]],
+    plan: list[tuple[str, str]],
+    conns: list[int],
+    n_tiles: int,
+    args: argparse.Namespace,
+) -> int:
+    def med(key: tuple[str, int, str]) -> Result:
+        rs = results[key]
+        return Result(*(statistics.median(getattr(r, f) for r in rs) for f in Result.__dataclass_fields__))
+
+    print()
+    print(
+        f"{'list':<13} {'conns':>5}  {'server':<27} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'KB':>5}"
+        f" {'CPU ms':>7}  {'x IIP req/s':>11} {'p99/IIP':>7} {'CPU/IIP':>7}"
+    )
+    targets: list[tuple[str, bool]] = []
+    for c in conns:
+        for name, label in plan:
+            r = med((name, c, label))
+            line = (
+                f"{name:<13} {c:>5}  {label:<27} {r.rps:7.0f} {r.p50_ms:7.2f} {r.p99_ms:7.2f} {r.kb:5.1f}"
+                f" {r.cpu_ms:7.3f}"
+            )
+            if label != "IIPImage":
+                b = med((name.replace(" (warm)", ""), c, "IIPImage"))
+                ratio, p99 = r.rps / b.rps, r.p99_ms / b.p99_ms
+                line += f"  {ratio:10.2f}x {p99:6.2f}x {r.cpu_ms / b.cpu_ms:6.2f}x"
+                if label.startswith("Muniment") and label != "Muniment re-encode":
+                    ok = ratio >= GOALS[name] and (name != "tiles" or p99 <= 1.0)
+                    cond = f">= {GOALS[name]:g}x" + (", p99 <= IIPImage's" if name == "tiles" else "")
+                    targets.append((f"{name:<13} {c} conn: {ratio:5.2f}x req/s, p99 {p99:.2f}x  (target {cond})", ok))
+            print(line)
+        print()
+    for text, ok in targets:
+        print(f"{'met   ' if ok else 'MISSED'}  {text}")
+    print(
+        f"\n{n_tiles} aligned tiles in the tiles list; KB and CPU ms per response; {args.duration} s per run, "
+        f"{args.rounds} round(s); {os.cpu_count()} workers for each server, wrk on the same cores;"
+    )
+    load = os.getloadavg()[0]
+    print(f"{machine()}, load average now {load:.1f} (other work shares the machine: compare within a run)")
+    return 0 if all(ok for _, ok in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
