@@ -169,9 +169,12 @@ def _alive(pid: int) -> bool:
 
 
 def _default_hooks(services: Services) -> list[Callable[[str], None]]:
-    """Keep search in step with the catalog when the search package is present."""
+    """Preservation bookkeeping (event log, fixity rows, replication); search when the package is present."""
+    from repo.audit import Preservation
+
+    hooks: list[Callable[[str], None]] = [Preservation(services).committed]
     try:
         from repo.search import index_item
     except ImportError:
-        return []
-    return [lambda item_id: index_item(services.catalog.db, item_id)]
+        return hooks
+    return [*hooks, lambda item_id: index_item(services.catalog.db, item_id)]

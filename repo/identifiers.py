@@ -13,4 +13,4 @@ def object_id(item_id: str) -> str:
 def item_id_from_object(object_id: str) -> str:
     if not object_id.startswith(OBJECT_ID_PREFIX):
         raise ValueError(f"{object_id!r} is not a Muniment item object id")
-    return object_id[len(OBJECT_ID_PREFIX):]
+    return object_id[len(OBJECT_ID_PREFIX) :]

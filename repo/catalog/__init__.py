@@ -2,6 +2,28 @@
 
 from repo.catalog.catalog import Catalog
 from repo.catalog.db import Database
-from repo.catalog.models import Collection, Event, Item, ItemMetadata, PageFile, format_datestamp, utc_now
+from repo.catalog.models import (
+    Collection,
+    Event,
+    FixityRow,
+    Item,
+    ItemMetadata,
+    PageFile,
+    Replication,
+    format_datestamp,
+    utc_now,
+)
 
-__all__ = ["Catalog", "Collection", "Database", "Event", "Item", "ItemMetadata", "PageFile", "format_datestamp", "utc_now"]
+__all__ = [
+    "Catalog",
+    "Collection",
+    "Database",
+    "Event",
+    "FixityRow",
+    "Item",
+    "ItemMetadata",
+    "PageFile",
+    "Replication",
+    "format_datestamp",
+    "utc_now",
+]

@@ -27,11 +27,13 @@ class Database:
         parsed = urlparse(url)
         if parsed.scheme == "sqlite":
             self.dialect = "sqlite"
-            self._path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else Path(parsed.path)
+            self._path = Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else Path(parsed.path)
         elif parsed.scheme in ("postgresql", "postgres"):
             self.dialect = "postgresql"
         else:
-            raise ConfigError(f"MUNIMENT_DATABASE_URL: unsupported database {url.split(':')[0]!r}; use sqlite:/// or postgresql://")
+            raise ConfigError(
+                f"MUNIMENT_DATABASE_URL: unsupported database {url.split(':')[0]!r}; use sqlite:/// or postgresql://"
+            )
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -54,7 +56,9 @@ class Database:
             return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
         except psycopg.OperationalError as exc:
             host = urlparse(self.url).hostname or "localhost"
-            raise ConfigError(f"cannot connect to PostgreSQL at {host} (MUNIMENT_DATABASE_URL): {str(exc).strip().splitlines()[0]}") from None
+            raise ConfigError(
+                f"cannot connect to PostgreSQL at {host} (MUNIMENT_DATABASE_URL): {str(exc).strip().splitlines()[0]}"
+            ) from None
 
     @property
     def conn(self) -> Any:

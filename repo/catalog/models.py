@@ -61,11 +61,20 @@ class ItemMetadata:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ItemMetadata:
         return cls(
-            dc=json.loads(row["dc_json"]), dc_xml=row["dc_xml"], mods_xml=row["mods_xml"],
-            language=row["language"], creators=row["creators"], subjects=row["subjects"],
-            description=row["description"], date=row["date"], date_start=row["date_start"],
-            date_end=row["date_end"], type=row["type"], rights=row["rights"],
-            toc=json.loads(row["toc_json"]), full_text=row["full_text"],
+            dc=json.loads(row["dc_json"]),
+            dc_xml=row["dc_xml"],
+            mods_xml=row["mods_xml"],
+            language=row["language"],
+            creators=row["creators"],
+            subjects=row["subjects"],
+            description=row["description"],
+            date=row["date"],
+            date_start=row["date_start"],
+            date_end=row["date_end"],
+            type=row["type"],
+            rights=row["rights"],
+            toc=json.loads(row["toc_json"]),
+            full_text=row["full_text"],
         )
 
 
@@ -81,7 +90,7 @@ class Item:
     external_id: str | None = None
     visibility: str = "public"  # public | restricted | embargoed
     embargo_until: str | None = None
-    status: str = "active"  # active | withdrawn
+    status: str = "active"  # active | withdrawn | purged (a tombstone: the object is gone)
     status_reason: str | None = None
     version: int = 1
 
@@ -108,3 +117,27 @@ class Event:
     outcome: str
     agent: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class FixityRow:
+    """One stored content file of one copy, and its last fixity check ('' when never checked)."""
+
+    item_id: str
+    copy: str  # "preservation" or "replica"
+    content_path: str  # relative to the OCFL object root, e.g. v1/content/data/p1.tif
+    sha512: str
+    size: int
+    last_checked: str = ""
+    last_result: str = ""  # ok | failed | missing | repaired
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The last object version copied to the replica and verified there."""
+
+    item_id: str
+    version: int
+    inventory_sha512: str
+    replicated: str

@@ -18,6 +18,7 @@ root inventory before step 3 is detected and refused.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -244,7 +245,9 @@ class ObjectStore:
         if not self.root.exists():
             return []
         object_root = self.object_root(object_id)
-        removed = self._delete_prefix(self.root.staging_prefix(object_root))
+        staging = self.root.staging_prefix(object_root)
+        removed = self._delete_prefix(staging) + self._discard_unlisted(staging)
+        removed += self._discard_unlisted(object_root + "/")
         inventory, _, sidecar_ok = self._read_committed(object_root, object_id)
         if inventory is not None and not sidecar_ok:
             # The crash fell between the root inventory and its sidecar: finish the commit.
@@ -323,6 +326,34 @@ class ObjectStore:
         if current != previous:
             self._delete_prefix(staging)
             raise ConcurrentUpdate(f"object root {object_root} changed while a version was staged")
+
+    def _discard_unlisted(self, prefix: str) -> list[str]:
+        """Remove files under ``prefix`` that the storage leaves out of its listings.
+
+        A process killed during a filesystem write leaves its temporary file beside the final
+        name, hidden from ``list``; inside an object root it would make the object invalid (OCFL
+        E023a) even after the version is written again. Other backends have no such files.
+        """
+        local = self.storage.local_path(prefix.rstrip("/"))
+        if local is None or not os.path.isdir(local):
+            return []
+        listed = set(self.storage.list(prefix))
+        removed: list[str] = []
+        for folder, _, files in os.walk(local, topdown=False):
+            rel = os.path.relpath(folder, local)
+            for name in files:
+                key = prefix + (name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+                if key not in listed:
+                    os.unlink(os.path.join(folder, name))
+                    removed.append(key)
+            if removed and not os.listdir(folder):
+                os.rmdir(folder)
+        parts = prefix.rstrip("/").split("/")
+        for depth in range(len(parts) - 1, 0, -1):  # empty parents too: validators flag empty folders
+            parent = self.storage.local_path("/".join(parts[:depth]))
+            if removed and parent and os.path.isdir(parent) and not os.listdir(parent):
+                os.rmdir(parent)
+        return removed
 
     def _delete_prefix(self, prefix: str) -> list[str]:
         keys = list(self.storage.list(prefix))

@@ -21,6 +21,7 @@ from ocfl.layout import Layout
 from ocfl.layout_registry import add_layout
 from ocfl.validator import Validator
 
+from repo.audit.event_log import EXTENSION as EVENT_LOG
 from storage import Storage
 
 NAME = "0004-hashed-n-tuple-storage-layout"
@@ -78,6 +79,7 @@ def validate_root(path: Path) -> Report:
     report = Report()
     root = ocfl.StorageRoot(root=str(path))
     root.registered_extensions.append(NAME)  # a registered OCFL extension ocfl-py does not list
+    root.registered_extensions.append(EVENT_LOG)  # Muniment's own, documented in repo/audit/event_log.py
     root.validate(validate_objects=False, log_warnings=True)
     _collect(root.log.messages, report)
     layout = HashedNTuple()

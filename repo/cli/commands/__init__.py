@@ -1,5 +1,31 @@
 """Every subcommand module exposes ``register(subparsers)``; this list orders them in --help."""
 
-from repo.cli.commands import config, demo, ingest, serve
+from repo.cli.commands import (
+    config,
+    demo,
+    edit,
+    export,
+    fixity,
+    history,
+    ingest,
+    purge,
+    rebuild_catalog,
+    replicate,
+    serve,
+    withdraw,
+)
 
-REGISTRY = [ingest.register, serve.register, demo.register, config.register]
+REGISTRY = [
+    ingest.register,
+    serve.register,
+    demo.register,
+    config.register,
+    edit.register,
+    history.register,
+    export.register,
+    withdraw.register,
+    purge.register,
+    fixity.register,
+    replicate.register,
+    rebuild_catalog.register,
+]

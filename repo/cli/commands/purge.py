@@ -1,0 +1,46 @@
+"""`muniment purge`: remove an item from storage for good, keeping a tombstone and who and why."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from repo.cli.commands._preservation import reported
+from repo.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "purge",
+        help="remove an item's object, replica and derivatives from storage (needs --confirm)",
+        description="Deletes the preservation object, its replica and its access derivatives. A tombstone with "
+        "the OS user and the reason stays in the event log and the catalog (OAI-PMH: deleted).",
+    )
+    parser.add_argument("item", help="item id")
+    parser.add_argument("--reason", required=True, help="why (kept with the tombstone)")
+    parser.add_argument("--confirm", action="store_true", help="really delete; nothing can bring it back")
+    parser.set_defaults(handler=run)
+
+
+@reported
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from repo.audit import Preservation
+    from repo.errors import MunimentError
+    from repo.lifecycle import os_user, purge
+    from repo.services import Services
+
+    if not args.confirm:
+        raise MunimentError(f"purging {args.item} deletes it from every storage for good; add --confirm")
+    services = Services.open(settings)
+    preservation = Preservation(services)
+    user = os_user()
+    try:
+        result = purge(preservation, args.item, args.reason, user)
+    finally:
+        preservation.close()
+        services.close()
+    print(
+        f"{result.item_id}: purged by {user.name} ({result.preservation_keys} preservation files, "
+        f"{result.replica_keys} replica files, {result.derivatives} derivatives); a tombstone remains"
+    )
+    return 0

@@ -1,0 +1,91 @@
+"""Editing an item's descriptive metadata: a new OCFL version whose bag has the new MODS and DC,
+an updated bag-info and PREMIS log (scans are not copied); then the catalog and search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ingest.steps import catalog_metadata
+from repo.audit import Preservation
+from repo.audit.event_log import LoggedEvent
+from repo.audit.service import catalog_event
+from repo.errors import MunimentError
+from repo.identifiers import object_id
+from repo.lifecycle.catch_up import unrecorded
+from repo.lifecycle.reindex import reindex
+from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, read_stored_bag
+from repo.lifecycle.tag_version import write_tag_version
+from repo.metadata.loader import record_from_stored
+from repo.metadata.premis import METADATA_MODIFICATION, PremisEvent
+from repo.metadata.record import MetadataRecord
+from repo.preservation import User
+from repo.preservation.ocfl_inventory import version_number
+
+
+@dataclass(frozen=True)
+class EditResult:
+    item_id: str
+    version: int  # the new version; 0 when the stored record was the same and nothing was written
+    changed: list[str]  # DC elements that differ ("mods" when only the MODS record does)
+    stored: tuple[str, ...]  # content paths the new version wrote: tag files only
+
+
+def changed_elements(old: MetadataRecord, new: MetadataRecord) -> list[str]:
+    names = [name for name in new.dc if old.dc.get(name) != new.dc.get(name)]
+    return names or (["mods"] if old.mods_xml != new.mods_xml else [])
+
+
+def edit_metadata(p: Preservation, item_id: str, record: MetadataRecord, user: User) -> EditResult:
+    item = p.catalog.require_item(item_id)
+    if item.status == "purged":
+        raise MunimentError(f"item {item_id} was purged; there is nothing to edit")
+    oid = object_id(item_id)
+    bag = read_stored_bag(p.primary.store, oid)
+    changed = changed_elements(record_from_stored(bag.tags[DC_FILE], bag.tags[MODS_FILE]), record)
+    if not changed:
+        stored = version_number(bag.version)
+        if stored != item.version:  # an earlier run stored this record, then was killed
+            events = unrecorded(p.catalog, item_id, bag.events)
+            p.catalog.replace_metadata(
+                item_id,
+                record.title or item.title,
+                catalog_metadata(record),
+                stored,
+                [catalog_event(item_id, LoggedEvent(e)) for e in events],
+            )
+            reindex(p.catalog, item_id)
+            p.committed(item_id)
+        return EditResult(item_id, 0, [], ())
+    what = ", ".join(changed)
+    event = PremisEvent(
+        METADATA_MODIFICATION,
+        datetime.now(UTC),
+        "success",
+        f"descriptive metadata replaced (changed: {what})",
+        user.name,
+    )
+    settings = p.services.settings
+    info = write_tag_version(
+        p.primary.store,
+        oid,
+        settings.staging_path / "lifecycle",
+        replace={MODS_FILE: record.mods_xml, DC_FILE: record.dc_xml},
+        events=[event],
+        message=f"Metadata edited: {what}",
+        user=user,
+        title=record.title or None,
+        source_organization=settings.source_organization,
+        bag=bag,
+    )
+    version = version_number(info.version)
+    p.catalog.replace_metadata(
+        item_id,
+        record.title or item.title,
+        catalog_metadata(record),
+        version,
+        [catalog_event(item_id, LoggedEvent(event))],
+    )
+    reindex(p.catalog, item_id)
+    p.committed(item_id)
+    return EditResult(item_id, version, changed, info.stored)
