@@ -131,7 +131,8 @@ def test_every_problem_is_reported_and_nothing_is_stored(services: Services, tmp
     result = ingest(services, ItemSource(folder, "letters"))
     assert result.status == "failed"
     assert [Path(p.file).name for p in result.problems] == ["p6.jpg"]
-    assert "does not decode: VipsJpeg: premature end of JPEG" in result.problems[0].reason
+    # libvips keeps one error buffer for all threads, so the decoder's own words may be lost.
+    assert "does not decode" in result.problems[0].reason
     assert all_keys(services.preservation) == []
 
 
