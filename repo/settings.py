@@ -110,6 +110,9 @@ class Settings:
     )
     archive_max_bytes: int = setting(20 * 1024**3, "Largest unpacked size of an uploaded bag archive.")
     upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API.")
+    ingest_allowed_roots: tuple[str, ...] = setting(
+        (), "Folders the admin API may ingest server-side bags from (comma separated); empty refuses every path."
+    )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # -- derived locations ------------------------------------------------------------------

@@ -3,14 +3,17 @@
 from iiif.image.config import ImageServerConfig
 from iiif.image.errors import AccessDenied, IIIFError
 from iiif.image.request import ImageRequest, ResolvedRequest, SizeLimits, parse_request, resolve
-from iiif.image.resolver import ImageResolver, ResolvedImage
-from iiif.image.routes import ImageEndpoint, image_routes
+from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver, ResolvedImage
+from iiif.image.routes import ImageEndpoint, ImageMount, image_mount, image_routes
 from iiif.image.service import ImageService
 
 __all__ = [
+    "ANONYMOUS",
     "AccessDenied",
+    "Credentials",
     "IIIFError",
     "ImageEndpoint",
+    "ImageMount",
     "ImageRequest",
     "ImageResolver",
     "ImageServerConfig",
@@ -18,6 +21,7 @@ __all__ = [
     "ResolvedImage",
     "ResolvedRequest",
     "SizeLimits",
+    "image_mount",
     "image_routes",
     "parse_request",
     "resolve",

@@ -58,20 +58,31 @@ def aligned_tile(info: PyramidInfo, req: ResolvedRequest) -> AlignedTile | None:
     return None
 
 
-def standalone_jpeg(tables: bytes | None, tile: bytes) -> bytes | None:
+def standalone_jpeg(tables: bytes | None, tile: bytes | bytearray) -> bytes | None:
     """Splice the level's JPEGTables (quantization and Huffman tables) into a tile's stream."""
     if not tile.startswith(_SOI):
         return None
     if tables is None:
-        return tile
+        return bytes(tile)
     if len(tables) < 4 or not tables.startswith(_SOI) or not tables.endswith(_EOI):
         return None
-    return tables[:-2] + tile[2:]
+    return b"".join((memoryview(tables)[:-2], memoryview(tile)[2:]))
 
 
-def serve_tile(pyramid: Pyramid, tile: AlignedTile, *, jpeg_quality: int, passthrough: bool) -> bytes | None:
-    """The JPEG for an aligned tile (blocking), or None when the stored data cannot be used as is."""
-    data = standalone_jpeg(tile.level.jpeg_tables, pyramid.tile(tile.level, tile.col, tile.row))
+def serve_tile(
+    pyramid: Pyramid,
+    tile: AlignedTile,
+    *,
+    jpeg_quality: int,
+    passthrough: bool,
+    stored: bytes | bytearray | None = None,
+) -> bytes | None:
+    """The JPEG for an aligned tile (blocking), or None when the stored data cannot be used as is.
+
+    ``stored``: the tile's bytes as in the file, when already read."""
+    if stored is None:
+        stored = pyramid.tile(tile.level, tile.col, tile.row)
+    data = standalone_jpeg(tile.level.jpeg_tables, stored)
     if data is None:
         return None
     if passthrough and tile.whole:

@@ -11,16 +11,34 @@ from storage import Storage
 
 @dataclass(frozen=True)
 class ResolvedImage:
-    """Where the pyramidal TIFF of an image is, when it last changed, and its rights URI."""
+    """Where the pyramidal TIFF of an image is, when it last changed, and its rights URI.
+
+    ``public``: whether anyone may have it. When not, responses say ``Cache-Control: private``, so
+    that no shared cache hands what one reader may see to another."""
 
     storage: Storage
     key: str
     modified: datetime
     rights: str | None = None
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Everything of a request that an access decision may read (its Authorization header).
+
+    Resolver answers are remembered per identifier *and* credentials: an answer given to one
+    caller is never reused for another. A cookie of the IIIF Authorization Flow would be a field here."""
+
+    authorization: str | None = None
+
+
+ANONYMOUS = Credentials()
 
 
 class ImageResolver(Protocol):
-    def resolve(self, identifier: str) -> ResolvedImage:
-        """Find the image; raise ``KeyError`` (or ``storage.NotFound``) when there is none, or
-        ``AccessDenied(status)`` to refuse it. Called from a worker thread, so it may block."""
+    def resolve(self, identifier: str, credentials: Credentials = ANONYMOUS) -> ResolvedImage:
+        """Find the image for a caller with ``credentials``; raise ``KeyError`` (or
+        ``storage.NotFound``) when there is none, or ``AccessDenied(status)`` to refuse it.
+        Called from a worker thread, so it may block."""
         ...

@@ -5,6 +5,11 @@ with CORS on every response and preflight answers, ETag/Last-Modified and 304s, 
 the canonical and profile Link headers. Every failure is an IIIF status with a JSON body: no
 traceback or server path ever reaches a client. Identifiers are checked against a conservative
 character set before anything is resolved or opened.
+
+A GET answered 200 is remembered by its raw path (with Host and Accept): the same request again,
+unconditional, skips parsing, resolving and header building while the resolver answer it came
+from is still usable, and is answered without leaving the event loop when its bytes are ready
+(cached, or a stored tile the operating system holds in memory).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,9 +29,12 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from iiif.image.cache import LRU
 from iiif.image.config import ImageServerConfig
 from iiif.image.errors import IIIFError, error_body
+from iiif.image.fastpath import AlignedTile
 from iiif.image.info import CONTEXT, PROFILE_URI
-from iiif.image.resolver import ImageResolver
-from iiif.image.service import ImageService, Validators
+from iiif.image.pyramid import Pyramid, StoredImage
+from iiif.image.request import ResolvedRequest
+from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver
+from iiif.image.service import ImageService, PreparedImage, Validators
 
 log = logging.getLogger("muniment.iiif")
 
@@ -41,7 +50,10 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~-]{0,199}", re.ASCII)
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?", re.ASCII)
 _ENTITY_TAG = re.compile(r'(?:W/)?("[^"]*")')
 _HEADER_LIST = re.compile(r"[A-Za-z0-9, -]{1,500}", re.ASCII)
-_WANTED = frozenset({b"host", b"accept", b"if-none-match", b"if-modified-since", b"access-control-request-headers"})
+_WANTED = frozenset(
+    {b"host", b"accept", b"if-none-match", b"if-modified-since", b"access-control-request-headers", b"authorization"}
+)
+_PRIVATE = (b"cache-control", b"private, no-cache")  # an image not everyone may have: no shared cache keeps it
 
 _LD_JSON = f'application/ld+json;profile="{CONTEXT}"'.encode()
 _CONTEXT_LINK = f'<{CONTEXT}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"'
@@ -51,6 +63,68 @@ _CORS: Headers = [
     (b"access-control-expose-headers", b"Link, ETag, Last-Modified"),
 ]
 _NOT_FOUND = IIIFError(404, "no image with this identifier")
+_MEMO_ENTRIES = 8192
+MemoKey = tuple[bytes, bytes | None, bytes | None]
+
+
+@dataclass(slots=True)
+class _Memo:
+    """What a remembered request is answered with: info.json's whole answer, or an image's headers
+    (less Content-Length) and what makes its bytes, without its pyramid: the memo holds no file
+    open (the pyramid store bounds those)."""
+
+    resolution: object  # the resolver answer it depends on (see ``ImageService.usable``)
+    identifier: str
+    headers: Headers
+    body: bytes = b""
+    image: _MemoImage | None = None
+
+
+@dataclass(slots=True)
+class _MemoImage:
+    """A ``PreparedImage`` less its pyramid."""
+
+    request: ResolvedRequest
+    stored: StoredImage
+    validators: Validators
+    tile: AlignedTile | None
+    passthrough: bool
+
+    @classmethod
+    def of(cls, p: PreparedImage) -> _MemoImage:
+        return cls(p.request, p.stored, p.validators, p.tile, p.passthrough)
+
+    def prepared(self, identifier: str, pyramid: Pyramid) -> PreparedImage:
+        return PreparedImage(
+            identifier, self.request, self.stored, pyramid, self.validators, self.tile, self.passthrough
+        )
+
+
+def _memo_key(scope: Scope) -> MemoKey | None:
+    """Raw path, Host and Accept of an unconditional request (conditional ones are not remembered)."""
+    raw = scope.get("raw_path")
+    if not raw:
+        return None
+    host = accept = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+        elif name == b"accept":
+            accept = value
+        elif name == b"if-none-match" or name == b"if-modified-since" or name == b"authorization":
+            return None  # an answer to one caller's credentials is never remembered for others
+    return raw, host, accept
+
+
+def _credentials(headers: dict[bytes, bytes]) -> Credentials:
+    authorization = headers.get(b"authorization")
+    return ANONYMOUS if authorization is None else Credentials(authorization.decode("latin-1"))
+
+
+def _shared(resolution: Any) -> bool:
+    """Whether anyone may have the image (else no shared cache may keep it)."""
+    image = getattr(resolution, "image", None)
+    return image is None or image.public
 
 
 def _route_path(scope: Scope) -> str:
@@ -89,13 +163,23 @@ class ImageEndpoint:
         self._cache_control = (b"cache-control", config.cache_control.encode("latin-1"))
         self._configured_base = config.base_url.rstrip("/") if config.base_url else ""
         self._bases: LRU[tuple[str, bytes, str], str] = LRU(64)
+        self._memo: dict[MemoKey, _Memo] = {}  # only touched on the event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         method = scope["method"]
+        key = _memo_key(scope) if method == "GET" else None
+        if key is not None:
+            memo = self._memo.get(key)
+            if (
+                memo is not None
+                and self.service.usable(memo.resolution, memo.identifier)  # type: ignore[arg-type]
+                and await self._remembered(memo, send)
+            ):
+                return
         try:
-            status, headers, body = await self._dispatch(scope, method)
+            status, headers, body = await self._dispatch(scope, method, key)
         except IIIFError as exc:
             status, headers, body = self._error(exc.status, exc.message)
         except Exception:
@@ -106,13 +190,51 @@ class ImageEndpoint:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
+    async def _remembered(self, memo: _Memo, send: Send) -> bool:
+        """Answer from the memo; False (nothing sent) when the image's pyramid is no longer open."""
+        image = memo.image
+        if image is None:
+            headers, body = list(memo.headers), memo.body  # a copy: middleware may edit the list
+        else:
+            service = self.service
+            cached = service.cached_body(memo.identifier, image.request.canonical, image.stored)
+            if cached is None:
+                pyramid = service.open_pyramid(image.stored)
+                if pyramid is None:
+                    return False
+                prepared = image.prepared(memo.identifier, pyramid)
+                cached = service.ready_body(prepared)
+                if cached is None:
+                    try:
+                        cached = await service.render_body(prepared)
+                    except IIIFError as exc:
+                        status, headers, body = self._error(exc.status, exc.message)
+                        headers.append((b"content-length", str(len(body)).encode()))
+                        await send({"type": "http.response.start", "status": status, "headers": headers})
+                        await send({"type": "http.response.body", "body": body})
+                        return True
+            body = cached
+            headers = [*memo.headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    def _remember(self, key: MemoKey, memo: _Memo) -> None:
+        memos = self._memo
+        if len(memos) >= _MEMO_ENTRIES:
+            try:
+                del memos[next(iter(memos))]  # the oldest: a plain dict keeps insertion order
+            except (KeyError, RuntimeError, StopIteration):
+                memos.clear()
+        memos[key] = memo
+
     def _error(self, status: int, message: str) -> Answer:
         headers = [*_CORS, (b"content-type", b"application/json")]
         if status == 405:
             headers.append((b"allow", b"GET, HEAD, OPTIONS"))
         return status, headers, error_body(status, message)
 
-    async def _dispatch(self, scope: Scope, method: str) -> Answer:
+    async def _dispatch(self, scope: Scope, method: str, key: MemoKey | None) -> Answer:
         headers = {k: v for k, v in scope["headers"] if k in _WANTED}
         if method == "OPTIONS":
             return self._preflight(headers)
@@ -126,13 +248,13 @@ class ImageEndpoint:
         if not _IDENTIFIER.fullmatch(identifier) or ".." in identifier:
             raise _NOT_FOUND
         if len(segments) == 1 or segments[1:] == [""]:
-            await self.service.check(identifier)
+            await self.service.check(identifier, _credentials(headers))
             location = f"{self._base(scope, headers)}/{identifier}/info.json"
             return 303, [*_CORS, (b"location", location.encode())], b""
         if segments[1:] == ["info.json"]:
-            return await self._info(scope, headers, identifier)
+            return await self._info(scope, headers, identifier, key)
         if len(segments) == 5:
-            return await self._image(scope, headers, identifier, "/".join(segments[1:]))
+            return await self._image(scope, headers, identifier, "/".join(segments[1:]), key)
         raise _NOT_FOUND
 
     def _base(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
@@ -161,18 +283,20 @@ class ImageEndpoint:
             answer.append((b"access-control-allow-headers", requested))
         return 204, answer, b""
 
-    def _validator_headers(self, v: Validators) -> Headers:
+    def _validator_headers(self, v: Validators, shared: bool = True) -> Headers:
         return [
             *_CORS,
             (b"etag", v.etag.encode()),
             (b"last-modified", v.last_modified.encode()),
-            self._cache_control,
+            self._cache_control if shared else _PRIVATE,
         ]
 
-    async def _info(self, scope: Scope, headers: dict[bytes, bytes], identifier: str) -> Answer:
+    async def _info(self, scope: Scope, headers: dict[bytes, bytes], identifier: str, key: MemoKey | None) -> Answer:
         base = self._base(scope, headers)
-        doc = await self.service.info(identifier, base, f"{base}/{identifier}")
-        answer = self._validator_headers(doc.validators)
+        doc, resolution = await self.service.info_with_resolution(
+            identifier, base, f"{base}/{identifier}", _credentials(headers)
+        )
+        answer = self._validator_headers(doc.validators, _shared(resolution))
         answer.append((b"vary", b"Accept"))
         accept = headers.get(b"accept")
         # No Accept header: JSON-LD, as the spec says; an Accept without it: plain JSON plus context link.
@@ -185,17 +309,24 @@ class ImageEndpoint:
             ]
         if _not_modified(headers, doc.validators):
             return 304, answer, b""
+        if key is not None:
+            whole = [*answer, (b"content-length", str(len(doc.body)).encode())]
+            self._remember(key, _Memo(resolution, identifier, whole, doc.body))
         return 200, answer, doc.body
 
-    async def _image(self, scope: Scope, headers: dict[bytes, bytes], identifier: str, text: str) -> Answer:
-        prepared = await self.service.prepare(identifier, text)
-        answer = self._validator_headers(prepared.validators)
+    async def _image(
+        self, scope: Scope, headers: dict[bytes, bytes], identifier: str, text: str, key: MemoKey | None
+    ) -> Answer:
+        prepared, resolution = await self.service.prepare_with_resolution(identifier, text, _credentials(headers))
+        answer = self._validator_headers(prepared.validators, _shared(resolution))
         canonical = f"{self._base(scope, headers)}/{identifier}/{prepared.request.canonical}"
         answer.append((b"link", f'<{canonical}>;rel="canonical", {_PROFILE_LINK}'.encode()))
         if _not_modified(headers, prepared.validators):
             return 304, answer, b""
         body = await self.service.body(prepared)
         answer.append((b"content-type", prepared.request.media_type.encode()))
+        if key is not None:
+            self._remember(key, _Memo(resolution, identifier, list(answer), image=_MemoImage.of(prepared)))
         return 200, answer, body
 
 
@@ -216,6 +347,38 @@ class _EveryPath(BaseRoute):
         await self.endpoint(scope, receive, send)
 
 
+class ImageMount(BaseRoute):
+    """The image server at ``path`` (``/iiif/3``) of a Starlette app, like ``Mount(path, routes=image_routes(...))``
+    but matched by a string prefix and without a nested router: every request below it reaches the
+    endpoint, ``root_path`` set as a Mount sets it."""
+
+    def __init__(self, path: str, endpoint: ImageEndpoint) -> None:
+        self.path = path.rstrip("/")
+        self._below = self.path + "/"
+        self.endpoint = endpoint
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):  # as Starlette's get_route_path
+            path = "" if path == root else path[len(root) :] if path[len(root)] == "/" else path
+        if path == self.path or path.startswith(self._below):
+            return Match.FULL, {"app_root_path": scope.get("app_root_path", root), "root_path": root + self.path}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.endpoint(scope, receive, send)
+
+
 def image_routes(resolver: ImageResolver, config: ImageServerConfig) -> list[BaseRoute]:
     """Routes to mount at ``/iiif/3``: ``Mount("/iiif/3", routes=image_routes(resolver, config))``."""
     return [_EveryPath(ImageEndpoint(ImageService(resolver, config), config))]
+
+
+def image_mount(path: str, resolver: ImageResolver, config: ImageServerConfig) -> ImageMount:
+    """One route serving the image server at ``path`` (``/iiif/3``): the lean form of the Mount above."""
+    return ImageMount(path, ImageEndpoint(ImageService(resolver, config), config))

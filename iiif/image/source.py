@@ -15,6 +15,7 @@ from pathlib import Path
 from storage import Storage
 
 _BLOCK = 64 * 1024
+_NOWAIT = getattr(os, "RWF_NOWAIT", 0)  # Linux 4.14+
 
 
 class LocalFileSource:
@@ -35,6 +36,18 @@ class LocalFileSource:
 
     def read_at(self, offset: int, length: int) -> bytes:
         return os.pread(self._fd, length, offset)
+
+    def read_at_nowait(self, offset: int, length: int) -> bytearray | None:
+        """The bytes if the operating system holds them in memory (no waiting for the disk), else
+        None: safe to call on an event loop."""
+        if not _NOWAIT:
+            return None
+        buffer = bytearray(length)
+        try:
+            n = os.preadv(self._fd, [buffer], offset, _NOWAIT)
+        except (BlockingIOError, OSError):  # EAGAIN: not in memory; EOPNOTSUPP: not on this file system
+            return None
+        return buffer if n == length else None
 
 
 class StorageRangeSource:

@@ -114,7 +114,8 @@ class Catalog:
 
     def events(self, item_id: str) -> list[Event]:
         rows = self.db.query(
-            "SELECT item_id, type, datetime, outcome, agent, detail FROM events WHERE item_id = ? ORDER BY datetime, id",
+            "SELECT item_id, type, datetime, outcome, agent, detail FROM events"
+            " WHERE item_id = ? ORDER BY datetime, id",
             (item_id,),
         )
         return [Event(**row) for row in rows]
@@ -194,7 +195,8 @@ class Catalog:
     ) -> Item:
         item = self.require_item(item_id)
         self.db.execute(
-            "UPDATE items SET status = ?, status_reason = ?, visibility = ?, embargo_until = ?, datestamp = ? WHERE id = ?",
+            "UPDATE items SET status = ?, status_reason = ?, visibility = ?, embargo_until = ?, datestamp = ?"
+            " WHERE id = ?",
             (
                 status or item.status,
                 reason if status else item.status_reason,

@@ -3,6 +3,11 @@
 An item is disseminated when it is deleted (any status but ``active``: a tombstone in every
 format), or active, visible to the public and holding the format's stored record. Restricted
 and still-embargoed items are absent everywhere, as if they did not exist.
+
+An embargo lifts with the clock, no job runs, so nothing moves the catalog datestamp then. The
+OAI datestamp of an active embargoed item is therefore the later of its catalog datestamp and
+the end of its embargo: an incremental harvest from any moment before the embargo ended picks
+the item up. An expression index on that value (``ensure_index``) keeps the keyset pages indexed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,19 @@ from repo.catalog import Database
 _PUBLIC = ("(i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
            " AND i.embargo_until <= ?))")
 _COLUMNS = frozenset({"dc_xml", "mods_xml"})
+# The end of an embargo as a datestamp (a bare date means its first second).
+_EMBARGO_END = "(CASE WHEN length(i.embargo_until) = 10 THEN i.embargo_until || 'T00:00:00Z' ELSE i.embargo_until END)"
+# The OAI datestamp: for an active embargoed item, the later of the catalog datestamp and the embargo's end.
+# Written identically in the index below and in every query, so that both databases use the index.
+_DATESTAMP = ("(CASE WHEN i.status = 'active' AND i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
+              f" AND {_EMBARGO_END} > i.datestamp THEN {_EMBARGO_END} ELSE i.datestamp END)")
+
+
+def ensure_index(db: Database) -> None:
+    """The expression indexes OAI-PMH pages in (datestamp, id) order with, whole or by set."""
+    expression = _DATESTAMP.replace("i.", "")
+    db.execute(f"CREATE INDEX IF NOT EXISTS items_oai_datestamp ON items ({expression}, id)")
+    db.execute(f"CREATE INDEX IF NOT EXISTS items_oai_set ON items (collection, {expression}, id)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +67,14 @@ def _where(selection: Selection, now: str, after: tuple[str, str] | None,
         clauses.append("i.collection = ?")
         params.append(selection.set_spec)
     if after is not None:
-        clauses.append("(i.datestamp, i.id) > (?, ?)")
-        params.extend(after)
+        # Not a row-value comparison: SQLite seeks an expression index only on a plain lower bound.
+        clauses.append(f"{_DATESTAMP} >= ? AND ({_DATESTAMP} > ? OR i.id > ?)")
+        params.extend((after[0], after[0], after[1]))
     elif selection.lower is not None:
-        clauses.append("i.datestamp >= ?")
+        clauses.append(f"{_DATESTAMP} >= ?")
         params.append(selection.lower)
     if selection.upper is not None:
-        clauses.append("i.datestamp <= ?")
+        clauses.append(f"{_DATESTAMP} <= ?")
         params.append(selection.upper)
     return " AND ".join(clauses), params
 
@@ -66,8 +85,8 @@ def list_page(db: Database, selection: Selection, now: str, after: tuple[str, st
     where, params = _where(selection, now, after)
     xml = f"m.{selection.column}" if with_metadata else "NULL"
     rows = db.query(
-        f"SELECT i.id, i.datestamp, i.collection, i.status, {xml} AS xml FROM items i"
-        f" LEFT JOIN metadata m ON m.item_id = i.id WHERE {where} ORDER BY i.datestamp, i.id LIMIT ?",
+        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, {xml} AS xml FROM items i"
+        f" LEFT JOIN metadata m ON m.item_id = i.id WHERE {where} ORDER BY {_DATESTAMP}, i.id LIMIT ?",
         (*params, limit))
     return [_row(r) for r in rows]
 
@@ -99,7 +118,7 @@ class StoredItem:
 def disseminated_item(db: Database, item_id: str, now: str) -> StoredItem | None:
     """The item, or None when the catalog lacks it or does not disseminate it."""
     row = db.query_one(
-        "SELECT i.id, i.datestamp, i.collection, i.status, m.dc_xml, m.mods_xml FROM items i"
+        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml FROM items i"
         f" LEFT JOIN metadata m ON m.item_id = i.id WHERE i.id = ? AND (i.status <> 'active' OR {_PUBLIC})",
         (item_id, now))
     if row is None:

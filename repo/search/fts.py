@@ -98,7 +98,9 @@ class SqliteFullText:
         )
 
     def delete(self, db: Database, item_id: str) -> None:
-        db.execute("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs WHERE item_id = ?)", (item_id,))
+        db.execute(
+            "DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs WHERE item_id = ?)", (item_id,)
+        )
 
     def clear(self, db: Database) -> None:
         db.execute("DELETE FROM search_fts")

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from iiif.image import AccessDenied, ImageServerConfig, ResolvedImage, image_routes
+from iiif.image import ANONYMOUS, AccessDenied, Credentials, ImageServerConfig, ResolvedImage, image_routes
 from storage import FilesystemStorage, ObjectInfo, Storage
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,7 +85,7 @@ class DictResolver:
         self.denied = denied or {}
         self.calls: list[str] = []
 
-    def resolve(self, identifier: str) -> ResolvedImage:
+    def resolve(self, identifier: str, credentials: Credentials = ANONYMOUS) -> ResolvedImage:
         self.calls.append(identifier)
         if identifier in self.denied:
             raise AccessDenied(self.denied[identifier])

@@ -1,6 +1,7 @@
 """Every subcommand module exposes ``register(subparsers)``; this list orders them in --help."""
 
 from repo.cli.commands import (
+    audit,
     config,
     demo,
     edit,
@@ -12,6 +13,7 @@ from repo.cli.commands import (
     rebuild_catalog,
     replicate,
     serve,
+    token,
     withdraw,
 )
 
@@ -28,4 +30,6 @@ REGISTRY = [
     fixity.register,
     replicate.register,
     rebuild_catalog.register,
+    token.register,
+    audit.register,
 ]

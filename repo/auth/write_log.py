@@ -1,0 +1,69 @@
+"""The audit log of writes: who (token name and role), what (method, path, target), when, from
+where (the client address), and how it ended (the HTTP status). Append-only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from repo.auth.schema import create_auth_tables
+from repo.catalog import Database, utc_now
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    actor: str  # the token's name, or the OS account for the command line
+    action: str  # e.g. "POST /api/v1/collections", "token create"
+    target: str = ""  # the collection, item, job or token concerned
+    outcome: int = 200  # the HTTP status the write ended with (0: the command line succeeded)
+    remote: str = ""  # the client address, or "cli@host"
+    detail: str = ""
+    token_id: str = ""
+    role: str = ""
+    at: str = ""
+    id: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class WriteLog:
+    def __init__(self, db: Database, *, create_tables: bool = True) -> None:
+        self.db = db
+        if create_tables:
+            create_auth_tables(db)
+
+    def record(self, entry: WriteRecord) -> None:
+        self.db.execute(
+            "INSERT INTO api_audit (at, actor, token_id, role, action, target, outcome, remote, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.at or utc_now(),
+                entry.actor,
+                entry.token_id,
+                entry.role,
+                entry.action,
+                entry.target[:500],
+                entry.outcome,
+                entry.remote[:200],
+                entry.detail[:2000],
+            ),
+        )
+
+    def entries(
+        self, *, limit: int = 100, before: int | None = None, actor: str | None = None, target: str | None = None
+    ) -> list[WriteRecord]:
+        """Newest first; ``before`` (an entry id) pages back through older ones."""
+        clauses, params = ["1 = 1"], list[object]()
+        if before is not None:
+            clauses.append("id < ?")
+            params.append(before)
+        if actor is not None:
+            clauses.append("actor = ?")
+            params.append(actor)
+        if target is not None:
+            clauses.append("target = ?")
+            params.append(target)
+        rows = self.db.query(
+            f"SELECT * FROM api_audit WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
+        return [WriteRecord(**{**r, "id": int(r["id"]), "outcome": int(r["outcome"])}) for r in rows]

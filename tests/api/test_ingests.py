@@ -1,0 +1,88 @@
+"""Ingest jobs: an uploaded bag archive and a bag under an allowed root, run in the background,
+their state and per-file problems in the catalog for any worker to answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repo.api.jobs import JobStore
+from repo.auth import Role
+from repo.settings import Settings
+from tests.api.helpers import Repository, make_bag, zip_folder
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def database_url(catalog_url: str) -> str:
+    return catalog_url  # these tests run on SQLite and on PostgreSQL
+
+
+def test_an_uploaded_bag_is_ingested_in_the_background(repo: Repository, tmp_path: Path) -> None:
+    archive = zip_folder(make_bag(tmp_path / "bag", "MS-10"), tmp_path / "bag.zip")
+    response = repo.client.post(
+        f"{API}/ingests/upload",
+        params={"name": "ms10.zip"},
+        content=archive.read_bytes(),
+        headers={**repo.auth(Role.CURATOR), "Content-Type": "application/zip"},
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert response.headers["location"] == f"{API}/ingests/{job['id']}"
+    assert job["kind"] == "upload" and job["submitted_by"] == "curator-token" and job["source"] == "ms10.zip"
+    done = repo.wait_for_job(job["id"])
+    assert done["state"] == "succeeded" and done["result"] == "ingested", done
+    assert done["item_id"] == "MS-10" and done["problems"] == []
+    assert repo.client.get(f"{API}/items/MS-10").json()["collection"] == "letters"
+    listed = repo.client.get(f"{API}/ingests", headers=repo.auth(Role.CURATOR)).json()["jobs"]
+    assert [j["id"] for j in listed] == [job["id"]]
+    staging = repo.services.settings.staging_path
+    assert not any((staging / "api").iterdir()), "the upload's staging folder is removed"
+
+
+def test_a_bag_under_an_allowed_root_is_ingested(repo: Repository, settings: Settings) -> None:
+    root = Path(settings.ingest_allowed_roots[0])
+    make_bag(root / "ms11", "MS-11", collection=None)
+    repo.client.post(f"{API}/collections", json={"slug": "maps", "title": "Maps"}, headers=repo.auth(Role.CURATOR))
+    response = repo.client.post(
+        f"{API}/ingests", json={"path": str(root / "ms11"), "collection": "maps"}, headers=repo.auth(Role.CURATOR)
+    )
+    assert response.status_code == 202, response.text
+    done = repo.wait_for_job(response.json()["id"])
+    assert done["state"] == "succeeded" and done["item_id"] == "MS-11", done
+    assert repo.client.get(f"{API}/items/MS-11").json()["collection"] == "maps"
+    assert (root / "ms11" / "bagit.txt").is_file(), "the source bag is left as it was"
+
+
+def test_a_failed_job_lists_every_problem_without_server_paths(repo: Repository, tmp_path: Path) -> None:
+    bag = make_bag(tmp_path / "bag", "MS-12", page=b"GIF89a" + b"\0" * 100)  # a valid bag, a GIF named .tif
+    archive = zip_folder(bag, tmp_path / "bad.zip")
+    response = repo.client.post(
+        f"{API}/ingests/upload",
+        content=archive.read_bytes(),
+        headers={**repo.auth(Role.CURATOR), "Content-Type": "application/zip"},
+    )
+    done = repo.wait_for_job(response.json()["id"])
+    assert done["state"] == "failed" and done["result"] == "failed" and done["item_id"] is None
+    problems = done["problems"]
+    assert [p["file"] for p in problems] == ["bag/data/p1.tif"], problems
+    assert "content is not TIFF" in problems[0]["reason"]
+    text = str(done)
+    assert str(repo.services.settings.data_dir) not in text and str(tmp_path) not in text
+    assert repo.client.get(f"{API}/items/MS-12").status_code == 404
+
+
+def test_a_job_whose_worker_died_is_reported_failed(repo: Repository) -> None:
+    store = JobStore(repo.services.catalog.db)
+    repo.services.catalog.db.execute(
+        "INSERT INTO api_jobs (id, kind, state, source, submitted_by, created, worker)"
+        " VALUES ('00000000000000aa', 'upload', 'running', 'x.zip', 'someone', '2024-01-01T00:00:00Z', ?)",
+        (f"{__import__('socket').gethostname()}:999999999",),
+    )
+    job = store.get("00000000000000aa")
+    assert job is not None and job.state == "failed" and "interrupted" in job.message
+    assert repo.client.get(f"{API}/ingests/00000000000000aa", headers=repo.auth(Role.CURATOR)).json()["state"] == (
+        "failed"
+    )
