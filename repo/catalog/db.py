@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from repo.errors import ConfigError
+from repo.errors import ConfigError, MunimentError
 
 Row = dict[str, Any]
 _PLACEHOLDER = re.compile(r"\?")
@@ -86,8 +86,15 @@ class Database:
     def _sql(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql) if self.dialect == "postgresql" else sql
 
+    def _params(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        """PostgreSQL text cannot hold NUL (psycopg raises a DataError): refuse it with a clear message."""
+        values = tuple(params)
+        if self.dialect == "postgresql" and any(isinstance(v, str) and "\x00" in v for v in values):
+            raise MunimentError("text values may not contain NUL characters")
+        return values
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        cursor = self.conn.execute(self._sql(sql), self._params(params))
         return int(cursor.rowcount or 0)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -100,17 +107,17 @@ class Database:
                 cur.executemany(self._sql(sql), rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        cursor = self.conn.execute(self._sql(sql), self._params(params))
         return [dict(row) for row in cursor.fetchall()]
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        cursor = self.conn.execute(self._sql(sql), self._params(params))
         row = cursor.fetchone()
         return dict(row) if row is not None else None
 
     def iterate(self, sql: str, params: Sequence[Any] = (), batch: int = 500) -> Iterator[Row]:
         """Rows fetched in batches, for long listings with flat memory."""
-        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        cursor = self.conn.execute(self._sql(sql), self._params(params))
         while rows := cursor.fetchmany(batch):
             for row in rows:
                 yield dict(row)

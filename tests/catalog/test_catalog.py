@@ -92,3 +92,16 @@ def test_withdrawal_moves_the_datestamp_and_hides_the_item(catalog_url: str) -> 
     assert withdrawn.status == "withdrawn" and not withdrawn.is_public()
     assert withdrawn.datestamp > item.datestamp
     catalog.close()
+
+
+def test_nul_in_a_requested_identifier_is_a_client_error_on_both_databases(catalog_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from repo.settings import Settings
+    from repo.web import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=catalog_url))
+    with TestClient(app) as client:
+        for path in ("/items/a%00b", "/iiif/a%00b/manifest", "/collections/a%00b", "/iiif/collection/a%00b"):
+            status = client.get(path).status_code
+            assert 400 <= status < 500, (path, status)

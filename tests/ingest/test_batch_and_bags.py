@@ -67,9 +67,10 @@ def test_batch_goes_on_past_a_bad_item_and_reports_it(tmp_path: Path) -> None:
     ]  # type: ignore[union-attr]
     # Fix the bad item and run the same batch again: only it is ingested now.
     write_page(tmp_path / "in" / "item2" / "p1.tif", 600, 400, seed=99)
-    again = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--json")
+    again = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     lines = [json.loads(line) for line in again.stdout.splitlines()]
+    assert json.loads((tmp_path / "ingest-report.json").read_text())["summary"]["ingested"] == 1  # batch default
     assert sorted(line["status"] for line in lines if line["event"] == "item") == [
         "already-ingested",
         "already-ingested",
