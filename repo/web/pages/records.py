@@ -49,6 +49,8 @@ def thumbnail(site: Site, request: Request) -> Response:
         except StorageError:
             data = b""  # not made (yet): the image server can make one
         if data:
-            return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+            # A thumbnail a token unlocked must not be kept by shared caches for everyone.
+            caching = "public, max-age=3600" if item.is_public() else "private, no-cache"
+            return Response(data, media_type="image/jpeg", headers={"Cache-Control": caching})
     size = f"!{THUMBNAIL_SIZE},{THUMBNAIL_SIZE}"
     return RedirectResponse(site.urls.image(item.id, first.seq, size), status_code=307)
