@@ -85,6 +85,10 @@ class Ingester:
                     ctx.item_id or None,
                     problems=exc.problems or [Problem(source.name, exc.message)],
                 )
+            except Exception as exc:  # one item's unexpected failure must not end a batch without its report
+                log.exception("ingest of %s failed", source.name)
+                return ItemResult(source.name, "failed", ctx.item_id or None,
+                                  problems=[Problem(source.name, f"unexpected error: {type(exc).__name__}: {exc}")])
 
     def _run(self, ctx: ItemContext) -> ItemResult:
         settings = self.services.settings
