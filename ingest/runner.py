@@ -75,9 +75,7 @@ class Ingester:
                 if not self.dry_run:
                     # A run killed while committing this object may have left debris beside it.
                     self.store.recover(object_id(exc.item_id))
-                return ItemResult(
-                    source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes
-                )
+                return ItemResult(source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes)
             except IngestError as exc:
                 return ItemResult(
                     source.name,
@@ -87,8 +85,12 @@ class Ingester:
                 )
             except Exception as exc:  # one item's unexpected failure must not end a batch without its report
                 log.exception("ingest of %s failed", source.name)
-                return ItemResult(source.name, "failed", ctx.item_id or None,
-                                  problems=[Problem(source.name, f"unexpected error: {type(exc).__name__}: {exc}")])
+                return ItemResult(
+                    source.name,
+                    "failed",
+                    ctx.item_id or None,
+                    problems=[Problem(source.name, f"unexpected error: {type(exc).__name__}: {exc}")],
+                )
 
     def _run(self, ctx: ItemContext) -> ItemResult:
         settings = self.services.settings
@@ -122,9 +124,7 @@ class Ingester:
     ) -> list[ItemResult]:
         """Items in parallel too, so small items keep every core busy; results keep input order."""
         results: list[ItemResult] = []
-        with ThreadPoolExecutor(
-            item_workers or min(self.workers, 4), thread_name_prefix="ingest-item"
-        ) as items:
+        with ThreadPoolExecutor(item_workers or min(self.workers, 4), thread_name_prefix="ingest-item") as items:
             for result in items.map(self.ingest, sources):
                 results.append(result)
                 progress.item_finished(
@@ -173,12 +173,8 @@ def _alive(pid: int) -> bool:
 
 
 def _default_hooks(services: Services) -> list[Callable[[str], None]]:
-    """Preservation bookkeeping (event log, fixity rows, replication); search when the package is present."""
+    """Preservation bookkeeping (event log, fixity rows, replication), then the search index."""
     from repo.audit import Preservation
+    from repo.search import index_item
 
-    hooks: list[Callable[[str], None]] = [Preservation(services).committed]
-    try:
-        from repo.search import index_item
-    except ImportError:
-        return hooks
-    return [*hooks, lambda item_id: index_item(services.catalog.db, item_id)]
+    return [Preservation(services).committed, lambda item_id: index_item(services.catalog.db, item_id)]

@@ -19,7 +19,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from tests.servers.ports import free_port, wait_for_port
+from tests.servers.ports import free_port, stop_process_group, wait_for_port
 
 ACCESS_KEY = "muniment-test"
 SECRET_KEY = "muniment-test-secret"
@@ -138,13 +138,7 @@ class SeaweedFS:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=10)
         self.process = None
 
     def kill(self) -> None:
