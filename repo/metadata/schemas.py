@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from lxml.etree._docloader import _InputDocument
 
 _CATALOG_NS = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
-# lxml records a schema's errors on the schema object itself: serialize validations.
-_validate_lock = threading.Lock()
+# libxml2's schema compiler initialises shared type tables without a lock, so two threads
+# compiling at once can fail with "the given type is not a built-in type"; and lxml records a
+# schema's errors on the schema object itself. One lock serialises both.
+_libxml2_schema_lock = threading.RLock()
+_compiled: dict[str, etree.XMLSchema] = {}
 
 
 @cache
@@ -60,47 +63,51 @@ def load_schema(relative_path: str) -> etree.XMLSchema:
     """Compile the schema at ``relative_path`` under ``schemas/`` (uncached)."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
     parser.resolvers.add(_LocalOnlyResolver())
-    doc = etree.parse(str(SCHEMA_DIR / relative_path), parser)
-    return etree.XMLSchema(doc)
+    with _libxml2_schema_lock:
+        doc = etree.parse(str(SCHEMA_DIR / relative_path), parser)
+        return etree.XMLSchema(doc)
 
 
-@cache
+def _compiled_once(relative_path: str) -> etree.XMLSchema:
+    """The schema compiled by the first caller; concurrent first callers wait for it."""
+    with _libxml2_schema_lock:
+        if relative_path not in _compiled:
+            _compiled[relative_path] = load_schema(relative_path)
+        return _compiled[relative_path]
+
+
 def mods_schema() -> etree.XMLSchema:
     """MODS 3.8: also accepts records declaring an earlier 3.x ``version``."""
-    return load_schema("mods/mods-3-8.xsd")
+    return _compiled_once("mods/mods-3-8.xsd")
 
 
-@cache
 def mods_3_7_schema() -> etree.XMLSchema:
-    return load_schema("mods/mods-3-7.xsd")
+    return _compiled_once("mods/mods-3-7.xsd")
 
 
-@cache
 def oai_dc_schema() -> etree.XMLSchema:
-    return load_schema("oai/oai_dc.xsd")
+    return _compiled_once("oai/oai_dc.xsd")
 
 
-@cache
 def simple_dc_schema() -> etree.XMLSchema:
     """DCMI's ``simpledc`` container (no namespace) holding DC 1.1 elements."""
-    return load_schema("dc/qdc-2008/simpledc.xsd")
+    return _compiled_once("dc/qdc-2008/simpledc.xsd")
 
 
-@cache
 def oai_pmh_schema() -> etree.XMLSchema:
     """A whole OAI-PMH response: envelope plus oai_dc, MODS and description formats.
 
     ``OAI-PMH.xsd`` alone validates ``<metadata>`` strictly against schemas it does not
     import, so only this driver schema can accept a real response.
     """
-    return load_schema("oai-pmh-with-metadata.xsd")
+    return _compiled_once("oai-pmh-with-metadata.xsd")
 
 
 def validate(
     tree: etree._ElementTree | etree._Element, schema: etree.XMLSchema, filename: str
 ) -> list[Problem]:
     """Every schema error in ``tree`` as a problem with its line; empty when valid."""
-    with _validate_lock:
+    with _libxml2_schema_lock:
         if schema.validate(tree):
             return []
         errors = list(schema.error_log)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,30 @@ def test_two_schema_errors_are_both_reported_with_lines() -> None:
     assert [(p.file, p.line) for p in problems] == [(name, 6), (name, 10)]
     assert "person" in problems[0].reason
     assert "author" in problems[1].reason
+
+
+def test_first_compilation_from_many_threads_at_once_succeeds() -> None:
+    """A batch ingests items on parallel threads; each may be the first to need a schema.
+
+    libxml2 sets up its built-in schema types lazily and without a lock, so unserialised
+    first compilations failed with "the given type is not a built-in type". Each run is a
+    fresh interpreter, because only the first compilation in a process is exposed.
+    """
+    program = (
+        "import threading\n"
+        "from repo.metadata import schemas\n"
+        "loaders = [schemas.mods_schema, schemas.oai_dc_schema, schemas.simple_dc_schema,\n"
+        "           schemas.mods_3_7_schema, schemas.oai_pmh_schema] * 3\n"
+        "results = []\n"
+        "barrier = threading.Barrier(len(loaders))\n"
+        "def run(loader):\n"
+        "    barrier.wait()\n"
+        "    results.append(loader())\n"
+        "threads = [threading.Thread(target=run, args=(f,)) for f in loaders]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert len(results) == len(loaders), 'a thread failed'\n"
+        "assert len({id(r) for r in results}) == 5, 'each schema is compiled once'\n"
+    )
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
