@@ -10,8 +10,10 @@ from iiif.presentation.cache import Document
 
 JSON_LD = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
-# Always revalidate: an edit must show at once, and a 304 costs a lookup, not a build.
+# Always revalidate: an edit must show at once, and a 304 costs a lookup, not a build. A manifest
+# that only a token unlocked must stay out of shared caches, which would hand it to anyone.
 CACHE_CONTROL = "public, no-cache"
+PRIVATE_CACHE_CONTROL = "private, no-cache"
 ANY = "*"
 
 _MESSAGES = {
@@ -28,19 +30,20 @@ def client_etags(request: Request) -> frozenset[str]:
     return frozenset(t[2:] if t.startswith("W/") else t for t in tags if t)
 
 
-def _headers(etag: str) -> dict[str, str]:
-    return {**CORS, "ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+def _headers(etag: str, private: bool) -> dict[str, str]:
+    cache_control = PRIVATE_CACHE_CONTROL if private else CACHE_CONTROL
+    return {**CORS, "ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
 
 
-def not_modified(etag: str) -> Response:
-    return Response(status_code=304, headers=_headers(etag))
+def not_modified(etag: str, private: bool = False) -> Response:
+    return Response(status_code=304, headers=_headers(etag, private))
 
 
-def document_response(request: Request, document: Document) -> Response:
+def document_response(request: Request, document: Document, private: bool = False) -> Response:
     etags = client_etags(request)
     if document.etag in etags or ANY in etags:
-        return not_modified(document.etag)
-    headers = _headers(document.etag)
+        return not_modified(document.etag, private)
+    headers = _headers(document.etag, private)
     body = document.body
     if "gzip" in request.headers.get("accept-encoding", ""):
         body = document.gzipped()

@@ -20,8 +20,8 @@ def presentation_routes(services: Services) -> list[BaseRoute]:
         if outcome.access is not Access.VISIBLE:
             return denied_response(outcome.access)
         if outcome.document is None:
-            return not_modified(outcome.etag)
-        return document_response(request, outcome.document)
+            return not_modified(outcome.etag, outcome.private)
+        return document_response(request, outcome.document, outcome.private)
 
     def manifest(request: Request) -> Response:
         return respond(request, service.manifest(request.path_params["item"], request, client_etags(request)))

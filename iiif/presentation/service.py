@@ -26,6 +26,7 @@ class Outcome:
     access: Access
     document: Document | None = None  # None when visible: the client holds ``etag`` already (304)
     etag: str = ""
+    private: bool = False  # visible only to this requester (a restricted item and a reader token)
 
 
 class PresentationService:
@@ -72,15 +73,16 @@ class PresentationService:
         if item is None or access is not Access.VISIBLE:
             return Outcome(access)
         etag = self.manifest_etag(item, collection_modified)
+        private = not item.is_public()
         if etag in client_etags:
-            return Outcome(access, etag=etag)
+            return Outcome(access, etag=etag, private=private)
         document = self.cache.get(item.id, etag)
         if document is None:
             with _collector_paused():
                 body = to_json_bytes(build_manifest(load_source(self.catalog, item), self.publisher))
             document = Document(etag, body)
             self.cache.put(item.id, document)
-        return Outcome(access, document, etag)
+        return Outcome(access, document, etag, private)
 
     def collection(self, slug: str) -> Outcome:
         collection = self.catalog.get_collection(slug)

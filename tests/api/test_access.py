@@ -76,8 +76,17 @@ def test_hidden_items_need_a_reader_token(three: Repository, item: str) -> None:
         assert client.get(url, headers=reader).status_code == 200, url
     info = client.get(f"/iiif/3/{item}~1/info.json", headers=reader)
     assert info.headers["cache-control"] == "private, no-cache"
-    public = client.get("/iiif/3/P-1~1/info.json")
-    assert public.status_code == 200 and public.headers["cache-control"].startswith("public")
+    manifest = client.get(f"/iiif/{item}/manifest", headers=reader)
+    assert manifest.headers["cache-control"] == "private, no-cache"
+    revalidated = client.get(
+        f"/iiif/{item}/manifest", headers={**reader, "If-None-Match": manifest.headers["etag"]}
+    )
+    assert revalidated.status_code == 304 and revalidated.headers["cache-control"] == "private, no-cache"
+    page = client.get(f"/items/{item}", headers=reader)
+    assert page.headers["cache-control"] == "private, no-cache"
+    for url in ("/iiif/3/P-1~1/info.json", "/iiif/P-1/manifest"):
+        public = client.get(url)
+        assert public.status_code == 200 and public.headers["cache-control"].startswith("public"), url
 
 
 def test_an_authorized_image_is_never_served_from_a_cache_to_anyone_else(three: Repository) -> None:

@@ -44,7 +44,7 @@ def item_page(site: Site, request: Request) -> Response:
     meta = site.catalog.metadata(item.id)
     files = site.catalog.files(item.id)
     manifest = site.urls.manifest(item.id)
-    return site.render(
+    response = site.render(
         request,
         "item.html",
         item=item,
@@ -58,6 +58,9 @@ def item_page(site: Site, request: Request) -> Response:
         mirador=site.mirador_installed,
         language=(meta.language if meta else None) or "",
     )
+    if not item.is_public():  # unlocked by this requester's token: no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def download(site: Site, request: Request) -> Response:
