@@ -66,6 +66,9 @@ class TokenCodec:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise bad from None
+        # Base64 leaves spare bits in a last partial character: only the one spelling we issue is valid.
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+            raise bad
         payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
         if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, self._mac(payload)):
             raise bad

@@ -3,8 +3,12 @@ right ``<request>`` element (no attributes for badVerb and badArgument), never a
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
+from repo.oai.errors import OAIError
+from repo.oai.tokens import ListState, TokenCodec
 from tests.oai.helpers import PREFIX, OAIClient, error_code, request_attributes, token_of
 
 BAD_VERB = {
@@ -198,3 +202,29 @@ def test_an_empty_repository_has_no_records(empty_oai: OAIClient) -> None:
 def test_errors_are_the_same_over_post(oai: OAIClient) -> None:
     assert error_code(oai.post(verb="ListRecords", metadataPrefix="marc21")) == "cannotDisseminateFormat"
     assert error_code(oai.post(verb="Nope")) == "badVerb"
+
+
+def _same_bytes_other_spelling(token: str) -> list[str]:
+    """Tokens differing from ``token`` only in the unused low bits of its last base64 character."""
+    def decoded(t: str) -> bytes:
+        return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    spellings = (token[:-1] + c for c in alphabet if c != token[-1])
+    return [t for t in spellings if decoded(t) == decoded(token)]
+
+
+def test_a_token_spelled_with_other_spare_bits_is_refused() -> None:
+    codec = TokenCodec("secret")
+    spare_bits_seen = set()
+    for set_spec in (None, "x", "xy", "xyz"):  # payload lengths that end on every partial character
+        state = ListState("ListRecords", "oai_dc", set_spec, None, "2026-01-01T00:00:00Z", "", "", 0, 10, 2**40)
+        token = codec.encode(state)
+        assert codec.decode(token, "ListRecords", now=0) == state
+        variants = _same_bytes_other_spelling(token)
+        assert len(variants) == {0: 0, 2: 15, 3: 3}[len(token) % 4]
+        spare_bits_seen.add(len(token) % 4)
+        for variant in variants:
+            with pytest.raises(OAIError):
+                codec.decode(variant, "ListRecords", now=0)
+    assert {2, 3} <= spare_bits_seen
