@@ -120,10 +120,12 @@ _LANGUAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 _BY_CODE_OR_NAME: dict[str, str] = {}
+_NAME_BY_CODE: dict[str, str] = {}
 for _two, _bib, _term, _name in _LANGUAGES:
     for _key in (_two, _bib, _term, _name.lower()):
         if _key:
             _BY_CODE_OR_NAME[_key] = _two
+            _NAME_BY_CODE[_key] = _name
 
 # Not a language of content: no entry in a language map should claim them.
 _NO_LANGUAGE = {"und", "zxx", "mul", "mis"}
@@ -145,3 +147,11 @@ def language_tag(value: str | None) -> str | None:
     if primary in _NO_LANGUAGE:
         return None
     return _BY_CODE_OR_NAME.get(primary, primary) + m[2]
+
+
+def language_name(value: str) -> str:
+    """The English name for a code or tag (``"fre"``, ``"fr-CA"`` -> ``"French"``); else ``value`` as written."""
+    text = value.strip()
+    m = _TAG.match(text)
+    key = m[1].lower() if m else text.lower()
+    return _NAME_BY_CODE.get(key, value)

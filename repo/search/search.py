@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repo.catalog import Database, utc_now
+from repo.metadata.languages import language_name
 from repo.search.fts import full_text_for
 from repo.search.query import FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.schema import ensure_search_schema
@@ -117,7 +118,9 @@ class Search:
             "type": self._counts("d.type", selection),
             "date": self._dates(selection),
             "subject": self._counts("s.subject", selection, "JOIN search_subjects s ON s.item_id = d.item_id"),
-            "language": self._counts("d.language", selection),
+            "language": [
+                FacetValue(v.value, v.count, language_name(v.value)) for v in self._counts("d.language", selection)
+            ],
         }
         return {name: values for name, values in facets.items() if values}
 

@@ -218,6 +218,11 @@ def test_search_page_finds_and_narrows(client_on_each_database: TestClient) -> N
     nothing = client.get("/search?q=zzzz").text
     assert "No items match" in nothing
     assert "Relevance" not in client.get("/search").text  # no words, nothing to rank
+    # Languages read as names, in the facet and in the chosen filter; the link keeps the code.
+    assert 'href="/search?language=fr"' in everything and "French" in text(everything)
+    french = text(client.get("/search?language=fr").text)
+    assert "French" in french and "A map of the parish" in french
+    assert "French" in text(client.get("/items/map").text)
 
 
 def test_the_application_mounts_the_pages_and_the_presentation_api(tmp_path: Path) -> None:

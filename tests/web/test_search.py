@@ -125,7 +125,7 @@ def test_facets_count_the_current_results(catalog: Catalog) -> None:
         ("maps", 1, "Maps and Plans"),
     }
     assert {(v.value, v.count) for v in facets["type"]} == {("Text", 3), ("Image", 2)}
-    assert {(v.value, v.count) for v in facets["language"]} == {("en", 4), ("fr", 1)}
+    assert {(v.value, v.count, v.text) for v in facets["language"]} == {("en", 4, "English"), ("fr", 1, "French")}
     subjects = {v.value: v.count for v in facets["subject"]}
     assert subjects["Mathematics"] == 2 and subjects["Parishes"] == 1
     dates = facets["date"]  # 1650..1843 spans less than two centuries: buckets are decades

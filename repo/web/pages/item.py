@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from iiif.presentation.access import Access
 from iiif.presentation.parts import DC_FIELDS
 from repo.catalog import ItemMetadata
+from repo.metadata.languages import language_name
 from repo.metadata.rights import rights_uri
 from repo.web.pages.site import Site
 
@@ -31,6 +32,8 @@ def metadata_fields(meta: ItemMetadata | None) -> list[Field]:
         values = [v for v in meta.dc.get(element, []) if v.strip()]
         if not values:
             continue
+        if element == "language":
+            values = [language_name(v) for v in values]
         facet = "subject" if element == "subject" else None
         link = rights_uri(" ".join(values)) if element == "rights" else None
         fields.append(Field(label, values, facet, link))
