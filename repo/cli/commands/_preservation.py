@@ -1,13 +1,19 @@
-"""Preservation errors (an object or version not found, a fixity failure...) as one-line command errors."""
+"""What the preservation commands share: the services opened and closed around them, and their
+errors (an object or version not found, a fixity failure...) as one-line command errors."""
 
 from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from repo.errors import MunimentError
 from repo.settings import Settings
+
+if TYPE_CHECKING:
+    from repo.audit import Preservation
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -23,3 +29,18 @@ def reported(handler: Handler) -> Handler:
             raise MunimentError(str(exc)) from None
 
     return run
+
+
+@contextmanager
+def opened_preservation(settings: Settings) -> Iterator[Preservation]:
+    """Storage, replica and catalog opened for one command, closed however it ends."""
+    from repo.audit import Preservation
+    from repo.services import Services
+
+    services = Services.open(settings)
+    preservation = Preservation(services)
+    try:
+        yield preservation
+    finally:
+        preservation.close()
+        services.close()

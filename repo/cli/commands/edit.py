@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 
@@ -24,19 +24,12 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Preservation
     from repo.lifecycle import edit_metadata, os_user
     from repo.metadata.loader import load_record
-    from repo.services import Services
 
     record = load_record(args.metadata)
-    services = Services.open(settings)
-    preservation = Preservation(services)
-    try:
+    with opened_preservation(settings) as preservation:
         result = edit_metadata(preservation, args.item, record, os_user())
-    finally:
-        preservation.close()
-        services.close()
     if not result.version:
         print(f"{args.item}: the record is the same as the stored one; no new version written")
     else:

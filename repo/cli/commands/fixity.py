@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 _UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
@@ -43,14 +43,11 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Budget, FixityAudit, Preservation, build_report, format_report
-    from repo.services import Services
+    from repo.audit import Budget, FixityAudit, build_report, format_report
 
-    services = Services.open(settings)
-    preservation = Preservation(services)
-    try:
+    with opened_preservation(settings) as preservation:
         if args.item:
-            services.catalog.require_item(args.item)
+            preservation.catalog.require_item(args.item)
         audit = FixityAudit(preservation)
         if args.report:
             audit.sync()
@@ -58,9 +55,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(report.to_json(), indent=2) if args.json else format_report(report))
             return 0 if report.ok else 1
         result = audit.run(item_id=args.item, budget=Budget(args.max_bytes, args.max_seconds))
-    finally:
-        preservation.close()
-        services.close()
     rows = {"repaired": result.repaired, "failed": result.failed}
     if args.json:
         print(

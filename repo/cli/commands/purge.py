@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 
@@ -24,21 +24,14 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Preservation
     from repo.errors import MunimentError
     from repo.lifecycle import os_user, purge
-    from repo.services import Services
 
     if not args.confirm:
         raise MunimentError(f"purging {args.item} deletes it from every storage for good; add --confirm")
-    services = Services.open(settings)
-    preservation = Preservation(services)
     user = os_user()
-    try:
+    with opened_preservation(settings) as preservation:
         result = purge(preservation, args.item, args.reason, user)
-    finally:
-        preservation.close()
-        services.close()
     print(
         f"{result.item_id}: purged by {user.name} ({result.preservation_keys} preservation files, "
         f"{result.replica_keys} replica files, {result.derivatives} derivatives); a tombstone remains"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 
@@ -22,20 +22,13 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Preservation
     from repo.errors import MunimentError
     from repo.lifecycle import rebuild_catalog
-    from repo.services import Services
 
-    services = Services.open(settings)
-    preservation = Preservation(services)
-    try:
-        if services.catalog.count_items() and not args.replace:
+    with opened_preservation(settings) as preservation:
+        if preservation.catalog.count_items() and not args.replace:
             raise MunimentError("the catalog is not empty; add --replace to rebuild it from storage anyway")
         result = rebuild_catalog(preservation)
-    finally:
-        preservation.close()
-        services.close()
     print(f"catalog rebuilt: {result.items} items ({result.withdrawn} withdrawn), {result.purged} tombstones")
     for problem in result.problems:
         print(f"  PROBLEM {problem}")

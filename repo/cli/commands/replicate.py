@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 
@@ -23,19 +23,16 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Preservation, replicate_item, sync_log
+    from repo.audit import replicate_item, sync_log
     from repo.errors import ConfigError, MunimentError
     from repo.preservation import PreservationError
-    from repo.services import Services
     from storage.errors import StorageError
 
     if not settings.replica_storage:
         raise ConfigError("no replica is configured: set MUNIMENT_REPLICA_STORAGE")
-    services = Services.open(settings)
-    preservation = Preservation(services)
     failed = done = 0
-    try:
-        items = [services.catalog.require_item(args.item)] if args.item else services.catalog.unreplicated()
+    with opened_preservation(settings) as preservation:
+        items = [preservation.catalog.require_item(args.item)] if args.item else preservation.catalog.unreplicated()
         for item in items:
             try:
                 result = replicate_item(preservation, item.id)
@@ -50,8 +47,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         if not args.item:
             sync_log(preservation)
-    finally:
-        preservation.close()
-        services.close()
     print(f"{done} replicated, {failed} failed")
     return 1 if failed else 0

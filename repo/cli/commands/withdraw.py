@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from repo.cli.commands._preservation import reported
+from repo.cli.commands._preservation import opened_preservation, reported
 from repo.settings import Settings
 
 
@@ -23,16 +23,9 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from repo.audit import Preservation
     from repo.lifecycle import os_user, withdraw
-    from repo.services import Services
 
-    services = Services.open(settings)
-    preservation = Preservation(services)
-    try:
+    with opened_preservation(settings) as preservation:
         item = withdraw(preservation, args.item, args.reason, os_user())
-    finally:
-        preservation.close()
-        services.close()
     print(f"{item.id}: withdrawn (v{item.version}); reason: {item.status_reason}")
     return 0
