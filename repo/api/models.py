@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from repo.api.dates import EMBARGO_SCHEMA, normalize_embargo
 from repo.api.dublin_core import DC_SCHEMA, check_dc
+from repo.catalog.slugs import RESERVED_SLUGS, SLUG_PATTERN, slug_problem
 
 # Text that both databases can store: no NUL or other C0 controls but tab and newlines, and no
 # lone surrogates (JSON can spell them; neither UTF-8 nor PostgreSQL can hold them).
@@ -27,7 +28,23 @@ def _encodable(value: str) -> str:
 
 Text = Annotated[str, Field(pattern=_TEXT, max_length=10_000), AfterValidator(_encodable)]
 Line = Annotated[str, Field(pattern=_LINE, max_length=500), AfterValidator(_encodable)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="lower-case letters, digits, -")]
+
+
+def _usable_slug(slug: str) -> str:
+    problem = slug_problem(slug)  # the pattern passed already: what is left is a reserved name
+    if problem:
+        raise ValueError(problem)
+    return slug
+
+
+_SLUG_TEXT = "lower-case letters, digits, -; not a reserved name"
+Slug = Annotated[
+    str,
+    Field(pattern=SLUG_PATTERN, description=_SLUG_TEXT, json_schema_extra={"not": {"enum": sorted(RESERVED_SLUGS)}}),
+    AfterValidator(_usable_slug),
+]
+# A query parameter's schema says only the pattern: schemathesis cannot form negative cases of `not`.
+SlugParameter = Annotated[str, Field(pattern=SLUG_PATTERN, description=_SLUG_TEXT), AfterValidator(_usable_slug)]
 Visibility = Literal["public", "restricted", "embargoed"]
 Status = Literal["active", "withdrawn", "purged"]
 JobState = Literal["queued", "running", "succeeded", "failed"]
@@ -233,7 +250,7 @@ class PathIngest(Body):
 
 
 class UploadQuery(Query):
-    collection: Slug | None = None
+    collection: SlugParameter | None = None
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")] | None = None
 
 

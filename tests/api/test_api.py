@@ -32,6 +32,10 @@ def test_collections_are_created_listed_and_updated(repo: Repository) -> None:
     assert client.get(f"{API}/collections/maps").json()["description"] == "Old maps"
     assert client.get(f"{API}/collections/nope").status_code == 404
     assert client.patch(f"{API}/collections/nope", json={}, headers=curator).status_code == 404
+    for slug, reason in (("top", "is reserved"), ("Top Maps", "should match pattern")):
+        refused = client.post(f"{API}/collections", json={"slug": slug, "title": "T"}, headers=curator)
+        assert refused.status_code == 422, slug
+        assert reason in refused.text, refused.text
 
 
 def test_items_are_read_edited_hidden_and_withdrawn(repo: Repository, tmp_path: Path) -> None:
