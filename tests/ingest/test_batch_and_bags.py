@@ -89,6 +89,7 @@ def test_kill_9_at_several_points_then_rerun_completes_without_duplicates(tmp_pa
         proc = subprocess.Popen(
             [sys.executable, "-m", "repo.cli.main", "ingest", "--batch", str(batch), "--quiet"],
             env=env,
+            cwd=tmp_path,  # a run that finishes before its kill writes its default report here
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
