@@ -10,6 +10,7 @@ from ingest.images import ImageHeader
 from repo.errors import Problem
 from repo.metadata.premis import PremisEvent
 from repo.metadata.record import MetadataRecord
+from storage.base import PartDigests
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Page:
     header: ImageHeader | None = None
     size: int = 0
     sha512: str = ""
+    parts: PartDigests | None = None  # computed with sha512, so the upload need not hash again
     derivatives: Derivatives | None = None
 
     @property

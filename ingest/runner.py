@@ -15,11 +15,13 @@ from pathlib import Path
 from ingest import steps
 from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
+from ingest.pipeline import decode_and_store
 from ingest.progress import Progress
 from repo.errors import Problem
 from repo.identifiers import object_id
-from repo.preservation import ObjectStore
+from repo.preservation import BuiltBag, ObjectStore, User
 from repo.services import Services
+from repo.version import AGENT
 
 log = logging.getLogger("muniment.ingest")
 
@@ -45,7 +47,11 @@ class ItemResult:
 
 
 class Ingester:
-    """Ingests items with pages in parallel (threads: pyvips and hashlib release the GIL)."""
+    """Ingests items with pages in parallel (threads: pyvips, hashlib and sockets release the GIL).
+
+    Two pools: ``workers`` threads hash and decode (CPU), as many again upload (waiting on the
+    storage most of the time), so that uploads go on while every core decodes.
+    """
 
     def __init__(
         self,
@@ -62,9 +68,11 @@ class Ingester:
         self.on_registered = list(on_registered) or _default_hooks(services)
         self.staging_root = services.settings.staging_path / "ingest"
         self._pages = ThreadPoolExecutor(self.workers, thread_name_prefix="ingest-page")
+        self._uploads = ThreadPoolExecutor(max(2, self.workers), thread_name_prefix="ingest-upload")
 
     def close(self) -> None:
         self._pages.shutdown()
+        self._uploads.shutdown()
 
     def ingest(self, source: ItemSource) -> ItemResult:
         with self.staging() as staging:
@@ -96,21 +104,23 @@ class Ingester:
         settings = self.services.settings
         steps.find_inputs(ctx)
         steps.read_metadata(ctx)
-        steps.check_and_hash_pages(ctx, self._pages, settings.max_image_pixels)
+        storage = None if self.dry_run else self.services.preservation
+        steps.check_and_hash_pages(ctx, self._pages, settings.max_image_pixels, storage)
         self._stop_on_problems(ctx)
         steps.identify(ctx, self.services)
-        steps.decode_pages(ctx, self._pages)
-        self._stop_on_problems(ctx)
-        steps.record_validation(ctx)
         if self.dry_run:
+            steps.decode_pages(ctx, self._pages)
+            self._stop_on_problems(ctx)
             return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
         steps.check_existing_object(ctx, self.store)
-        bag_dir = steps.build_bag(ctx, self.services)
-        # Derivatives and the preservation object go to different storage: send both at once.
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-access") as side:
-            derivatives = side.submit(steps.store_derivatives, ctx, self.services, self._pages)
-            steps.store_object(ctx, self.store, bag_dir, self.services)
-            derivatives.result()
+
+        def tags() -> BuiltBag:
+            steps.record_validation(ctx)
+            return steps.build_tags(ctx, self.services)
+
+        # The acting user is this repository's software; its address is the repository's URL.
+        user = User(AGENT, self.services.settings.base_url)
+        decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
         steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
 

@@ -1,16 +1,15 @@
 """The ingest steps: small functions over an ItemContext, run in order by ingest.runner.
 
-Validation steps collect every problem; nothing is stored until all of them passed. Storing
-goes: access derivatives, then the OCFL object (inventory last), then the catalog row, so a
-crash leaves no catalog row without its object.
+Validation steps collect every problem. Storing (``ingest.pipeline``) overlaps the last
+validation, the full decode of every page, and undoes itself when that fails, so an item with a
+problem stores nothing; the OCFL object is committed (inventory last) before the catalog row,
+so a crash leaves no catalog row without its object.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime
@@ -30,11 +29,11 @@ from repo.metadata import premis
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import load_record, record_from_dc_fields
 from repo.metadata.record import MetadataRecord
-from repo.preservation import BagEntry, BagInfo, ObjectStore, User, rebuild_tags
+from repo.preservation import BagEntry, BagInfo, BuiltBag, ObjectStore, rebuild_tags
 from repo.services import Services
 from repo.version import AGENT
+from storage.base import Storage, digest_parts
 
-CHUNK = 4 * 1024 * 1024
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -66,15 +65,21 @@ def read_metadata(ctx: ItemContext) -> None:
         ctx.problems.append(Problem(str(ctx.source.metadata), f"cannot be read: {exc.strerror}"))
 
 
-def check_and_hash_pages(ctx: ItemContext, pool: Executor, max_pixels: int) -> None:
-    """Header checks (formats, pixel limit) and sha512 of each page, pages in parallel."""
+def check_and_hash_pages(ctx: ItemContext, pool: Executor, max_pixels: int, storage: Storage | None) -> None:
+    """Header checks (formats, pixel limit) and sha512 of each page, pages in parallel.
+
+    The one read that hashes a page also computes what ``storage`` needs to check its upload
+    without hashing it again (``Storage.digest_for_put``); ``storage`` is None in a dry run.
+    """
 
     def one(page: Page) -> Problem | None:
         header = read_header(page.path, page.mime, max_pixels)
         if isinstance(header, Problem):
             return header
         page.header = header
-        page.size, page.sha512 = _sha512_file(page.path)
+        with page.path.open("rb") as stream:
+            page.parts = storage.digest_for_put(stream) if storage is not None else digest_parts(stream)
+        page.size, page.sha512 = page.parts.size, page.parts.sha512
         return None
 
     ctx.problems += [p for p in pool.map(one, ctx.pages) if p is not None]
@@ -112,15 +117,16 @@ def decode_pages(ctx: ItemContext, pool: Executor) -> None:
     """Full decode of every page (catches truncation) while writing its derivatives to staging."""
     out = ctx.staging / "derivatives"
     out.mkdir(parents=True, exist_ok=True)
+    ctx.problems += [p for p in pool.map(lambda page: decode_page(page, out), ctx.pages) if p is not None]
 
-    def one(page: Page) -> Problem | None:
-        result = make_derivatives(page.path, page.mime, out, f"{page.seq:04d}")
-        if isinstance(result, Problem):
-            return result
-        page.derivatives = result
-        return None
 
-    ctx.problems += [p for p in pool.map(one, ctx.pages) if p is not None]
+def decode_page(page: Page, out: Path) -> Problem | None:
+    """The page's pyramid and thumbnail in ``out``: its one full decode."""
+    result = make_derivatives(page.path, page.mime, out, f"{page.seq:04d}")
+    if isinstance(result, Problem):
+        return result
+    page.derivatives = result
+    return None
 
 
 def record_validation(ctx: ItemContext) -> None:
@@ -158,8 +164,8 @@ def check_existing_object(ctx: ItemContext, store: ObjectStore) -> None:
     ctx.existing_object = True
 
 
-def build_bag(ctx: ItemContext, services: Services) -> Path:
-    """The BagIt bag in staging: payload hard-linked (or copied), tag files written."""
+def build_tags(ctx: ItemContext, services: Services) -> BuiltBag:
+    """The tag files of the item's bag, in staging; the payload is named by digest, not copied."""
     assert ctx.record is not None
     bag_dir = ctx.staging / "bag"
     ctx.events.append(
@@ -183,10 +189,7 @@ def build_bag(ctx: ItemContext, services: Services) -> Path:
         software_agent=AGENT,
     )
     entries = [BagEntry(p.bag_path, p.size, p.sha512) for p in ctx.pages]
-    rebuild_tags(bag_dir, payload=entries, tags=tags, info=info)
-    for page in ctx.pages:
-        _link_or_copy(page.path, bag_dir / page.bag_path)
-    return bag_dir
+    return rebuild_tags(bag_dir, payload=entries, tags=tags, info=info)
 
 
 def _bag_info_extra(ctx: ItemContext, services: Services) -> list[tuple[str, str]]:
@@ -209,33 +212,12 @@ def _bag_info_extra(ctx: ItemContext, services: Services) -> list[tuple[str, str
     return extra + [(k, v) for k, v in ctx.source.bag_info if k.lower() not in taken]
 
 
-def store_derivatives(ctx: ItemContext, services: Services, pool: Executor) -> None:
-    def one(page: Page) -> None:
-        assert page.derivatives is not None
-        for local, key in (
-            (page.derivatives.pyramid, derivative_key(ctx.item_id, page.seq)),
-            (page.derivatives.thumbnail, thumbnail_key(ctx.item_id, page.seq)),
-        ):
-            with local.open("rb") as stream:
-                services.access.put(key, stream)
-
-    list(pool.map(one, ctx.pages))
-
-
 def derivative_key(item_id: str, seq: int) -> str:
     return f"{item_id}/{seq:04d}.tif"
 
 
 def thumbnail_key(item_id: str, seq: int) -> str:
     return f"{item_id}/{seq:04d}.jpg"
-
-
-def store_object(ctx: ItemContext, store: ObjectStore, bag_dir: Path, services: Services) -> None:
-    if ctx.existing_object:
-        return
-    # The acting user is this repository's software; its address is the repository's URL.
-    user = User(AGENT, services.settings.base_url)
-    store.create_or_update(object_id(ctx.item_id), bag_dir, f"Ingested from {ctx.source.name}", user)
 
 
 def register(
@@ -307,20 +289,3 @@ def _as_utf8_text(xml: bytes) -> str:
     tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     return etree.tostring(tree, encoding="unicode")
 
-
-def _sha512_file(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha512()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # another filesystem, or links not allowed: copy instead
-        shutil.copyfile(source, target)

@@ -7,7 +7,9 @@ is atomic: an object is either absent or complete under its final key.
 from __future__ import annotations
 
 import abc
+import base64
 import hashlib
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +18,7 @@ from typing import BinaryIO
 from storage.errors import ChecksumMismatch, InvalidKey
 
 CHUNK_SIZE = 8 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # multipart uploads (S3) send parts of this size
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,86 @@ class HashingReader:
         return data
 
 
+PART_CHECKSUMS = ("md5", "crc32")
+
+
+@dataclass(frozen=True)
+class PartDigests:
+    """The sha512 of a whole file and a checksum of each ``part_size`` piece, from one read.
+
+    Given to ``put_pending`` by a caller that hashed the file already (``Storage.digest_for_put``),
+    it spares the backend a second sha512 pass: S3 sends each part with its checksum (Content-MD5,
+    or x-amz-checksum-crc32 where the server is seen to check it), so the server refuses any byte
+    that differs from the bytes hashed here, and the object is the one the sha512 names.
+    """
+
+    sha512: str
+    size: int
+    part_size: int = 0
+    algorithm: str = ""  # one of PART_CHECKSUMS, or "" with no part checksums
+    part_checksums: tuple[str, ...] = ()  # base64, as the headers carry them
+
+
+def part_checksum(algorithm: str, data: bytes) -> str:
+    """Base64 of the part's md5 (Content-MD5) or big-endian crc32 (x-amz-checksum-crc32)."""
+    if algorithm == "crc32":
+        raw = zlib.crc32(data).to_bytes(4, "big")
+    else:
+        raw = hashlib.md5(data, usedforsecurity=False).digest()
+    return base64.b64encode(raw).decode()
+
+
+def digest_parts(stream: BinaryIO, part_size: int = PART_SIZE, algorithm: str = "") -> PartDigests:
+    """sha512 and size of the stream, and each part's checksum when ``algorithm`` names one."""
+    whole = hashlib.sha512()
+    parts: list[str] = []
+    size = 0
+    while chunk := stream.read(part_size):
+        while len(chunk) < part_size and (rest := stream.read(part_size - len(chunk))):
+            chunk += rest  # streams may return short reads: fill the part
+        whole.update(chunk)
+        if algorithm:
+            parts.append(part_checksum(algorithm, chunk))
+        size += len(chunk)
+    return PartDigests(whole.hexdigest(), size, part_size, algorithm, tuple(parts))
+
+
 def check_expected(key: str, actual: str, expected: str | None) -> None:
     if expected is not None and actual.lower() != expected.lower():
         raise ChecksumMismatch(key, expected=expected, actual=actual)
+
+
+class PendingPut(abc.ABC):
+    """Bytes already stored but not yet visible under their key (``Storage.put_pending``)."""
+
+    key: str
+    info: ObjectInfo  # size and sha512 of the bytes sent
+
+    @abc.abstractmethod
+    def commit(self) -> ObjectInfo:
+        """Make the object visible under its key, atomically."""
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Drop the stored bytes; the key stays as it was. Harmless after ``commit``."""
+
+
+class _StagedCopy(PendingPut):
+    """The portable form: a whole object under a staging key, copied to its key at commit."""
+
+    def __init__(self, storage: Storage, key: str, staging_key: str, info: ObjectInfo) -> None:
+        self._storage = storage
+        self.key = key
+        self._staging_key = staging_key
+        self.info = info
+
+    def commit(self) -> ObjectInfo:
+        info = self._storage.copy(self._staging_key, self.key)
+        self._storage.delete(self._staging_key)
+        return info
+
+    def abort(self) -> None:
+        self._storage.delete(self._staging_key)
 
 
 class Storage(abc.ABC):
@@ -93,6 +173,36 @@ class Storage(abc.ABC):
         import io
 
         return self.put(key, io.BytesIO(data), sha512=sha512)
+
+    def put_pending(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        sha512: str | None,
+        staging_key: str,
+        parts: PartDigests | None = None,
+    ) -> PendingPut:
+        """Store the stream now and make it visible under ``key`` later, with ``commit``.
+
+        Until then nothing changes under ``key``. The bytes are checked as in ``put`` (against
+        ``parts`` instead of a new sha512 where the backend can, see ``PartDigests``). This
+        default keeps them as an ordinary object under ``staging_key`` (the caller's to choose,
+        and to clean after a crash) and copies them at commit; a backend with a native form
+        overrides it (S3: a multipart upload to ``key`` completed at commit, nothing copied).
+        """
+        info = self.put(staging_key, stream, sha512=sha512)
+        return _StagedCopy(self, key, staging_key, info)
+
+    def digest_for_put(self, stream: BinaryIO) -> PartDigests:
+        """The stream's sha512 and size, and whatever else this backend's ``put_pending`` can use
+        in place of hashing the bytes again (S3: a checksum per part). Only sha512 by default."""
+        return digest_parts(stream)
+
+    def abort_pending(self, prefix: str) -> list[str]:
+        """Drop uncommitted ``put_pending`` uploads under ``prefix`` that the backend keeps out of
+        sight (left by a crashed process); returns their keys. Nothing to do by default."""
+        return []
 
     @abc.abstractmethod
     def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:

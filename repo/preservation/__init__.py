@@ -23,6 +23,7 @@ from repo.preservation.ocfl_inventory import Inventory, User, Version
 from repo.preservation.ocfl_layout import HashedNTupleLayout
 from repo.preservation.ocfl_object import ObjectStore, VersionInfo
 from repo.preservation.ocfl_root import OcflRoot
+from repo.preservation.ocfl_writer import VersionWriter
 
 __all__ = [
     "ArchiveLimits",
@@ -50,6 +51,7 @@ __all__ = [
     "Version",
     "VersionInfo",
     "VersionNotFound",
+    "VersionWriter",
     "build_bag",
     "check_profile",
     "extract_archive",

@@ -1,12 +1,13 @@
 """OCFL objects whose every version is a complete BagIt bag: write versions, read them back.
 
-Writing a version (the commit protocol):
+Writing a version (the commit protocol, in ``ocfl_writer.VersionWriter``):
 
 1. recover: remove what an interrupted write left (staged uploads, a version folder above the
    committed head, a stale root sidecar);
-2. upload the files whose sha512 is not yet in the object to a staging area outside the
-   object (``extensions/muniment-staging/<object root>/``), each ``put`` verifying its digest;
-3. copy them into ``vN/content/``, then write ``vN/inventory.json`` and its sidecar;
+2. stage the files whose sha512 is not yet in the object with ``Storage.put_pending``, each
+   verifying its digest: stored, but not visible in the object (S3: multipart uploads not yet
+   completed; other backends: a copy under ``extensions/muniment-staging/<object root>/``);
+3. make them visible in ``vN/content/``, then write ``vN/inventory.json`` and its sidecar;
 4. commit: the object-root ``inventory.json``, then its sidecar (written last, as OCFL asks).
 
 Readers only follow the root inventory, so a crash at any step leaves the previous version
@@ -19,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -43,32 +42,17 @@ from repo.preservation.ocfl_inventory import (
     SIDECAR_FILE,
     Inventory,
     User,
-    Version,
     digest_of,
-    first_inventory,
-    next_version_name,
-    now_created,
     parse_inventory,
     parse_sidecar,
     sidecar_bytes,
     version_number,
 )
 from repo.preservation.ocfl_layout import HashedNTupleLayout
-from repo.preservation.ocfl_root import OBJECT_DECLARATION, OBJECT_DECLARATION_BODY, OcflRoot
+from repo.preservation.ocfl_root import OBJECT_DECLARATION, OcflRoot
+from repo.preservation.ocfl_writer import VersionInfo, VersionWriter
 from storage.base import Storage
 from storage.errors import NotFound
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    object_id: str
-    version: str
-    created: str
-    files: int  # logical files in the version
-    stored: tuple[str, ...]  # content paths written by this version
-    bytes_stored: int
-    reused: int  # logical files whose content was already in the object
-    inventory_sha512: str
 
 
 class ObjectStore:
@@ -169,72 +153,28 @@ class ObjectStore:
         the bag's manifest but absent from the folder (``rebuild_tags``) must be in the object.
         """
         bag = staged_bag if isinstance(staged_bag, BuiltBag) else load_bag(staged_bag)
-        self.root.ensure()
-        object_root = self.object_root(object_id)
-        self.recover(object_id)
-        previous, previous_bytes, _ = self._read_committed(object_root, object_id)
-        name = next_version_name(previous.head) if previous else "v1"
-        existing = dict(previous.manifest) if previous else {}
-
-        state: dict[str, list[str]] = {}
-        new_content: dict[str, str] = {}  # digest -> content path
-        uploads: dict[str, Path] = {}  # content path -> local file
-        bytes_stored = 0
-        for entry in sorted(bag.files, key=lambda e: e.path):
+        for entry in bag.files:
             if unsafe_path_reason(entry.path):
                 raise StagedBagError(f"{entry.path!r}: {unsafe_path_reason(entry.path)}")
-            state.setdefault(entry.sha512, []).append(entry.path)
-            if entry.sha512 in existing or entry.sha512 in new_content:
-                continue
-            local = bag.path / entry.path
-            if not local.is_file():
-                raise StagedBagError(
-                    f"{entry.path} is not in {bag.path} and its sha512 is not in object {object_id!r}"
-                )
-            content_path = f"{name}/content/{entry.path}"
-            new_content[entry.sha512] = content_path
-            uploads[content_path] = local
-            bytes_stored += local.stat().st_size
+        writer = self.begin_version(object_id)
+        try:
+            for entry in sorted(bag.files, key=lambda e: e.path):
+                if writer.holds(entry.sha512):
+                    continue
+                local = bag.path / entry.path
+                if not local.is_file():
+                    raise StagedBagError(
+                        f"{entry.path} is not in {bag.path} and its sha512 is not in object {object_id!r}"
+                    )
+                writer.stage(entry.path, local, entry.sha512)
+        except Exception:  # a failure; a crash leaves its staged files to the next recover
+            writer.abort()
+            raise
+        return writer.commit(bag.files, message, user)
 
-        version = Version(
-            created=now_created(self._clock() if self._clock else None),
-            state={d: tuple(p) for d, p in state.items()},
-            message=message,
-            user=user,
-        )
-        inventory = (
-            previous.with_version(version, new_content)
-            if previous
-            else first_inventory(object_id, version, new_content)
-        )
-        staging = self.root.staging_prefix(object_root) + f"{name}-{uuid.uuid4().hex[:12]}/"
-        digests = {path: digest for digest, path in new_content.items()}
-        for content_path, local in uploads.items():
-            with local.open("rb") as stream:
-                self.storage.put(staging + content_path, stream, sha512=digests[content_path])
-
-        self._check_unchanged(object_root, previous_bytes, staging)
-        for content_path in uploads:  # the promotion: from here to the commit, vN is visible
-            self.storage.copy(staging + content_path, f"{object_root}/{content_path}")
-        data = inventory.to_bytes()
-        digest = digest_of(data)
-        self.storage.put_bytes(f"{object_root}/{name}/{INVENTORY_FILE}", data, sha512=digest)
-        self.storage.put_bytes(f"{object_root}/{name}/{SIDECAR_FILE}", sidecar_bytes(digest))
-        if previous is None:
-            self.storage.put_bytes(f"{object_root}/{OBJECT_DECLARATION}", OBJECT_DECLARATION_BODY)
-        self.storage.put_bytes(f"{object_root}/{INVENTORY_FILE}", data, sha512=digest)  # commit
-        self.storage.put_bytes(f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest))
-        self._delete_prefix(staging)
-        return VersionInfo(
-            object_id,
-            name,
-            version.created,
-            sum(len(p) for p in state.values()),
-            tuple(uploads),
-            bytes_stored,
-            len(bag.files) - len(uploads),
-            digest,
-        )
+    def begin_version(self, object_id: str) -> VersionWriter:
+        """The object's next version, to be written file by file (see ``VersionWriter``)."""
+        return VersionWriter(self, object_id)
 
     def recover(self, object_id: str) -> list[str]:
         """Undo what an interrupted write left behind; returns the keys removed.
@@ -242,11 +182,13 @@ class ObjectStore:
         Run before every write; also safe to run from a maintenance command at any time when no
         write to this object is under way.
         """
-        if not self.root.exists():
-            return []
-        object_root = self.object_root(object_id)
+        object_root = self.root.object_root_for_writing(object_id)
         staging = self.root.staging_prefix(object_root)
-        removed = self._delete_prefix(staging) + self._discard_unlisted(staging)
+        # Staged content may exist before the root does: the root is created at the first commit.
+        removed = self.storage.abort_pending(object_root + "/")
+        removed += self.delete_prefix(staging) + self._discard_unlisted(staging)
+        if not self.root.exists():
+            return removed
         removed += self._discard_unlisted(object_root + "/")
         inventory, _, sidecar_ok = self._read_committed(object_root, object_id)
         if inventory is not None and not sidecar_ok:
@@ -281,10 +223,20 @@ class ObjectStore:
         first = [f"{object_root}/{INVENTORY_FILE}", f"{object_root}/{SIDECAR_FILE}"]
         for key in first + [k for k in keys if k not in first]:
             self.storage.delete(key)
-        self._delete_prefix(self.root.staging_prefix(object_root))
+        self.delete_prefix(self.root.staging_prefix(object_root))
         return len(keys)
 
-    # -- helpers -----------------------------------------------------------------------------
+    # -- helpers (also used by VersionWriter) ------------------------------------------------
+
+    @property
+    def clock(self) -> Callable[[], datetime] | None:
+        return self._clock
+
+    def read_committed(self, object_id: str) -> tuple[Inventory | None, bytes | None, bool]:
+        """The committed root inventory (None before the first commit), its bytes, sidecar state."""
+        if not self.root.exists():
+            return None, None, True
+        return self._read_committed(self.object_root(object_id), object_id)
 
     def _read_committed(
         self, object_root: str, object_id: str
@@ -318,13 +270,12 @@ class ObjectStore:
             return inventory, data, False
         raise FixityError(key, recorded or "(no sidecar)", digest)
 
-    def _check_unchanged(self, object_root: str, previous: bytes | None, staging: str) -> None:
+    def check_unchanged(self, object_root: str, previous: bytes | None) -> None:
         try:
             current: bytes | None = self.storage.get_bytes(f"{object_root}/{INVENTORY_FILE}")
         except NotFound:
             current = None
         if current != previous:
-            self._delete_prefix(staging)
             raise ConcurrentUpdate(f"object root {object_root} changed while a version was staged")
 
     def _discard_unlisted(self, prefix: str) -> list[str]:
@@ -355,7 +306,7 @@ class ObjectStore:
                 os.rmdir(parent)
         return removed
 
-    def _delete_prefix(self, prefix: str) -> list[str]:
+    def delete_prefix(self, prefix: str) -> list[str]:
         keys = list(self.storage.list(prefix))
         for key in keys:
             self.storage.delete(key)

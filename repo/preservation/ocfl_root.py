@@ -76,21 +76,41 @@ class OcflRoot:
         if self.exists():
             return self.open()
         ours = {LAYOUT_FILE, self.config_key}
-        stray = [key for key in self.storage.list_page("", limit=10) if key not in ours]
+        # Versions staged before the first commit (see ocfl_writer) are ours too.
+        stray = [key for key in self._keys_until_stray() if key not in ours and not key.startswith(STAGING + "/")]
         if stray:
             raise StorageRootError(
                 f"{self.storage.location} is not empty and not an OCFL storage "
                 f"root (found {stray[0]!r}); refusing to create one there"
             )
-        layout = self._wanted or HashedNTupleLayout()
+        layout = self._layout_to_create()
         self.storage.put_bytes(self.config_key, _json_bytes(layout.config()))
         self.storage.put_bytes(LAYOUT_FILE, _json_bytes(layout.layout_document()))
         self.storage.put_bytes(ROOT_DECLARATION, ROOT_DECLARATION_BODY)
         self._layout = layout
         return layout
 
+    def _keys_until_stray(self) -> Iterator[str]:
+        """Keys in order, up to the first that is not the root's own (or 10 of them)."""
+        seen = 0
+        for key in self.storage.list(""):
+            yield key
+            if not key.startswith(STAGING + "/"):
+                seen += 1
+                if seen >= 10:
+                    return
+
+    def _layout_to_create(self) -> HashedNTupleLayout:
+        return self._wanted or HashedNTupleLayout()
+
     def object_root(self, object_id: str) -> str:
         return self.layout.object_root(object_id)
+
+    def object_root_for_writing(self, object_id: str) -> str:
+        """Where the object is, or will be once the first commit creates the root (``ensure``)."""
+        if self._layout is None and not self.exists():
+            return self._layout_to_create().object_root(object_id)
+        return self.object_root(object_id)
 
     def staging_prefix(self, object_root: str) -> str:
         return f"{STAGING}/{object_root}/"

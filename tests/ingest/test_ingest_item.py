@@ -155,10 +155,7 @@ def test_object_stored_before_a_crash_is_registered_on_the_next_run(
     assert ObjectStore(services.preservation).read_inventory(object_id(first.item_id)).head == versions_before
 
 
-@pytest.mark.parametrize("backend", ["s3"])
-def test_ingest_into_s3_validates_with_ocfl_py(
-    backend: str, seaweedfs, tmp_path: Path, sample_folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+def s3_services(seaweedfs, tmp_path: Path) -> Services:  # type: ignore[no-untyped-def]
     from tests.conftest import new_bucket
     from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY
 
@@ -169,14 +166,47 @@ def test_ingest_into_s3_validates_with_ocfl_py(
         s3_secret_key=SECRET_KEY,
         preservation_storage=f"s3://{new_bucket(seaweedfs)}",
         access_storage=f"s3://{new_bucket(seaweedfs)}/derivatives",
+        ingest_workers=2,
     )
-    services = Services.open(settings)
+    return Services.open(settings)
+
+
+@pytest.mark.parametrize("backend", ["s3"])
+def test_ingest_into_s3_validates_with_ocfl_py(
+    backend: str, seaweedfs, tmp_path: Path, sample_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    services = s3_services(seaweedfs, tmp_path)
     try:
         result = ingest(services, ItemSource(sample_folder, "letters"))
         assert result.status == "ingested", result.problems
         assert services.access.exists(services.catalog.files(result.item_id)[0].derivative_key)
         report = validate_storage(services.preservation, tmp_path)
         assert report.objects == 1 and report.errors == [] and report.warnings == []
+    finally:
+        services.close()
+
+
+def test_page_that_fails_to_decode_while_scans_upload_to_s3_stores_nothing(
+    seaweedfs, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Scans go up while pages decode; a page that does not decode undoes every upload."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for n in range(1, 4):
+        write_page(folder / f"p{n}.tif", 1700, 1700, seed=n)  # two parts each
+    cut = write_page(folder / "p4.jpg", 1500, 1500, seed=4)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # a good header, a truncated body
+    (folder / "mods.xml").write_text(
+        '<mods xmlns="http://www.loc.gov/mods/v3"><titleInfo><title>Cut</title></titleInfo></mods>'
+    )
+    services = s3_services(seaweedfs, tmp_path)
+    try:
+        result = ingest(services, ItemSource(folder, "letters"))
+        assert result.status == "failed"
+        assert [Path(p.file).name for p in result.problems] == ["p4.jpg"]
+        assert all_keys(services.preservation) == [] and all_keys(services.access) == []
+        assert services.preservation.abort_pending("") == []  # no upload left half-way either
+        assert services.catalog.count_items() == 0
     finally:
         services.close()
 

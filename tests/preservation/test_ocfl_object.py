@@ -17,6 +17,7 @@ from repo.preservation import (
     LogicalPathNotFound,
     ObjectNotFound,
     ObjectStore,
+    OcflError,
     StagedBagError,
     StorageRootError,
     VersionNotFound,
@@ -25,6 +26,7 @@ from repo.preservation import (
 )
 from repo.preservation.ocfl_root import STAGING
 from storage import ObjectInfo, Storage
+from storage.base import PartDigests, PendingPut
 from tests.preservation.conftest import OBJECT_ID, USER, MakeBag, bag_info, metadata
 from tests.preservation.ocfl_check import cli_validate_object, mirror, validate_root, validate_storage
 
@@ -312,3 +314,85 @@ def test_filesystem_root_validates_in_place(fs_store: ObjectStore, make_bag: Mak
     assert storage_root is not None
     report = validate_root(Path(storage_root).parent)
     assert report.errors == [] and report.warnings == []
+
+
+class NativePendingCrashingStorage(CrashingStorage):
+    """Like CrashingStorage, but staging goes through the backend's own pending puts (S3: multipart
+    uploads completed at commit), and ``when`` also sees ``("commit", key)``."""
+
+    def put_pending(
+        self, key: str, stream: BinaryIO, *, sha512: str | None, staging_key: str, parts: PartDigests | None = None
+    ) -> PendingPut:
+        self._maybe_crash("stage", key)
+        pending = self.inner.put_pending(key, stream, sha512=sha512, staging_key=staging_key, parts=parts)
+        crash = self._maybe_crash
+
+        class Crashing(PendingPut):
+            def __init__(self) -> None:
+                self.key, self.info = pending.key, pending.info
+
+            def commit(self) -> ObjectInfo:
+                crash("commit", key)
+                return pending.commit()
+
+            def abort(self) -> None:
+                pending.abort()
+
+        return Crashing()
+
+    def abort_pending(self, prefix: str) -> list[str]:
+        return self.inner.abort_pending(prefix)
+
+
+def test_crash_with_native_pending_uploads_leaves_nothing_in_the_object(
+    store: ObjectStore, make_bag: MakeBag, tmp_path: Path
+) -> None:
+    """Staged content that no reader, lister or validator can see until the version commits."""
+    storage = store.storage
+    store.create_or_update(OBJECT_ID, make_bag(1).path, "Ingest", USER)
+    root = store.object_root(OBJECT_ID)
+    v2 = make_bag(2).path
+    crashing = ObjectStore(NativePendingCrashingStorage(storage, lambda op, key: op == "commit"))
+    with pytest.raises(SimulatedCrash):
+        crashing.create_or_update(OBJECT_ID, v2, "v2 that dies", USER)
+
+    assert not list(storage.list(f"{root}/v2/"))
+    assert store.read_inventory(OBJECT_ID).head == "v1"
+    assert_valid(storage, tmp_path, allow=("W901",))  # W901: the filesystem's staging folder
+    store.recover(OBJECT_ID)
+    assert storage.abort_pending(root + "/") == []  # recover dropped the S3 uploads
+    assert not list(storage.list(STAGING + "/"))
+    info = store.create_or_update(OBJECT_ID, v2, "v2 again", USER)
+    assert info.version == "v2" and info.stored
+    assert_valid(storage, tmp_path)
+
+
+def test_aborted_first_version_stores_nothing_at_all(store: ObjectStore, make_bag: MakeBag) -> None:
+    """An ingest whose page fails to decode after its scans were staged: not even the root remains."""
+    bag = make_bag(1)
+    writer = store.begin_version(OBJECT_ID)
+    for entry in bag.payload:
+        writer.stage(entry.path, bag.path / entry.path, entry.sha512)
+    writer.abort()
+    assert list(store.storage.list("")) == []
+    assert store.storage.abort_pending("") == []
+    with pytest.raises(OcflError):
+        writer.commit(bag.files, "too late", USER)
+
+
+def test_version_written_file_by_file_from_threads(store: ObjectStore, make_bag: MakeBag, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bag = make_bag(1)
+    writer = store.begin_version(OBJECT_ID)
+    with ThreadPoolExecutor(4) as pool:
+        sent = list(pool.map(lambda e: writer.stage(e.path, bag.path / e.path, e.sha512), bag.files))
+    assert sent.count(False) == 1  # p1-copy.tif has the digest of p1.tif: stored once
+    with pytest.raises(StagedBagError):
+        writer.commit([*bag.files, BagEntry("data/unknown.tif", 1, "0" * 128)], "names a file never staged", USER)
+    writer = store.begin_version(OBJECT_ID)  # the failed commit dropped what it had staged
+    for entry in bag.files:
+        writer.stage(entry.path, bag.path / entry.path, entry.sha512)
+    info = writer.commit(bag.files, "Ingest", USER)
+    assert info.version == "v1" and info.reused == 1
+    assert_valid(store.storage, tmp_path)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage import ChecksumMismatch, InvalidKey, NotFound, Storage
+from storage import ChecksumMismatch, InvalidKey, NotFound, Storage, StorageError
+from storage.base import PART_CHECKSUMS, digest_parts
 
 MB = 1024 * 1024
 
@@ -172,3 +173,73 @@ def test_iter_chunks_streams_whole_object(storage: Storage) -> None:
     data = os.urandom(3 * MB + 17)
     storage.put_bytes("s/x", data)
     assert b"".join(chunks_of(storage, "s/x")) == data
+
+
+def test_pending_put_is_invisible_until_commit(storage: Storage) -> None:
+    data = PatternStream(20 * MB).read()
+    digest = hashlib.sha512(data).hexdigest()
+    pending = storage.put_pending("p/final.tif", io.BytesIO(data), sha512=digest, staging_key="stage/final.tif")
+    assert pending.info.size == len(data) and pending.info.sha512 == digest
+    assert not storage.exists("p/final.tif")
+    assert list(storage.list("p/")) == []
+    info = pending.commit()
+    assert info.size == len(data) and info.sha512 == digest
+    assert storage.get_bytes("p/final.tif") == data
+    assert storage.head("p/final.tif").sha512 == digest
+    assert list(storage.list("stage/")) == []  # nothing left behind by the commit
+
+
+@pytest.mark.parametrize("size", [0, 10, 9 * MB])
+def test_aborted_pending_put_stores_nothing(storage: Storage, size: int) -> None:
+    data = os.urandom(size)
+    pending = storage.put_pending(
+        "a/final.bin", io.BytesIO(data), sha512=hashlib.sha512(data).hexdigest(), staging_key="stage/a.bin"
+    )
+    pending.abort()
+    pending.abort()  # twice is harmless
+    assert not storage.exists("a/final.bin")
+    assert list(storage.list("")) == []
+
+
+def test_pending_put_with_a_wrong_digest_stores_nothing(storage: Storage) -> None:
+    wrong = hashlib.sha512(b"x").hexdigest()
+    with pytest.raises(ChecksumMismatch):
+        storage.put_pending("w/big.bin", PatternStream(20 * MB), sha512=wrong, staging_key="stage/w.bin")
+    assert list(storage.list("")) == []
+    assert storage.abort_pending("w/") == []  # the failed upload was already dropped
+
+
+def test_pending_put_with_part_digests_of_other_bytes_is_refused(storage: Storage) -> None:
+    """The digests computed in one read stand in for hashing again, and still catch a changed file."""
+    data = PatternStream(20 * MB).read()
+    parts = storage.digest_for_put(io.BytesIO(data))
+    assert parts.sha512 == hashlib.sha512(data).hexdigest() and parts.size == len(data)
+    good = storage.put_pending(
+        "d/good.bin", io.BytesIO(data), sha512=parts.sha512, staging_key="stage/good", parts=parts
+    )
+    assert good.commit().sha512 == parts.sha512
+    assert storage.get_bytes("d/good.bin") == data
+    changed = data[: 9 * MB] + b"!" + data[9 * MB + 1 :]
+    for other in (changed, data[:-1], data + b"!"):
+        with pytest.raises((ChecksumMismatch, StorageError)):
+            storage.put_pending(
+                "d/bad.bin", io.BytesIO(other), sha512=parts.sha512, staging_key="stage/bad", parts=parts
+            ).commit()
+        assert not storage.exists("d/bad.bin")
+    assert list(storage.list("")) == ["d/good.bin"]
+
+
+@pytest.mark.parametrize("algorithm", ["", *PART_CHECKSUMS])
+def test_digest_parts_reads_once_whatever_the_stream_returns(algorithm: str) -> None:
+    data = PatternStream(17 * MB).read()
+
+    class Trickle(io.RawIOBase):  # short reads, as sockets and pipes give
+        def __init__(self) -> None:
+            self.inner = io.BytesIO(data)
+
+        def read(self, n: int | None = -1) -> bytes:
+            return self.inner.read(min(n if n and n > 0 else MB, 3 * MB + 7))
+
+    parts = digest_parts(Trickle(), 8 * MB, algorithm)  # type: ignore[arg-type]
+    assert parts.sha512 == hashlib.sha512(data).hexdigest() and parts.size == len(data)
+    assert len(parts.part_checksums) == (3 if algorithm else 0)

@@ -1,0 +1,117 @@
+"""Decode and store an item at once, so that no core waits for a phase to end.
+
+Once the item's identifier is known (every page hashed), each page's scan goes up into the
+object's next OCFL version (staged: stored, not yet visible) while the CPU pool decodes every
+page in full (the last validation) into its pyramid and thumbnail, and each page's derivatives
+go to access storage as soon as they exist. The version is committed, inventory last, only
+when every page decoded and every upload succeeded. A page that does not decode undoes every
+upload of the item, so an item with any problem still stores nothing.
+
+Each scan is read three times (hash, upload, decode), mostly from the page cache, but hashed
+once: the first read computes its sha512 (manifest, inventory, catalog) together with the
+checksums its upload carries (``Storage.digest_for_put``), so the storage refuses any byte that
+is not the one hashed without hashing it again. It is decoded once, into its derivatives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, as_completed, wait
+from pathlib import Path
+
+from ingest.context import ItemContext, Page
+from ingest.errors import IngestError
+from ingest.steps import decode_page, derivative_key, thumbnail_key
+from repo.errors import Problem
+from repo.identifiers import object_id
+from repo.preservation import BuiltBag, ObjectStore, User, VersionWriter
+from repo.services import Services
+from storage.errors import StorageError
+
+log = logging.getLogger("muniment.ingest")
+
+
+def decode_and_store(
+    ctx: ItemContext,
+    services: Services,
+    store: ObjectStore,
+    cpu: Executor,
+    io: Executor,
+    build_tags: Callable[[], BuiltBag],
+    user: User,
+) -> None:
+    """Everything between validation of the headers and registration in the catalog.
+
+    ``build_tags`` makes the bag's tag files once every page decoded (their PREMIS record
+    names the validation); ``io`` runs the uploads, ``cpu`` the decodes.
+    """
+    writer = None if ctx.existing_object else store.begin_version(object_id(ctx.item_id))
+    out = ctx.staging / "derivatives"
+    out.mkdir(parents=True, exist_ok=True)
+    uploads: list[Future[object]] = []
+    stored: list[str] = []  # access keys written, removed again if the item fails
+    try:
+        if writer is not None:
+            for page in ctx.pages:
+                uploads.append(io.submit(writer.stage, page.bag_path, page.path, page.sha512, page.parts))
+
+        def upload_derivatives(page: Page) -> None:
+            uploads.append(io.submit(_put_derivatives, ctx, services, page, stored))
+
+        problems = _decode_all(ctx, cpu, out, upload_derivatives)
+        if problems:
+            ctx.problems += problems
+            raise IngestError(f"{ctx.source.name}: {len(problems)} problem(s)", ctx.problems)
+        bag = build_tags()
+        if writer is not None:
+            for entry in bag.tags:
+                writer.stage(entry.path, bag.path / entry.path, entry.sha512)
+        for future in as_completed(uploads):
+            future.result()  # the first failed upload ends the item
+        if writer is not None:
+            writer.commit(bag.files, f"Ingested from {ctx.source.name}", user)
+    except Exception:
+        _undo(uploads, writer, services, stored)
+        raise
+
+
+def _decode_all(
+    ctx: ItemContext, cpu: Executor, out: Path, decoded: Callable[[Page], None]
+) -> list[Problem]:
+    """Decode every page (all problems reported, in page order); ``decoded`` runs per good page."""
+    futures = {cpu.submit(decode_page, page, out): page for page in ctx.pages}
+    problems: dict[int, Problem] = {}
+    for future in as_completed(futures):
+        problem = future.result()
+        if problem is not None:
+            problems[futures[future].seq] = problem
+        elif not problems:  # after a failure nothing more is stored: it would be undone
+            decoded(futures[future])
+    return [problems[seq] for seq in sorted(problems)]
+
+
+def _put_derivatives(ctx: ItemContext, services: Services, page: Page, stored: list[str]) -> None:
+    assert page.derivatives is not None
+    for local, key in (
+        (page.derivatives.pyramid, derivative_key(ctx.item_id, page.seq)),
+        (page.derivatives.thumbnail, thumbnail_key(ctx.item_id, page.seq)),
+    ):
+        with local.open("rb") as stream:
+            services.access.put(key, stream)
+        stored.append(key)
+        local.unlink()  # staging holds a few pages' derivatives at a time, not a whole book's
+
+
+def _undo(uploads: list[Future[object]], writer: VersionWriter | None, services: Services, stored: list[str]) -> None:
+    """Stop what has not started, wait for what has, then drop what was stored."""
+    for future in uploads:
+        future.cancel()
+    wait(uploads)
+    if writer is not None:
+        writer.abort()
+    for key in stored:
+        try:
+            services.access.delete(key)
+        except StorageError as exc:  # a derivative can be made again; the item is failed anyway
+            log.warning("could not remove %s after a failed ingest: %s", key, exc)
