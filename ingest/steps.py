@@ -23,6 +23,7 @@ from ingest.discover import IMAGE_SUFFIXES, discover
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.images import read_header
 from repo.catalog import Event, Item, ItemMetadata, PageFile, format_datestamp
+from repo.catalog.slugs import slug_problem
 from repo.errors import Problem
 from repo.identifiers import object_id
 from repo.metadata import premis
@@ -42,6 +43,9 @@ def now() -> datetime:
 
 
 def find_inputs(ctx: ItemContext) -> None:
+    slug_trouble = slug_problem(ctx.source.collection)
+    if slug_trouble:
+        ctx.problems.append(Problem(ctx.source.name, slug_trouble))
     found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
     ctx.problems += found.problems
     ctx.pages = [

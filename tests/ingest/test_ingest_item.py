@@ -136,6 +136,15 @@ def test_every_problem_is_reported_and_nothing_is_stored(services: Services, tmp
     assert all_keys(services.preservation) == []
 
 
+@pytest.mark.parametrize(("slug", "reason"), [("top", "is reserved"), ("Letters & Papers", "not a valid slug")])
+def test_a_collection_slug_no_url_could_reach_is_refused(
+    services: Services, sample_folder: Path, slug: str, reason: str
+) -> None:
+    result = ingest(services, ItemSource(sample_folder, slug))
+    assert result.status == "failed" and any(reason in p.reason for p in result.problems)
+    assert all_keys(services.preservation) == [] and services.catalog.get_collection(slug) is None
+
+
 def test_dry_run_validates_and_stores_nothing(services: Services, sample_folder: Path) -> None:
     result = ingest(services, ItemSource(sample_folder, "letters"), dry_run=True)
     assert result.status == "valid"
