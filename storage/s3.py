@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import boto3
 import botocore.exceptions as bce
@@ -38,6 +38,7 @@ from storage.base import (
     validate_prefix,
 )
 from storage.errors import ChecksumMismatch, NotFound, StorageError, StorageUnavailable
+from storage.s3_get import GetClient
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -112,6 +113,7 @@ class S3Storage(Storage):
         self._algorithm_lock = threading.Lock()
         endpoint = location.endpoint_url or "AWS"
         self.location = f"s3://{location.bucket}/{location.prefix} at {endpoint}".replace("/ at", " at")
+        self._gets = GetClient(self._client, location.bucket, endpoint, self._error_for)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -128,23 +130,27 @@ class S3Storage(Storage):
         """Turn a boto3/botocore error into one of ours, naming the endpoint or bucket."""
         endpoint = self._loc.endpoint_url or "AWS S3"
         if isinstance(exc, bce.ClientError):
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in _NOT_FOUND_CODES:
-                return NotFound(key, self.location)
-            if code == "NoSuchBucket":
-                return StorageUnavailable(f"bucket {self._loc.bucket!r} does not exist at {endpoint}")
-            if code in _AUTH_CODES:
-                return StorageUnavailable(
-                    f"S3 at {endpoint} refused the credentials for bucket {self._loc.bucket!r} ({code})"
-                )
-            if code == "BadDigest":
-                return StorageError(f"S3 at {endpoint} rejected {key!r}: the bytes arrived corrupted")
-            return StorageError(f"S3 error {code} for {key!r} at {endpoint}")
+            return self._error_for(str(exc.response.get("Error", {}).get("Code", "")), key)
         if isinstance(exc, bce.NoCredentialsError):
             return StorageUnavailable(f"no S3 credentials configured for {endpoint}")
         if isinstance(exc, (bce.EndpointConnectionError, bce.ConnectionError, bce.HTTPClientError)):
             return StorageUnavailable(f"cannot reach S3 endpoint {endpoint}: {exc}")
         return StorageError(f"S3 request for {key!r} at {endpoint} failed: {exc}")
+
+    def _error_for(self, code: str, key: str) -> StorageError:
+        """Our error for an S3 error code (or the bare HTTP status of an answer without a body)."""
+        endpoint = self._loc.endpoint_url or "AWS S3"
+        if code in _NOT_FOUND_CODES:
+            return NotFound(key, self.location)
+        if code == "NoSuchBucket":
+            return StorageUnavailable(f"bucket {self._loc.bucket!r} does not exist at {endpoint}")
+        if code in _AUTH_CODES:
+            return StorageUnavailable(
+                f"S3 at {endpoint} refused the credentials for bucket {self._loc.bucket!r} ({code})"
+            )
+        if code == "BadDigest":
+            return StorageError(f"S3 at {endpoint} rejected {key!r}: the bytes arrived corrupted")
+        return StorageError(f"S3 error {code} for {key!r} at {endpoint}")
 
     def _call(self, key: str, fn: Any, **kwargs: Any) -> Any:
         try:
@@ -419,20 +425,12 @@ class S3Storage(Storage):
     # -- reads -----------------------------------------------------------------------------
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
-        kwargs: dict[str, Any] = {"Bucket": self._loc.bucket, "Key": self._key(key)}
-        if start or end is not None:
-            if end is not None and end <= start:
-                return io.BytesIO(b"")
-            kwargs["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+        if end is not None and end <= start:
+            return io.BytesIO(b"")
         try:
-            response = self._client.get_object(**kwargs)
-        except bce.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
-                return io.BytesIO(b"")  # a range starting at or past the end: no bytes
+            return self._gets.open(self._key(key), key, start, end)
+        except (bce.BotoCoreError, bce.ClientError) as exc:  # signing: no credentials, say
             raise self._translate(exc, key) from None
-        except bce.BotoCoreError as exc:
-            raise self._translate(exc, key) from None
-        return cast(BinaryIO, _BodyReader(response["Body"], self, key))
 
     def head(self, key: str) -> ObjectInfo:
         response = self._call(key, self._client.head_object, Bucket=self._loc.bucket, Key=self._key(key))
@@ -510,34 +508,6 @@ class _S3PendingPut(PendingPut):
             self._done = True
 
 
-class _BodyReader:
-    """A botocore streaming body whose errors become storage errors."""
-
-    def __init__(self, body: Any, storage: S3Storage, key: str) -> None:
-        self._body = body
-        self._storage = storage
-        self._key = key
-
-    def read(self, n: int = -1) -> bytes:
-        try:
-            data: bytes = self._body.read(None if n < 0 else n)
-        except (bce.BotoCoreError, bce.ClientError) as exc:
-            raise self._storage._translate(exc, self._key) from None
-        return data
-
-    def close(self) -> None:
-        self._body.close()
-
-    def readable(self) -> bool:
-        return True
-
-    def __enter__(self) -> _BodyReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 class _CountingReader:
     """Counts what is read, for a stream whose digests the caller knows already."""
 
@@ -580,4 +550,3 @@ def _part_content_type(params: dict[str, Any], **_: Any) -> None:
     guessed = _content_type(params["url_path"]).get("ContentType")
     if guessed:
         params["headers"]["Content-Type"] = guessed
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,7 +72,7 @@ class FixityAudit:
         self.catalog = preservation.catalog
         self._files = files_at_once
         self._clock = clock
-        self._inventories: OrderedDict[tuple[str, str], Inventory | Exception] = OrderedDict()
+        self._inventories: OrderedDict[tuple[str, str], Future[Inventory]] = OrderedDict()
         self._lock = threading.Lock()
 
     def sync(self) -> int:
@@ -113,7 +113,16 @@ class FixityAudit:
                 if not rows:
                     break
                 seen.update((r.item_id, r.copy, r.content_path) for r in rows)
-                self._record(_bounded(pool, self._check, rows, allowed, self._files), run)
+                # Each item's checks are recorded as soon as they are all done (rows come grouped by
+                # item), while later files are still being hashed.
+                item: list[_Check] = []
+                for check in _bounded(pool, self._check, rows, allowed, self._files):
+                    if item and item[0].row.item_id != check.row.item_id:
+                        self._record(item, run)
+                        item = []
+                    item.append(check)
+                if item:
+                    self._record(item, run)
         run.seconds = time.monotonic() - started
         return run
 
@@ -164,21 +173,22 @@ class FixityAudit:
         )
 
     def _inventory(self, copy: Copy, item_id: str) -> Inventory:
+        """The copy's inventory of the item, read once however many of its files are checked at
+        once: the first caller reads it, the others wait for that read."""
         key = (copy.name, item_id)
         with self._lock:
-            cached = self._inventories.get(key)
-        if cached is None:
-            try:
-                cached = copy.store.read_inventory(object_id(item_id))
-            except (PreservationError, StorageError) as exc:
-                cached = exc
-            with self._lock:
-                self._inventories[key] = cached
+            read = self._inventories.get(key)
+            mine = read is None
+            if read is None:
+                read = self._inventories[key] = Future()
                 while len(self._inventories) > 256:  # rows come grouped by item: a small cache suffices
                     self._inventories.popitem(last=False)
-        if isinstance(cached, Exception):
-            raise cached
-        return cached
+        if mine:
+            try:
+                read.set_result(copy.store.read_inventory(object_id(item_id)))
+            except (PreservationError, StorageError) as exc:
+                read.set_exception(exc)
+        return read.result()
 
     # -- recording --------------------------------------------------------------------------------
 
@@ -211,15 +221,15 @@ def _bounded(
     rows: Iterable[FixityRow],
     allowed: Callable[[FixityRow], bool],
     in_flight: int,
-) -> list[_Check]:
-    """``fn`` over rows in order with at most ``in_flight`` running; stops at the first row not allowed."""
-    results: list[_Check] = []
+) -> Iterator[_Check]:
+    """``fn`` over rows, results in order, with at most ``in_flight`` running; stops at the first
+    row not allowed."""
     pending: deque[Future[_Check]] = deque()
     for row in rows:
         if not allowed(row):
             break
         pending.append(pool.submit(fn, row))
         while len(pending) >= in_flight:
-            results.append(pending.popleft().result())
-    results.extend(f.result() for f in pending)
-    return results
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

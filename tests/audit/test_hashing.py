@@ -47,6 +47,11 @@ class _Failing(Storage):
                     raise StorageError("connection reset")
                 return super().read(n)
 
+            def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+                if self.tell() >= 8192:
+                    raise StorageError("connection reset")
+                return super().readinto(buffer)
+
         return Reader(data)
 
     def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:

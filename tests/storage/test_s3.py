@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import NotFound, StorageUnavailable
+from storage import NotFound, StorageError, StorageUnavailable
 from storage.s3 import S3Location, S3Storage
 from tests.conftest import new_bucket, s3_location
 from tests.servers.seaweedfs import SeaweedFS
@@ -125,3 +125,30 @@ def test_crc32_is_used_only_where_the_server_checks_it(seaweedfs: SeaweedFS) -> 
     assert parts.algorithm == "crc32" and len(parts.part_checksums) == 2
     store.put("a/whole.tif", io.BytesIO(data))
     assert store.get_bytes("a/whole.tif") == data
+
+
+@pytest.mark.slow
+def test_server_lost_mid_read_is_an_error_naming_the_object_and_reads_resume_after_restart(tmp_path: Path) -> None:
+    from storage.s3 import make_client
+
+    server = SeaweedFS(tmp_path / "weed").start()
+    try:
+        location = s3_location(server, new_bucket(server))
+        store = S3Storage(location, client=make_client(location, max_attempts=3, timeout=5))
+        data = PatternStream(64 * MB).read()
+        store.put("scans/big.tif", io.BytesIO(data))
+        store.put_bytes("small.txt", b"hello")
+        assert store.get_bytes("small.txt") == b"hello"  # its connection is kept for the next read
+        with store.open("scans/big.tif") as stream:
+            assert stream.read(MB) == data[:MB]
+            server.kill()
+            with pytest.raises(StorageError, match=r"S3 read of .scans/big\.tif. at .* failed"):
+                while stream.read(8 * MB):
+                    pass
+        server.start()
+        # The kept connection died with the server: it is replaced, not reported.
+        assert store.get_bytes("small.txt") == b"hello"
+        assert store.get_bytes("scans/big.tif") == data
+        assert store.get_bytes("scans/big.tif", MB, MB + 10) == data[MB : MB + 10]
+    finally:
+        server.stop()
