@@ -7,16 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repo.errors import Problem
+from repo.page_formats import IMAGE_SUFFIXES
 
-IMAGE_SUFFIXES = {
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".jp2": "image/jp2",
-    ".j2k": "image/jp2",
-}
 METADATA_NAMES = ("mods.xml", "metadata.xml", "dc.xml", "metadata.csv", "metadata.json")
 IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -59,8 +51,6 @@ def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool 
         problems.append(Problem(str(folder), "no page images found"))
     if found_metadata is None and need_metadata:
         problems.append(
-            Problem(
-                str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}"
-            )
+            Problem(str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}")
         )
     return Discovered(pages, found_metadata, problems)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from ingest.context import ItemContext, Page
 from ingest.errors import IngestError
-from ingest.steps import decode_page, derivative_key, thumbnail_key
+from ingest.steps import decode_page
 from repo.errors import Problem
-from repo.identifiers import object_id
+from repo.identifiers import derivative_key, object_id, thumbnail_key
 from repo.preservation import BuiltBag, ObjectStore, User, VersionWriter
 from repo.services import Services
 from storage.errors import StorageError
@@ -76,9 +76,7 @@ def decode_and_store(
         raise
 
 
-def _decode_all(
-    ctx: ItemContext, cpu: Executor, out: Path, decoded: Callable[[Page], None]
-) -> list[Problem]:
+def _decode_all(ctx: ItemContext, cpu: Executor, out: Path, decoded: Callable[[Page], None]) -> list[Problem]:
     """Decode every page (all problems reported, in page order); ``decoded`` runs per good page."""
     futures = {cpu.submit(decode_page, page, out): page for page in ctx.pages}
     problems: dict[int, Problem] = {}

@@ -8,34 +8,29 @@ so a crash leaves no catalog row without its object.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from lxml import etree
-
 from ingest.context import ItemContext, Page
 from ingest.derivatives import make_derivatives
-from ingest.discover import IMAGE_SUFFIXES, discover
+from ingest.discover import discover
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.images import read_header
-from repo.catalog import Event, Item, ItemMetadata, PageFile, format_datestamp
+from repo.catalog import Event, Item, PageFile, format_datestamp
+from repo.catalog.from_record import catalog_metadata
 from repo.catalog.slugs import slug_problem
 from repo.errors import Problem
-from repo.identifiers import object_id
+from repo.identifiers import content_key, derivative_key, item_id_for, object_id, thumbnail_key
 from repo.metadata import premis
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import load_record, record_from_dc_fields
-from repo.metadata.record import MetadataRecord
+from repo.page_formats import IMAGE_SUFFIXES
 from repo.preservation import BagEntry, BagInfo, BuiltBag, ObjectStore, rebuild_tags
 from repo.services import Services
 from repo.version import AGENT
 from storage.base import Storage, digest_parts
-
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def now() -> datetime:
@@ -48,9 +43,7 @@ def find_inputs(ctx: ItemContext) -> None:
         ctx.problems.append(Problem(ctx.source.name, slug_trouble))
     found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
     ctx.problems += found.problems
-    ctx.pages = [
-        Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)
-    ]
+    ctx.pages = [Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)]
     if ctx.source.metadata is None and ctx.source.dc_fields is None and found.metadata is not None:
         ctx.source = type(ctx.source)(**{**ctx.source.__dict__, "metadata": found.metadata})
 
@@ -62,9 +55,7 @@ def read_metadata(ctx: ItemContext) -> None:
         elif ctx.source.metadata is not None:
             ctx.record = load_record(ctx.source.metadata)
     except MetadataError as exc:
-        ctx.problems += [
-            Problem(p.file if p.line is None else f"{p.file}:{p.line}", p.reason) for p in exc.problems
-        ]
+        ctx.problems += [Problem(p.file if p.line is None else f"{p.file}:{p.line}", p.reason) for p in exc.problems]
     except OSError as exc:
         ctx.problems.append(Problem(str(ctx.source.metadata), f"cannot be read: {exc.strerror}"))
 
@@ -94,10 +85,7 @@ def check_and_hash_pages(ctx: ItemContext, pool: Executor, max_pixels: int, stor
 
 def identify(ctx: ItemContext, services: Services) -> None:
     """The content key (collection + page names and digests) makes re-ingest idempotent."""
-    digest = hashlib.sha256(ctx.source.collection.encode())
-    for page in ctx.pages:
-        digest.update(f"\n{page.path.name}\t{page.sha512}".encode())
-    ctx.content_key = digest.hexdigest()
+    ctx.content_key = content_key(ctx.source.collection, [(page.path.name, page.sha512) for page in ctx.pages])
     ctx.item_id = item_id_for(ctx.source.identifier, ctx.source.collection, ctx.content_key)
     existing = services.catalog.find_by_content(ctx.content_key)
     if existing is not None:
@@ -107,14 +95,6 @@ def identify(ctx: ItemContext, services: Services) -> None:
             f"{ctx.source.name}: identifier {ctx.item_id!r} is already used by another item",
             [Problem(ctx.source.name, f"identifier {ctx.item_id!r} is already used by another item")],
         )
-
-
-def item_id_for(identifier: str | None, collection: str, content_key: str) -> str:
-    if identifier:
-        cleaned = _ID_UNSAFE.sub("-", identifier).strip("-.")
-        if cleaned:
-            return cleaned[:120]
-    return f"{collection}-{content_key[:12]}"
 
 
 def decode_pages(ctx: ItemContext, pool: Executor) -> None:
@@ -173,9 +153,7 @@ def build_tags(ctx: ItemContext, services: Services) -> BuiltBag:
     assert ctx.record is not None
     bag_dir = ctx.staging / "bag"
     ctx.events.append(
-        premis.PremisEvent(
-            premis.INGESTION, now(), "success", f"stored as OCFL object {object_id(ctx.item_id)}", AGENT
-        )
+        premis.PremisEvent(premis.INGESTION, now(), "success", f"stored as OCFL object {object_id(ctx.item_id)}", AGENT)
     )
     tags = {
         "metadata/mods.xml": ctx.record.mods_xml,
@@ -216,17 +194,7 @@ def _bag_info_extra(ctx: ItemContext, services: Services) -> list[tuple[str, str
     return extra + [(k, v) for k, v in ctx.source.bag_info if k.lower() not in taken]
 
 
-def derivative_key(item_id: str, seq: int) -> str:
-    return f"{item_id}/{seq:04d}.tif"
-
-
-def thumbnail_key(item_id: str, seq: int) -> str:
-    return f"{item_id}/{seq:04d}.jpg"
-
-
-def register(
-    ctx: ItemContext, services: Services, on_registered: Iterable[Callable[[str], None]] = ()
-) -> None:
+def register(ctx: ItemContext, services: Services, on_registered: Iterable[Callable[[str], None]] = ()) -> None:
     assert ctx.record is not None
     stamp = format_datestamp(now())
     item = Item(
@@ -241,8 +209,7 @@ def register(
     )
     files = [page_file(ctx.item_id, page) for page in ctx.pages]
     events = [
-        Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail)
-        for e in ctx.events
+        Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail) for e in ctx.events
     ]
     services.catalog.ensure_collection(ctx.source.collection)
     services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
@@ -264,32 +231,3 @@ def page_file(item_id: str, page: Page) -> PageFile:
         derivative_key=derivative_key(item_id, page.seq),
         thumbnail_key=thumbnail_key(item_id, page.seq),
     )
-
-
-def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
-    return ItemMetadata(
-        dc={k: list(v) for k, v in record.dc.items() if v},
-        dc_xml=record.dc_xml.decode(),
-        mods_xml=_as_utf8_text(record.mods_xml),
-        language=record.language,
-        creators="; ".join(record.creators),
-        subjects="; ".join(record.subjects),
-        description=record.description or "",
-        date=record.date,
-        date_start=record.date_start,
-        date_end=record.date_end,
-        type=record.type,
-        rights=record.rights,
-        toc=[
-            {"title": t.title, "start_page": t.start_page, "end_page": t.end_page}
-            for t in record.table_of_contents
-        ],
-        full_text=record.full_text(),
-    )
-
-
-def _as_utf8_text(xml: bytes) -> str:
-    """MODS is kept in the bag as received (any declared encoding); the catalog holds it as text."""
-    tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    return etree.tostring(tree, encoding="unicode")
-

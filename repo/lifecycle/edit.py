@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ingest.steps import catalog_metadata
 from repo.audit import Preservation
 from repo.audit.event_log import LoggedEvent
 from repo.audit.service import catalog_event
+from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import object_id
 from repo.lifecycle.catch_up import unrecorded

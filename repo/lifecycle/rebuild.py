@@ -9,7 +9,6 @@ of purged items). Fixity rows follow from the logged events exactly as the audit
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -17,22 +16,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ingest.discover import IMAGE_SUFFIXES
-from ingest.steps import catalog_metadata, derivative_key, thumbnail_key
 from repo.audit import PRESERVATION, REPLICA, Preservation
 from repo.audit.event_log import LoggedEvent, LogRecord
 from repo.audit.fixity_rows import RowKey, apply_events
 from repo.audit.service import catalog_event
 from repo.catalog import FixityRow, Item, PageFile, Replication, format_datestamp
+from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
-from repo.identifiers import item_id_from_object
+from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
 from repo.lifecycle.page_sizes import image_size
 from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import record_from_stored
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, REPLICATION
-from repo.preservation import BagEntry, Inventory, PreservationError
+from repo.page_formats import IMAGE_SUFFIXES
+from repo.preservation import Inventory, PreservationError
 from repo.preservation.ocfl_inventory import SIDECAR_FILE, parse_sidecar, version_number
 from storage.errors import NotFound, StorageError
 
@@ -85,7 +84,9 @@ def _restore_item(p: Preservation, oid: str, records: Sequence[LogRecord]) -> It
     if not collection:
         raise MunimentError("bag-info.txt has no Bag-Group-Identifier (the collection)")
     facts: Mapping[str, Any] = next((r.item for r in reversed(records) if r.item is not None), {})
-    key = facts.get("content_key") or content_key_of(collection, bag.payload)
+    key = facts.get("content_key") or content_key(
+        collection, [(e.path.rsplit("/", 1)[-1], e.sha512) for e in bag.payload]
+    )
     reason = withdrawal_reason(bag.events)
     first = min(inventory.versions, key=version_number)
     item = Item(
@@ -194,19 +195,10 @@ def _merge(first: Sequence[LoggedEvent], second: Sequence[LoggedEvent]) -> list[
     return out + list(a) + list(b)
 
 
-def content_key_of(collection: str, payload: Sequence[BagEntry]) -> str:
-    """What ingest's identify() computes (collection, then each page's name and sha512 in page order);
-    used only when the event log has no note of the item."""
-    digest = hashlib.sha256(collection.encode())
-    for entry in payload:
-        digest.update(f"\n{entry.path.rsplit('/', 1)[-1]}\t{entry.sha512}".encode())
-    return digest.hexdigest()
-
-
 def _external_id(bag: StoredBag, item_id: str, collection: str, key: str) -> str | None:
     found = bag.info_value("External-Identifier")
     # Ingest writes the item id there when the depositor gave no identifier.
-    return None if found is None or (found == item_id == f"{collection}-{key[:12]}") else found
+    return None if found is None or (found == item_id == default_item_id(collection, key)) else found
 
 
 def _when(created: str) -> datetime:
