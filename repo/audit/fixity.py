@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from repo.audit.copies import Copy
 from repo.audit.event_log import LoggedEvent
 from repo.audit.fixity_rows import RowKey, apply_events, stamp
+from repo.audit.hashing import FILES_AT_ONCE
 from repo.audit.repair import repair_file
 from repo.audit.service import Preservation
 from repo.catalog import FixityRow
@@ -29,7 +30,6 @@ from repo.version import AGENT
 from storage.errors import NotFound, StorageError
 
 BATCH = 200  # rows fetched, checked and recorded together
-FILES_AT_ONCE = 4  # files hashed concurrently (each also reads ahead in parts)
 
 
 @dataclass(frozen=True)
