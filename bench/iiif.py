@@ -3,6 +3,7 @@ lighttpd, as in ../shared/bench/iipimage) on the very same 10000x8000 pyramidal 
 same request lists sent by wrk at 1 and 8 connections, in one run.
 
     .venv/bin/python bench/iiif.py [--duration 10] [--connections 1,8] [--rounds 1] [--workdir DIR]
+                                   [--no-floor] [--servers]
 
 It installs nothing: it says which of lighttpd, iipimage-server (iipsrv) and wrk is missing and
 exits with status 2. The image is made with real texture (noise plus gradients), ingested with the
@@ -14,6 +15,10 @@ that ingest stored. Request lists (each cycled by a wrk Lua script):
   (MUNIMENT_IIIF_TILE_CACHE_MB=0), with stored-tile passthrough (the default) and re-encoding;
 - tiles from Muniment's warm tile cache (against IIPImage's uncached figure: it runs without cache);
 - ``full/1000,/0/default.jpg`` and ``info.json``.
+
+``--servers`` adds warm-cache and info.json rows for other ways to serve the same app: the
+Starlette application without the image fast lane of repo/web/asgi.py (under uvicorn, as
+``muniment serve`` runs it), and repo/web/asgi.py under granian instead of uvicorn.
 
 IIPImage gets Image API 2 URLs (``x,y,w,h/w,/0/default.jpg``, or ``w,h`` where its own height
 rounding would give another size), Muniment the 3.0 ones (``x,y,w,h/w,h/0/default.jpg``); every
@@ -28,6 +33,7 @@ import argparse
 import contextlib
 import ctypes
 import http.client
+import importlib.util
 import json
 import os
 import pickle
@@ -269,12 +275,16 @@ def floor_app() -> object:
     return app
 
 
-def start_fast_lane(work: Path, cores: int) -> Server:
-    """Muniment as ``muniment serve`` runs it (same uvicorn options and settings as the warm-cache
-    instance) with ``iiif.catalog_images.image_fast_lane`` applied: the proposed repo/web/asgi.py."""
+def start_entry_point(label: str, work: Path, cores: int, server: str, factory: str) -> Server:
+    """Muniment's app with the warm-cache instance's settings, from ``factory`` under ``server``
+    (uvicorn with the options ``muniment serve`` gives it, or granian): other ways to serve it."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.iiif:fast_lane_app", "--port", str(port)]
-    cmd += ["--workers", str(cores), "--no-access-log", "--no-server-header", "--log-level", "warning"]
+    cmd = [sys.executable, "-m", server, "--factory", factory, "--port", str(port), "--workers", str(cores)]
+    if server == "uvicorn":
+        cmd += ["--no-access-log", "--no-server-header", "--log-level", "warning", "--loop", "uvloop"]
+        cmd += ["--http", "httptools"]
+    else:  # granian: ASGI with lifespan, no access log (its default), HTTP/1 only as uvicorn
+        cmd += ["--interface", "asgi", "--loop", "uvloop", "--log-level", "warning", "--http", "1", "--no-ws"]
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -285,14 +295,16 @@ def start_fast_lane(work: Path, cores: int) -> Server:
         "MUNIMENT_LOG_LEVEL": "WARNING",
     }
     env.pop("MUNIMENT_CONFIG", None)
-    return Server("proposed: + fast lane", port, cmd, env, work / "fast-lane.log", f"/iiif/3/{IDENTIFIER}/info.json")
+    log = work / f"{label.replace(' ', '-').replace(',', '')}.log"
+    return Server(label, port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
 
 
-def fast_lane_app() -> object:
-    from iiif.catalog_images import image_fast_lane
-    from repo.web.asgi import create_app_from_environment
+def starlette_app() -> object:
+    """Muniment's Starlette application alone, without the image fast lane of repo/web/asgi.py."""
+    from repo.settings import Settings
+    from repo.web.app import create_app
 
-    return image_fast_lane(create_app_from_environment())
+    return create_app(Settings.load(None))
 
 
 _connections: dict[int, http.client.HTTPConnection] = {}
@@ -481,13 +493,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="repeat every run; medians are shown")
     parser.add_argument("--no-floor", action="store_true", help="skip the bare-uvicorn floor rows")
     parser.add_argument(
-        "--proposed", action="store_true", help="add rows for the proposed asgi.py change (image_fast_lane)"
+        "--servers",
+        action="store_true",
+        help="add warm-cache and info.json rows for the app without the image fast lane (uvicorn) and "
+        "under granian (needs the granian package)",
     )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     args = parser.parse_args()
     missing = missing_tools()
     if not IIP_CONF.exists():
         missing.append(f"the IIPImage lighttpd configuration {IIP_CONF}")
+    if args.servers and importlib.util.find_spec("granian") is None:
+        missing.append("granian, for --servers (.venv/bin/pip install granian)")
     if missing:
         print("bench/iiif.py needs, and does not install:", *(f"  - {m}" for m in missing), sep="\n", file=sys.stderr)
         print("  apt-get install -y --no-install-recommends iipimage-server lighttpd wrk", file=sys.stderr)
@@ -545,13 +562,17 @@ def main() -> int:
             floor.wait_ready()
             plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", floor))
             plan.append(("info.json", floor))
-        if args.proposed:
-            fast = start_fast_lane(work, cores)
-            servers.append(fast)
-            fast.wait_ready()
-            warm_up(fast, m_tiles, work)
-            plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", fast))
-            plan.insert(plan.index(("info.json", m_pass)) + 1, ("info.json", fast))
+        if args.servers:
+            others = [
+                start_entry_point("uvicorn, no fast lane", work, cores, "uvicorn", "bench.iiif:starlette_app"),
+                start_entry_point("granian", work, cores, "granian", "repo.web.asgi:create_app_from_environment"),
+            ]
+            servers += others
+            for other in others:
+                other.wait_ready()
+                warm_up(other, m_tiles, work)
+                plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", other))
+                plan.insert(plan.index(("info.json", m_pass)) + 1, ("info.json", other))
         runs = len(plan) * len(conns) * args.rounds
         print(f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True)
         results: dict[tuple[str, int, str], list[Result]] = {}
