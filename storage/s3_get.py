@@ -64,7 +64,7 @@ class GetClient:
             url = urlsplit(self._presign(full_key))
             try:
                 conn, response = self._send(url.scheme, url.netloc, f"{url.path}?{url.query}", headers)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, garbled
                 if attempt == self._attempts:
                     raise StorageUnavailable(f"cannot reach S3 endpoint {self._endpoint}: {exc}") from None
             else:

@@ -34,6 +34,8 @@ def test_unreachable_endpoint_is_clear() -> None:
     store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=2))
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
         store.check()
+    with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
+        store.get_bytes("scans/p1.tif")  # reads take their own path (storage/s3_get.py)
 
 
 def test_key_prefix_keeps_objects_apart(seaweedfs: SeaweedFS) -> None:
