@@ -192,27 +192,25 @@ class FixityAudit:
 
     # -- recording --------------------------------------------------------------------------------
 
-    def _record(self, checks: list[_Check], run: AuditRun) -> None:
-        by_item: dict[str, list[_Check]] = {}
-        for check in checks:
-            by_item.setdefault(check.row.item_id, []).append(check)
-        for item_id, item_checks in by_item.items():
-            events = [e for c in item_checks for e in c.events]
-            rows: dict[RowKey, FixityRow] = {
-                (e.copy, e.content_path): FixityRow(item_id, e.copy, e.content_path, "", 0) for e in events
-            }
-            rows.update({(c.row.copy, c.row.content_path): c.row for c in item_checks})
-            apply_events(rows, events)
-            self.p.record_fixity(item_id, list(rows.values()), events)
-            for check in item_checks:
-                row = rows[(check.row.copy, check.row.content_path)]
-                run.checked += 1
-                if check.outcome == "repaired":
-                    run.repaired.append(row)
-                elif check.outcome != "ok":
-                    run.failed.append(row)
-                    if check.outcome == "both-bad":
-                        run.both_bad.append(row)
+    def _record(self, item_checks: list[_Check], run: AuditRun) -> None:
+        """Record one item's checks: its events logged, then its rows and events in the catalog."""
+        item_id = item_checks[0].row.item_id
+        events = [e for c in item_checks for e in c.events]
+        rows: dict[RowKey, FixityRow] = {
+            (e.copy, e.content_path): FixityRow(item_id, e.copy, e.content_path, "", 0) for e in events
+        }
+        rows.update({(c.row.copy, c.row.content_path): c.row for c in item_checks})
+        apply_events(rows, events)
+        self.p.record_fixity(item_id, list(rows.values()), events)
+        for check in item_checks:
+            row = rows[(check.row.copy, check.row.content_path)]
+            run.checked += 1
+            if check.outcome == "repaired":
+                run.repaired.append(row)
+            elif check.outcome != "ok":
+                run.failed.append(row)
+                if check.outcome == "both-bad":
+                    run.both_bad.append(row)
 
 
 def _bounded(
