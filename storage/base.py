@@ -205,10 +205,12 @@ class Storage(abc.ABC):
         return []
 
     @abc.abstractmethod
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         """A readable stream of the object, or of bytes ``start`` to ``end`` (exclusive).
 
-        Raises ``NotFound`` when the object does not exist.
+        ``read_ahead``: a backend may fetch a whole object's later parts while the first is read
+        (S3 does, on parallel ranged GETs); a caller reading several objects at once has parallelism
+        enough and says False. Raises ``NotFound`` when the object does not exist.
         """
 
     def get_bytes(self, key: str, start: int = 0, end: int | None = None) -> bytes:

@@ -79,7 +79,8 @@ class FilesystemStorage(Storage):
         stat = path.stat()
         return ObjectInfo(key, reader.size, _mtime(stat.st_mtime), digest)
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
+        # read_ahead: the operating system reads ahead in files by itself
         path = self._path(key)
         try:
             handle = path.open("rb")

@@ -424,10 +424,12 @@ class S3Storage(Storage):
 
     # -- reads -----------------------------------------------------------------------------
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         if end is not None and end <= start:
             return io.BytesIO(b"")
         try:
+            if start == 0 and end is None and read_ahead:
+                return self._gets.open_whole(self._key(key), key)
             return self._gets.open(self._key(key), key, start, end)
         except (bce.BotoCoreError, bce.ClientError) as exc:  # signing: no credentials, say
             raise self._translate(exc, key) from None

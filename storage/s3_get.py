@@ -56,10 +56,32 @@ class GetClient:
         self._lock = threading.Lock()
         self._ssl: ssl.SSLContext | None = None
 
-    def open(self, full_key: str, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    def open(
+        self, full_key: str, key: str, start: int = 0, end: int | None = None, *, if_match: str | None = None
+    ) -> BinaryIO:
         """The bytes of ``full_key`` (``key`` in errors) from ``start`` to ``end`` (exclusive) as a
-        stream; none past the end."""
+        stream; none past the end. With ``if_match`` (an ETag), only from that version of the object."""
         headers = {"Range": f"bytes={start}-{'' if end is None else end - 1}"} if start or end is not None else {}
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        return self._open(full_key, key, headers, whole=False)
+
+    def open_whole(self, full_key: str, key: str) -> BinaryIO:
+        """All of ``full_key``: the first part's GET says how large it is, and the parts after it of
+        a large object are fetched ahead on parallel ranged GETs (``ReadAhead``)."""
+        from storage.s3_readahead import PART_SIZE, ReadAhead
+
+        first = self._open(full_key, key, {"Range": f"bytes=0-{PART_SIZE - 1}"}, whole=True)
+        if not isinstance(first, _ObjectStream) or not first.partial or first.total_size <= PART_SIZE:
+            return first  # small, empty, or all of it anyway
+        return cast(BinaryIO, ReadAhead(self, full_key, key, first, first.total_size, first.etag))
+
+    def _open(self, full_key: str, key: str, headers: dict[str, str], *, whole: bool) -> BinaryIO:
+        """``whole``: a 200 answer to a Range (the whole object) is what the caller wants anyway."""
         for attempt in range(1, self._attempts + 1):
             url = urlsplit(self._presign(full_key))
             try:
@@ -69,7 +91,7 @@ class GetClient:
                     raise StorageUnavailable(f"cannot reach S3 endpoint {self._endpoint}: {exc}") from None
             else:
                 if response.status in (200, 206):
-                    if headers and response.status == 200:
+                    if "Range" in headers and response.status == 200 and not whole:
                         conn.close()
                         raise StorageError(f"S3 at {self._endpoint} ignored the byte range asked for {key!r}")
                     return cast(BinaryIO, _ObjectStream(response, conn, url.netloc, self, key))
@@ -77,6 +99,8 @@ class GetClient:
                 self._release(url.netloc, conn, response)
                 if response.status == 416:
                     return io.BytesIO(b"")  # a range starting at or past the end: no bytes
+                if response.status == 412:
+                    raise StorageError(f"{key!r} was replaced in S3 at {self._endpoint} while it was being read")
                 if response.status not in _RETRY_STATUSES or attempt == self._attempts:
                     match = _CODE.search(body)
                     raise self._error_for(match.group(1).decode() if match else str(response.status), key)
@@ -157,6 +181,12 @@ class _ObjectStream(io.RawIOBase):
         self._key = key
         self._expected = response.length  # from Content-Length; None when the body is chunked
         self._received = 0
+        self.partial = response.status == 206
+        self.etag = response.getheader("ETag")
+        # the object's size: after the slash of Content-Range ("bytes 0-99/1234"), else this body's
+        content_range = response.getheader("Content-Range") or ""
+        whole = content_range.rpartition("/")[2]
+        self.total_size = int(whole) if whole.isdigit() else (self._expected or 0)
 
     def readable(self) -> bool:
         return True

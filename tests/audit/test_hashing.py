@@ -38,7 +38,7 @@ class _Failing(Storage):
         self.inner = inner
         self.location = inner.location
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         data = self.inner.get_bytes(key)
 
         class Reader(io.BytesIO):

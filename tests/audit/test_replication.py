@@ -31,7 +31,7 @@ class Unreachable(Storage):
     head = _down
     copy = _down
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         raise StorageUnavailable("cannot reach the replica")
 
     def list_page(self, prefix: str = "", *, start_after: str = "", limit: int = 1000) -> list[str]:

@@ -100,9 +100,9 @@ class RemoteOnly(Storage):
         self.location = "remote+" + inner.location
         self.opens: list[tuple[str, int, int | None]] = []
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         self.opens.append((key, start, end))
-        return self.inner.open(key, start, end)
+        return self.inner.open(key, start, end, read_ahead=read_ahead)
 
     def head(self, key: str) -> ObjectInfo:
         return self.inner.head(key)

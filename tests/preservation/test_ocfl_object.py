@@ -51,8 +51,8 @@ class CrashingStorage(Storage):
         self._maybe_crash("put", key)
         return self.inner.put(key, stream, sha512=sha512)
 
-    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
-        return self.inner.open(key, start, end)
+    def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
+        return self.inner.open(key, start, end, read_ahead=read_ahead)
 
     def head(self, key: str) -> ObjectInfo:
         return self.inner.head(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 from pathlib import Path
 
@@ -154,3 +155,33 @@ def test_server_lost_mid_read_is_an_error_naming_the_object_and_reads_resume_aft
         assert store.get_bytes("scans/big.tif", MB, MB + 10) == data[MB : MB + 10]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("parts", [1, 1.5, 4.25])
+def test_large_objects_read_whole_are_exact_across_read_ahead_parts(seaweedfs: SeaweedFS, parts: float) -> None:
+    from storage.s3_readahead import PART_SIZE
+
+    store = S3Storage(s3_location(seaweedfs, new_bucket(seaweedfs)))
+    data = os.urandom(int(parts * PART_SIZE) + 7)  # random: a part read from the wrong offset shows
+    store.put("scans/big.tif", io.BytesIO(data))
+    assert store.get_bytes("scans/big.tif") == data
+    with store.open("scans/big.tif") as stream:
+        got = bytearray()
+        while chunk := stream.read(1_000_003):  # reads that straddle the parts' edges
+            got += chunk
+    assert got == data
+    assert store.get_bytes("scans/big.tif", PART_SIZE - 3, PART_SIZE + 3) == data[PART_SIZE - 3 : PART_SIZE + 3]
+
+
+def test_an_object_replaced_while_it_is_read_is_an_error_not_a_mix_of_both(seaweedfs: SeaweedFS) -> None:
+    from storage.s3_readahead import AHEAD, PART_SIZE
+
+    store = S3Storage(s3_location(seaweedfs, new_bucket(seaweedfs)))
+    size = (AHEAD + 3) * PART_SIZE
+    store.put("scans/big.tif", io.BytesIO(os.urandom(size)))
+    with store.open("scans/big.tif") as stream:
+        stream.read(MB)
+        store.put("scans/big.tif", io.BytesIO(os.urandom(size)))
+        with pytest.raises(StorageError, match=r"'scans/big\.tif' was replaced in S3 at .* while"):
+            while stream.read(PART_SIZE):
+                pass

@@ -1,0 +1,142 @@
+"""Reading a large S3 object in order while its next parts arrive on parallel ranged GETs.
+
+One GET streams at what one connection and one server request give (about 300 MB/s from SeaweedFS
+on these machines), while boto3's ``download_file`` reaches twice that with ranges on ten threads.
+An export, a replication or a fixity check reads an object front to back, so the parts after the
+one being read are fetched ahead, ``AHEAD`` at a time, and handed over in order: memory stays at
+``AHEAD + 1`` parts per stream. Every ranged GET names the first answer's ETag (``If-Match``), so an
+object replaced midway is an error, never a mix of two versions.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, BinaryIO
+
+from storage.errors import StorageError, StorageUnavailable
+
+if TYPE_CHECKING:
+    from storage.s3_get import GetClient
+
+PART_SIZE = 8 * 1024 * 1024
+AHEAD = 3  # parts fetched ahead of the one being read, per stream
+THREADS = 8  # fetching threads shared by every stream of the process
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _fetcher() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3-read-ahead")
+        return _pool
+
+
+class ReadAhead(io.RawIOBase):
+    """The object from its first part's stream (``first``) on, ``size`` bytes in all."""
+
+    def __init__(self, gets: GetClient, full_key: str, key: str, first: BinaryIO, size: int, etag: str | None):
+        super().__init__()
+        self._gets, self._full_key, self._key, self._etag = gets, full_key, key, etag
+        self._size = size
+        self._stream: BinaryIO | None = first  # the first part, read as it arrives
+        self._part_buffer: bytearray | None = None  # the fetched part being read, ``self._part`` of it
+        self._part = memoryview(b"")  # read from ``self._offset`` on
+        self._offset = 0
+        self._received = 0
+        self._next = PART_SIZE  # start of the next part to ask for
+        self._ahead: deque[Future[tuple[bytearray, int]]] = deque()
+        self._spare: list[bytearray] = []  # a read part's buffer, for the next: no 8 MB allocation each
+        for _ in range(AHEAD):
+            self._ask()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not len(buffer):
+            return 0
+        while True:
+            if self._stream is not None:
+                count = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+                if count:
+                    self._received += count
+                    return count
+                self._stream.close()  # its end was checked against its Content-Length
+                self._stream = None
+            left = len(self._part) - self._offset
+            if left:
+                count = min(left, len(buffer))
+                buffer[:count] = self._part[self._offset : self._offset + count]
+                self._offset += count
+                self._received += count
+                return count
+            if not self._ahead:
+                return 0
+            if self._part_buffer is not None:
+                self._spare.append(self._part_buffer)
+            self._part_buffer, length = self._ahead.popleft().result()
+            self._part, self._offset = memoryview(self._part_buffer)[:length], 0
+            self._ask()
+
+    def read(self, n: int | None = -1) -> bytes:
+        """Up to ``n`` bytes, copied once (``RawIOBase.read`` would copy twice, into a new buffer
+        and then into bytes); never more than what is left of the part being read."""
+        if n is None or n < 0:
+            return self.readall()
+        left = len(self._part) - self._offset
+        if self._stream is not None or not left:
+            buffer = bytearray(n)  # the first part's stream, or the next part to take over
+            return bytes(buffer[: self.readinto(buffer)])
+        count = min(left, n)
+        data = bytes(self._part[self._offset : self._offset + count])
+        self._offset += count
+        self._received += count
+        return data
+
+    def readall(self) -> bytes:
+        rest = bytearray(self._size - self._received)
+        view, got = memoryview(rest), 0
+        while got < len(rest) and (count := self.readinto(view[got:])):
+            got += count
+        return bytes(rest[:got])
+
+    def _ask(self) -> None:
+        if self._next < self._size:
+            start, end = self._next, min(self._next + PART_SIZE, self._size)
+            buffer = self._spare.pop() if self._spare else bytearray(PART_SIZE)
+            self._ahead.append(_fetcher().submit(self._fetch, start, end, buffer))
+            self._next = end
+
+    def _fetch(self, start: int, end: int, buffer: bytearray) -> tuple[bytearray, int]:
+        """Bytes ``start`` to ``end`` into ``buffer``: (buffer, how many)."""
+        view, got = memoryview(buffer)[: end - start], 0
+        try:
+            stream = self._gets.open(self._full_key, self._key, start, end, if_match=self._etag)
+        except StorageUnavailable as exc:  # say which read it stopped
+            raise StorageUnavailable(f"S3 read of {self._key!r} at {self._gets.endpoint} failed: {exc}") from None
+        with stream:
+            if getattr(stream, "etag", self._etag) != self._etag:  # a server that ignores If-Match
+                raise StorageError(f"{self._key!r} was replaced in S3 at {self._gets.endpoint} while being read")
+            while got < len(view):
+                count = stream.readinto(view[got:])  # type: ignore[attr-defined]
+                if not count:
+                    raise StorageError(f"S3 read of {self._key!r}: bytes {start}-{end - 1} ended after {got}")
+                got += count
+        return buffer, got
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        for future in self._ahead:
+            future.cancel()  # one already running finishes into nothing; its connection is kept
+        self._ahead.clear()
+        if self._stream is not None:
+            self._stream.close()
+        self._part, self._part_buffer = memoryview(b""), None
+        super().close()
