@@ -1,7 +1,8 @@
 """Export a version of an item as a complete BagIt bag: a folder, a .zip or a .tar.
 
-Every file's sha512 is checked against the inventory as it is written; an archive is written
-under a temporary name and renamed, so a failed export leaves nothing that looks finished.
+Every file's sha512 is checked against the inventory as it is written; the bag folder or archive
+is written under a temporary name beside the destination and renamed, so a failed export leaves
+nothing that looks finished.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ def export_bag(
     """Write the bag to ``dest``: a folder (absent or empty), or with ``archive`` ("zip" or "tar") an
     archive file whose single top folder is ``top``."""
     name = version_name(store, object_id, version)
-    if archive is None:
-        return store.export_version(object_id, name, dest)
-    if dest.exists():
-        raise MunimentError(f"{dest} already exists")
+    if dest.exists() and not (archive is None and dest.is_dir() and not any(dest.iterdir())):
+        raise MunimentError(f"{dest} already exists" + ("" if archive else " and is not an empty folder"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".muniment-export-") as work:
         bag = store.export_version(object_id, name, Path(work) / top)
+        if archive is None:
+            os.replace(bag, dest)  # onto an empty folder too: POSIX rename allows it
+            return dest
         partial = Path(work) / f"archive.{archive}"
         if archive == "zip":
             _zip(bag, partial)

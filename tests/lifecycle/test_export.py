@@ -70,3 +70,18 @@ def test_history_command_lists_versions(cli_repo: tuple[Path, str], capsys: pyte
     assert main(["history", item]) == 0
     out = capsys.readouterr().out
     assert "v1" in out and "v2" in out and "metadata changed: title" in out and "metadata modification" in out
+
+
+def test_an_export_that_fails_its_fixity_check_leaves_no_folder_or_archive(
+    cli_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp_path, item = cli_repo
+    (stored,) = [p for p in (tmp_path / "data").rglob("p2.tif") if "/content/" in p.as_posix()]
+    stored.write_bytes(b"bit rot")
+    (tmp_path / "empty").mkdir()
+    for target, options in ((tmp_path / "folder", []), (tmp_path / "empty", []), (tmp_path / "out.zip", ["--zip"])):
+        assert main(["export", item, str(target), *options]) != 0
+        assert "p2.tif" in capsys.readouterr().err
+    assert not (tmp_path / "folder").exists() and not (tmp_path / "out.zip").exists()
+    assert list((tmp_path / "empty").iterdir()) == []
+    assert not list(tmp_path.glob(".muniment-export-*"))
