@@ -16,6 +16,10 @@ that ingest stored. Request lists (each cycled by a wrk Lua script):
 - tiles from Muniment's warm tile cache (against IIPImage's uncached figure: it runs without cache);
 - ``full/1000,/0/default.jpg`` and ``info.json``.
 
+Floor rows (unless ``--no-floor``) send the warm-cache and info.json lists to servers that only
+replay Muniment's very answers: a bare ASGI app under uvicorn (the least any app under uvicorn can
+do) and lighttpd serving the bodies as static files (the least any server can do on this machine).
+
 ``--servers`` adds warm-cache and info.json rows for other ways to serve the same app: the
 Starlette application without the image fast lane of repo/web/asgi.py (under uvicorn, as
 ``muniment serve`` runs it), and repo/web/asgi.py under granian instead of uvicorn.
@@ -259,6 +263,34 @@ def start_floor(work: Path, cores: int, responses: dict[str, tuple[list[tuple[st
     return Server("uvicorn floor (same bytes)", port, cmd, env, work / "floor.log", next(iter(responses)))
 
 
+def start_static(work: Path, cores: int, responses: dict[str, tuple[list[tuple[str, str]], bytes]]) -> Server:
+    """The ceiling of this machine for an answer known in advance: the same bodies as files, from
+    lighttpd (C, the front IIPImage runs behind) with as many workers. No Python server can send
+    them faster; at 1 connection both sit mostly waiting for the other core to wake."""
+    root = work / "static"
+    shutil.rmtree(root, ignore_errors=True)
+    for path, (_, body) in responses.items():
+        file = root / path.lstrip("/")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(body)
+    port = free_port()
+    conf = work / "static.conf"
+    conf.write_text(
+        f'server.document-root = "{root}"\nserver.bind = "127.0.0.1"\nserver.port = {port}\n'
+        f'server.errorlog = "{work}/static-error.log"\nserver.max-worker = {cores}\n'
+        "server.max-keep-alive-requests = 100000\n"
+    )
+    lighttpd = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
+    return Server(
+        "lighttpd static, same bytes",
+        port,
+        [lighttpd, "-D", "-f", str(conf)],
+        {**os.environ},
+        work / "static.log",
+        next(iter(responses)),
+    )
+
+
 def floor_app() -> object:
     table = pickle.loads(Path(os.environ["BENCH_IIIF_FLOOR"]).read_bytes())
     answers = {
@@ -491,7 +523,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--connections", default="1,8", help="comma separated (default 1,8)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every run; medians are shown")
-    parser.add_argument("--no-floor", action="store_true", help="skip the bare-uvicorn floor rows")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the rows of the same bytes from a bare uvicorn app and lighttpd"
+    )
     parser.add_argument(
         "--servers",
         action="store_true",
@@ -557,11 +591,11 @@ def main() -> int:
             for path in m_tiles + lists["info.json"]["m"]:
                 status, headers, body = get_response(m_warm.port, path)
                 responses[path] = ([(k, v) for k, v in headers if k.lower() not in ("date", "server")], body)
-            floor = start_floor(work, cores, responses)
-            servers.append(floor)
-            floor.wait_ready()
-            plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", floor))
-            plan.append(("info.json", floor))
+            for floor in (start_floor(work, cores, responses), start_static(work, cores, responses)):
+                servers.append(floor)
+                floor.wait_ready()
+                plan.insert(plan.index(("tiles (warm)", m_warm)) + 1, ("tiles (warm)", floor))
+                plan.insert(plan.index(("info.json", m_pass)) + 1, ("info.json", floor))
         if args.servers:
             others = [
                 start_entry_point("uvicorn, no fast lane", work, cores, "uvicorn", "bench.iiif:starlette_app"),
