@@ -7,8 +7,9 @@ botocore still signs them (query-string SigV4, computed locally) and makes every
 
 Connections are kept for reuse once a response was read to its end; one dropped by the server
 while idle is replaced without counting as an attempt. Connection errors and 5xx answers are
-retried with backoff, as botocore's standard mode does; a read that fails midway is not, as
-botocore's streaming body is not either: the caller sees a ``StorageError``.
+retried with backoff, as botocore's standard mode does; a stream that fails midway is not, as
+botocore's streaming body is not either: the caller sees a ``StorageError`` (the parts that
+``open_whole`` fetches ahead are asked for again: storage/s3_readahead.py).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class GetClient:
     @property
     def endpoint(self) -> str:
         return self._endpoint
+
+    @property
+    def attempts(self) -> int:
+        """How many times a request is made before its failure is reported."""
+        return self._attempts
 
     def open(
         self, full_key: str, key: str, start: int = 0, end: int | None = None, *, if_match: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import threading
@@ -185,3 +186,34 @@ def test_an_object_replaced_while_it_is_read_is_an_error_not_a_mix_of_both(seawe
         with pytest.raises(StorageError, match=r"'scans/big\.tif' was replaced in S3 at .* while"):
             while stream.read(PART_SIZE):
                 pass
+
+
+def test_parts_cut_off_midway_are_fetched_again_and_a_part_that_never_arrives_names_the_object(
+    seaweedfs: SeaweedFS,
+) -> None:
+    from storage.s3 import make_client
+    from storage.s3_readahead import AHEAD, PART_SIZE
+    from tests.servers.cutting_proxy import CuttingProxy
+
+    bucket = new_bucket(seaweedfs)
+    data = os.urandom((AHEAD + 3) * PART_SIZE + 7)
+    S3Storage(s3_location(seaweedfs, bucket)).put("scans/big.tif", io.BytesIO(data))
+    proxy = CuttingProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
+    try:
+        location = dataclasses.replace(s3_location(seaweedfs, bucket), endpoint_url=f"http://127.0.0.1:{proxy.port}")
+        store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=10))
+        with store.open("scans/big.tif") as stream:
+            got = bytearray(stream.read(PART_SIZE))  # all of the first part, streamed (never asked again)
+            proxy.cut_after(MB, times=2)  # the next two parts fetched are cut after 1 MB
+            while chunk := stream.read(3 * MB):
+                got += chunk
+        assert proxy.cuts_made == 2 and got == data
+
+        with store.open("scans/big.tif") as stream:
+            stream.read(PART_SIZE)
+            proxy.cut_after(MB, times=1000)
+            with pytest.raises(StorageError, match=r"S3 read of 'scans/big\.tif' at .* failed: the connection closed"):
+                while stream.read(3 * MB):
+                    pass
+    finally:
+        proxy.close()
