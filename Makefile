@@ -43,6 +43,7 @@ test: $(STAMP) debian $(NODE_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy repo ingest iiif storage
 
 bench: $(STAMP)

@@ -45,8 +45,10 @@ TEMPLATE_DC = {
     "creator": ["Babbage, Charles, 1791-1871"],
     "contributor": ["Lovelace, Ada King, Countess of, 1815-1852"],
     "subject": ["Analytical Engine", "Calculating machines -- History", "Mathematicians -- Correspondence"],
-    "description": ["Autograph letter, signed, discussing the notes to Menabrea's memoir, the Bernoulli"
-                    " numbers and the printing of the translation; with the envelope, postmarked London."],
+    "description": [
+        "Autograph letter, signed, discussing the notes to Menabrea's memoir, the Bernoulli"
+        " numbers and the printing of the translation; with the envelope, postmarked London."
+    ],
     "publisher": ["Muniment Library"],
     "date": ["1843-07-02"],
     "type": ["Text"],
@@ -90,14 +92,16 @@ def seed(data_dir: Path, records: int) -> int:
                 status = "withdrawn" if n % 101 == 0 else "active"
                 visibility = "restricted" if n % 103 == 0 and status == "active" else "public"
                 hidden += visibility == "restricted"
-                items.append((item_id, ("letters", "maps")[n % 2], f"k{n}", item_id, visibility, status, 1,
-                              stamp, stamp))
-                metadata.append((item_id, "{}", dc_xml.replace(STAND_IN, item_id),
-                                 mods_xml.replace(STAND_IN, item_id)))
-            db.executemany("INSERT INTO items (id, collection, content_key, title, visibility, status,"
-                           " page_count, created, datestamp) VALUES (?,?,?,?,?,?,?,?,?)", items)
-            db.executemany("INSERT INTO metadata (item_id, dc_json, dc_xml, mods_xml) VALUES (?,?,?,?)",
-                           metadata)
+                items.append(
+                    (item_id, ("letters", "maps")[n % 2], f"k{n}", item_id, visibility, status, 1, stamp, stamp)
+                )
+                metadata.append((item_id, "{}", dc_xml.replace(STAND_IN, item_id), mods_xml.replace(STAND_IN, item_id)))
+            db.executemany(
+                "INSERT INTO items (id, collection, content_key, title, visibility, status,"
+                " page_count, created, datestamp) VALUES (?,?,?,?,?,?,?,?,?)",
+                items,
+            )
+            db.executemany("INSERT INTO metadata (item_id, dc_json, dc_xml, mods_xml) VALUES (?,?,?,?)", metadata)
     db.execute("ANALYZE")
     catalog.close()
     return records - hidden
@@ -106,18 +110,43 @@ def seed(data_dir: Path, records: int) -> int:
 # -- the server and its memory ---------------------------------------------------------------
 
 
-def start_server(app: str, data_dir: Path, port: int, workers: int,
-                 page_size: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MUNIMENT_DATA_DIR": str(data_dir), "MUNIMENT_OAI_PAGE_SIZE": str(page_size),
-           "MUNIMENT_BASE_URL": f"http://127.0.0.1:{port}", "MUNIMENT_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(ROOT)}
+def start_server(app: str, data_dir: Path, port: int, workers: int, page_size: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MUNIMENT_DATA_DIR": str(data_dir),
+        "MUNIMENT_OAI_PAGE_SIZE": str(page_size),
+        "MUNIMENT_BASE_URL": f"http://127.0.0.1:{port}",
+        "MUNIMENT_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
     if app == "full":
-        command = [str(Path(sys.executable).parent / "muniment"), "serve", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", str(workers)]
+        command = [
+            str(Path(sys.executable).parent / "muniment"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
     else:
-        command = [sys.executable, "-m", "uvicorn", "--factory", "bench.oai:oai_only_app",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                   "--log-level", "warning", "--no-access-log"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.oai:oai_only_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -203,8 +232,7 @@ def harvest(base_url: str) -> Iterator[tuple[int, float]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
@@ -247,17 +275,21 @@ def main() -> int:
     # Keyset paging: deep pages cost what early ones do. Quarters, not single pages, because a
     # shared machine's noise is larger than any one page (the first two also warm the workers up).
     quarter = max(1, len(full) // 4)
-    early, late = statistics.median(full[2:2 + quarter]), statistics.median(full[-quarter:])
+    early, late = statistics.median(full[2 : 2 + quarter]), statistics.median(full[-quarter:])
     peak_total = max(s[0] for s in sampler.samples)
     peak_worker = max(s[1] for s in sampler.samples)
     tenth, end = marks[len(marks) // 10], marks[-1]
     print(f"app {args.app}, {args.workers} workers, page size {args.page_size}, {len(pages)} pages")
     print(f"harvested {total:,} records in {seconds:.1f} s: {rate:,.0f} records/s")
-    print(f"page latency: first {first * 1000:.0f} ms (it counts the list), last full page {last * 1000:.0f} ms "
-          f"({last / first:.2f}x); median of the first quarter {early * 1000:.0f} ms, of the last {late * 1000:.0f} ms "
-          f"({late / early:.2f}x); all pages {statistics.median(t for _, t in pages) * 1000:.0f} ms")
-    print(f"server RSS: idle {idle:.0f} MB, at 10% {tenth:.0f} MB, at the end {end:.0f} MB, "
-          f"peak {peak_total:.0f} MB (largest process {peak_worker:.0f} MB)")
+    print(
+        f"page latency: first {first * 1000:.0f} ms (it counts the list), last full page {last * 1000:.0f} ms "
+        f"({last / first:.2f}x); median of the first quarter {early * 1000:.0f} ms, of the last {late * 1000:.0f} ms "
+        f"({late / early:.2f}x); all pages {statistics.median(t for _, t in pages) * 1000:.0f} ms"
+    )
+    print(
+        f"server RSS: idle {idle:.0f} MB, at 10% {tenth:.0f} MB, at the end {end:.0f} MB, "
+        f"peak {peak_total:.0f} MB (largest process {peak_worker:.0f} MB)"
+    )
     checks = {
         "every record harvested": total == want,
         ">= 3,000 records/s": rate >= 3000,

@@ -38,9 +38,7 @@ def child(op: str, src: str, dst: str, endpoint: str, bucket: str) -> None:
     from storage import FilesystemStorage
     from storage.s3 import S3Location, S3Storage
 
-    s3 = S3Storage(
-        S3Location(bucket=bucket, endpoint_url=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
-    )
+    s3 = S3Storage(S3Location(bucket=bucket, endpoint_url=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY))
     if op == "fs-copy":
         shutil.copyfile(src, dst)
     elif op == "fs-put":
@@ -65,9 +63,7 @@ def child(op: str, src: str, dst: str, endpoint: str, bucket: str) -> None:
             region_name="us-east-1",
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,
-            config=Config(
-                request_checksum_calculation="when_required", response_checksum_validation="when_required"
-            ),
+            config=Config(request_checksum_calculation="when_required", response_checksum_validation="when_required"),
         )
         if op == "boto3-upload":
             client.upload_file(src, bucket, "bench/baseline.bin")
@@ -132,9 +128,7 @@ def main() -> None:
         print()
         print(f"filesystem put / plain copy:     {ratio('filesystem put', 'filesystem copy (baseline)'):.2f}")
         print(f"filesystem get / plain copy:     {ratio('filesystem get', 'filesystem copy (baseline)'):.2f}")
-        print(
-            f"s3 put / boto3 upload_file:      {ratio('s3 put', 'boto3 upload_file (baseline)'):.2f}  (reach >= 0.8)"
-        )
+        print(f"s3 put / boto3 upload_file:      {ratio('s3 put', 'boto3 upload_file (baseline)'):.2f}  (reach >= 0.8)")
         print(
             f"s3 get / boto3 download_file:    {ratio('s3 get', 'boto3 download_file (baseline)'):.2f}  (reach >= 0.8)"
         )

@@ -24,18 +24,14 @@ def bag_source(
     bag_dir = path
     if path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES):
         try:
-            extracted = extract_archive(
-                path, staging / "unpacked", ArchiveLimits(max_bytes=settings.archive_max_bytes)
-            )
+            extracted = extract_archive(path, staging / "unpacked", ArchiveLimits(max_bytes=settings.archive_max_bytes))
         except UnsafeArchive as exc:
             raise IngestError(
                 f"{path.name}: unsafe archive", [Problem(f"{path.name}:{f}", r) for f, r in exc.problems]
             ) from None
         bag_dir, serialization = extracted.bag_dir, extracted.media_type
     elif not path.is_dir():
-        raise IngestError(
-            f"{path}: not a bag folder or a .zip/.tar archive", [Problem(str(path), "not a bag")]
-        )
+        raise IngestError(f"{path}: not a bag folder or a .zip/.tar archive", [Problem(str(path), "not a bag")])
     profile = _load_profile(profile_path) if profile_path else None
     problems = validate_bag(
         bag_dir, fetch_allowlist=settings.fetch_allowed_hosts, profile=profile, serialization=serialization

@@ -21,9 +21,7 @@ def read_batch(path: Path, default_collection: str | None = None) -> list[ItemSo
     reader = csv.DictReader(text.splitlines())
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     if "folder" not in columns:
-        raise IngestError(
-            f"{path}: the header row needs a 'folder' column", [Problem(str(path), "no 'folder' column")]
-        )
+        raise IngestError(f"{path}: the header row needs a 'folder' column", [Problem(str(path), "no 'folder' column")])
     base = path.parent
     sources: list[ItemSource] = []
     problems: list[Problem] = []

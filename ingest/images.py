@@ -68,9 +68,7 @@ def open_for_decoding(path: Path, mime: str) -> pyvips.Image:
         with Image.open(path) as im:
             im.load()
             rgb = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-        return pyvips.Image.new_from_memory(
-            rgb.tobytes(), rgb.width, rgb.height, len(rgb.getbands()), "uchar"
-        )
+        return pyvips.Image.new_from_memory(rgb.tobytes(), rgb.width, rgb.height, len(rgb.getbands()), "uchar")
     return pyvips.Image.new_from_file(str(path), access="sequential", fail_on="error")
 
 

@@ -42,9 +42,7 @@ class Progress:
                 }
             )
         elif self.mode == "plain":
-            line = f"[{self.items_done}/{self.total_items}] {status}: {name}" + (
-                f" -> {item_id}" if item_id else ""
-            )
+            line = f"[{self.items_done}/{self.total_items}] {status}: {name}" + (f" -> {item_id}" if item_id else "")
             print(line, file=self.stream, flush=True)
             for problem in problems:
                 print(f"    {problem}", file=self.stream, flush=True)

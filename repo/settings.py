@@ -37,12 +37,8 @@ class Settings:
         "Where access derivatives live (pyramidal TIFFs, thumbnails): a folder or s3://bucket/prefix. "
         "Default: DATA_DIR/access.",
     )
-    replica_storage: str = setting(
-        "", "A second preservation copy (folder or s3://bucket/prefix); empty for none."
-    )
-    s3_endpoint: str = setting(
-        "", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS."
-    )
+    replica_storage: str = setting("", "A second preservation copy (folder or s3://bucket/prefix); empty for none.")
+    s3_endpoint: str = setting("", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS.")
     s3_region: str = setting("us-east-1", "S3 region name.")
     s3_access_key: str = setting("", "S3 access key id.")
     s3_secret_key: str = setting("", "S3 secret access key.", secret=True)
@@ -67,9 +63,7 @@ class Settings:
         "empty for none.",
     )
     repository_name: str = setting("Muniment", "Repository name shown on pages and in OAI-PMH Identify.")
-    repository_identifier: str = setting(
-        "muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}."
-    )
+    repository_identifier: str = setting("muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}.")
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
     secret_key: str = setting(
         "change-me-muniment-secret",
@@ -80,31 +74,21 @@ class Settings:
         400_000_000,
         "Largest page image (width x height) accepted at ingest; read from the header, before decoding.",
     )
-    ingest_workers: int = setting(
-        0, "Pages and items processed in parallel at ingest; 0 means the CPU count."
-    )
+    ingest_workers: int = setting(0, "Pages and items processed in parallel at ingest; 0 means the CPU count.")
     iiif_max_width: int = setting(10000, "IIIF maxWidth: widest image the image server renders.")
     iiif_max_height: int = setting(10000, "IIIF maxHeight: tallest image the image server renders.")
-    iiif_max_area: int = setting(
-        50_000_000, "IIIF maxArea: most pixels the image server renders in one response."
-    )
+    iiif_max_area: int = setting(50_000_000, "IIIF maxArea: most pixels the image server renders in one response.")
     iiif_jpeg_quality: int = setting(75, "JPEG quality of images the image server encodes.")
-    iiif_tile_cache_mb: int = setting(
-        256, "Memory for the image server's cache of encoded tiles, per worker."
-    )
+    iiif_tile_cache_mb: int = setting(256, "Memory for the image server's cache of encoded tiles, per worker.")
     iiif_tile_passthrough: bool = setting(
         True,
         "Serve tiles aligned to the pyramid as their stored JPEG bytes (ingest quality) instead of re-encoding them.",
     )
-    iiif_cache_control: str = setting(
-        "public, max-age=86400", "Cache-Control header on IIIF images and info.json."
-    )
+    iiif_cache_control: str = setting("public, max-age=86400", "Cache-Control header on IIIF images and info.json.")
     iiif_render_concurrency: int = setting(0, "Images rendered at once per worker; 0 means the CPU count.")
     oai_page_size: int = setting(500, "Records per OAI-PMH list response before a resumption token.")
     oai_token_lifetime_hours: int = setting(24, "How long an OAI-PMH resumption token stays valid.")
-    fixity_cycle_days: int = setting(
-        90, "Every stored file is fixity-checked at least once in this many days."
-    )
+    fixity_cycle_days: int = setting(90, "Every stored file is fixity-checked at least once in this many days.")
     fetch_allowed_hosts: tuple[str, ...] = setting(
         (), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt."
     )
@@ -155,9 +139,7 @@ class Settings:
                 continue
             key = name[len(ENV_PREFIX) :].lower()
             if key not in known:
-                raise ConfigError(
-                    f"unknown setting {name}: the settings table in README.md lists every setting"
-                )
+                raise ConfigError(f"unknown setting {name}: the settings table in README.md lists every setting")
             values[key] = _coerce(known[key], raw, name)
         return cls(**values)
 

@@ -256,9 +256,7 @@ class ImageService:
 
     # --------------------------------------------------------------------------------- images
 
-    async def prepare(
-        self, identifier: str, request_text: str, credentials: Credentials = ANONYMOUS
-    ) -> PreparedImage:
+    async def prepare(self, identifier: str, request_text: str, credentials: Credentials = ANONYMOUS) -> PreparedImage:
         """Parse and resolve an image request; nothing is decoded. Raises ``IIIFError``."""
         request = parse_request(request_text)  # 400 before the resolver is even asked
         resolution, pyramid = await self._open(identifier, credentials)

@@ -51,14 +51,8 @@ def text_page(width: int, height: int, seed: int, heading: str, page_number: int
     body = "\n\n".join(rng.choices(PARAGRAPHS, k=7))
     dpi = max(36, int(width / 8.5))  # the page is a letter-size leaf scanned at this resolution
     markup = (f"<span size='x-large'><b>{escape(heading)}</b></span>\n\n" if heading else "") + escape(body)
-    text = pyvips.Image.text(
-        markup, width=width - 2 * margin, dpi=dpi, font="serif 11", align="low", justify=True
-    )
-    ink = (
-        text.crop(0, 0, min(text.width, width - 2 * margin), min(text.height, height - 2 * margin))
-        / 255
-        * 0.85
-    )
+    text = pyvips.Image.text(markup, width=width - 2 * margin, dpi=dpi, font="serif 11", align="low", justify=True)
+    ink = text.crop(0, 0, min(text.width, width - 2 * margin), min(text.height, height - 2 * margin)) / 255 * 0.85
     region = page.crop(margin, margin, ink.width, ink.height)
     blended = region * (1 - ink) + ink * 40  # faded ink rather than pure black
     page = page.insert(blended.cast("uchar"), margin, margin)

@@ -45,9 +45,7 @@ _MODS_TYPE_FOR_DCMI: dict[str, str] = {
 _SUBJECT_PARTS = ("topic", "geographic", "temporal", "name", "titleInfo", "genre", "occupation")
 _URI = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|urn:|doi:|hdl:|info:)\S+$", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9!#$&^_.+-]*(?:\s*;.*)?$", re.IGNORECASE)
-_W3CDTF = re.compile(
-    r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?$"
-)
+_W3CDTF = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?$")
 _ISO639_2 = re.compile(r"^[a-z]{3}$")
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _DATE_LIKE = re.compile(r"^[\[\]()?.,\s\-/–]*(?:c|ca\.?|circa)?\s*\d{3,4}")

@@ -18,9 +18,7 @@ class YearRange(NamedTuple):
 
 
 # W3CDTF / ISO 8601 calendar date, optionally with a time: one point in time.
-_W3CDTF = re.compile(
-    r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01])(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?)?)?$"
-)
+_W3CDTF = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01])(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?)?)?$")
 # A year with unknown trailing digits (text is lower-cased): 189- 189u 189x (decade), 18-- 18uu.
 _PARTIAL_YEAR = re.compile(r"^(\d{2,3})([-ux]{1,2})$")
 _DECADE = re.compile(r"^(\d{3})0'?s$")

@@ -45,9 +45,7 @@ _LONG_FORM_HEADERS = {("element", "value"), ("field", "value"), ("name", "value"
 _UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
-def load_record(
-    path: Path, *, name: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES
-) -> MetadataRecord:
+def load_record(path: Path, *, name: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> MetadataRecord:
     """Read ``path``; problems name the file as ``name`` (default: the file's name)."""
     filename = name or path.name
     try:
@@ -143,16 +141,12 @@ def _from_mods(tree: etree._ElementTree, data: bytes, filename: str) -> Metadata
     problems += validate(tree, mods_schema(), filename)
     dc = mods_to_dc(records[0]) if records else {}
     if records and not dc.get("title"):
-        problems.append(
-            Problem(filename, "no title: the MODS record has no titleInfo/title", records[0].sourceline)
-        )
+        problems.append(Problem(filename, "no title: the MODS record has no titleInfo/title", records[0].sourceline))
     if problems:
         raise MetadataError(problems)
     # Keep a single record's bytes as received; a collection's record stands alone.
     mods_xml = data if root.tag == q(MODS, "mods") else to_bytes(etree.fromstring(etree.tostring(records[0])))
-    return MetadataRecord(
-        dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc)
-    )
+    return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
 
 
 def _from_dc_xml(tree: etree._ElementTree, filename: str, schema: etree.XMLSchema) -> MetadataRecord:
@@ -267,16 +261,13 @@ def _from_pairs(
                 found_problems.append(
                     Problem(
                         filename,
-                        f"unknown Dublin Core element {key.strip()!r} "
-                        f"(expected one of: {', '.join(ELEMENTS)})",
+                        f"unknown Dublin Core element {key.strip()!r} (expected one of: {', '.join(ELEMENTS)})",
                         line,
                     )
                 )
             continue
         if _bad_chars(raw):
-            found_problems.append(
-                Problem(filename, f"{name}: value has control characters XML cannot hold", line)
-            )
+            found_problems.append(Problem(filename, f"{name}: value has control characters XML cannot hold", line))
             continue
         value = clean_value(raw)
         if value:
@@ -289,9 +280,7 @@ def _from_pairs(
     mods_problems = validate(parse_xml(mods_xml, "mods.xml"), mods_schema(), f"{filename} (as MODS)")
     if mods_problems:  # a crosswalk bug, not the user's: still say what happened
         raise MetadataError(mods_problems)
-    return MetadataRecord(
-        dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc)
-    )
+    return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
 
 
 def _as_tuples(dc: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

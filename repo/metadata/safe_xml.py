@@ -64,9 +64,7 @@ def parse_xml(
 ) -> etree._ElementTree:
     """Parse ``data`` (named ``filename`` in problems) or raise ``MetadataError``."""
     if len(data) > max_bytes:
-        raise MetadataError.single(
-            filename, f"document is {len(data)} bytes, more than the limit of {max_bytes}"
-        )
+        raise MetadataError.single(filename, f"document is {len(data)} bytes, more than the limit of {max_bytes}")
     if _PROLOG_DOCTYPE.match(_prolog_text(data)):
         raise MetadataError.single(filename, _DOCTYPE_REASON)
     try:

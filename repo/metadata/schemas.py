@@ -46,9 +46,7 @@ def _catalog() -> dict[str, str]:
 
 
 class _LocalOnlyResolver(etree.Resolver):
-    def resolve(
-        self, system_url: str | None, public_id: str | None, context: object
-    ) -> _InputDocument | None:
+    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> _InputDocument | None:
         if system_url is None:
             return None
         local = _catalog().get(system_url)
@@ -103,9 +101,7 @@ def oai_pmh_schema() -> etree.XMLSchema:
     return _compiled_once("oai-pmh-with-metadata.xsd")
 
 
-def validate(
-    tree: etree._ElementTree | etree._Element, schema: etree.XMLSchema, filename: str
-) -> list[Problem]:
+def validate(tree: etree._ElementTree | etree._Element, schema: etree.XMLSchema, filename: str) -> list[Problem]:
     """Every schema error in ``tree`` as a problem with its line; empty when valid."""
     with _libxml2_schema_lock:
         if schema.validate(tree):

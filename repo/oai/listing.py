@@ -69,8 +69,18 @@ def list_records(ctx: OAIContext, request: OAIRequest, now: datetime) -> Iterato
             raise OAIError("noSetHierarchy", "this repository has no sets")
         upper = min(request.until.upper, now_text) if request.until else now_text
         lower = request.from_.lower if request.from_ else None
-        state = ListState(verb=request.verb, metadata_prefix=fmt.prefix, set_spec=request.set_spec, lower=lower,
-                          upper=upper, last_datestamp="", last_id="", cursor=0, complete_list_size=0, expires=0)
+        state = ListState(
+            verb=request.verb,
+            metadata_prefix=fmt.prefix,
+            set_spec=request.set_spec,
+            lower=lower,
+            upper=upper,
+            last_datestamp="",
+            last_id="",
+            cursor=0,
+            complete_list_size=0,
+            expires=0,
+        )
         after = None
     selection = Selection(fmt.column, state.set_spec, state.lower, state.upper)
     with_metadata = request.verb == "ListRecords"
@@ -85,8 +95,15 @@ def list_records(ctx: OAIContext, request: OAIRequest, now: datetime) -> Iterato
     return _stream(ctx, request.verb, state, selection, pager, first, now)
 
 
-def _stream(ctx: OAIContext, verb: str, state: ListState, selection: Selection, pager: _Pager,
-            first: list[RecordRow], now: datetime) -> Iterator[str]:
+def _stream(
+    ctx: OAIContext,
+    verb: str,
+    state: ListState,
+    selection: Selection,
+    pager: _Pager,
+    first: list[RecordRow],
+    now: datetime,
+) -> Iterator[str]:
     render = ctx.writer.record if verb == "ListRecords" else ctx.writer.header
     yield f"<{verb}>\n"
     sent = 0
@@ -101,9 +118,14 @@ def _stream(ctx: OAIContext, verb: str, state: ListState, selection: Selection, 
         size = max(size, state.cursor + sent + 1)  # never less than what is known to exist
         expires = now + ctx.token_lifetime
         token = ctx.codec.encode(state.advanced(pager.last, sent, size, int(expires.timestamp())))
-        yield resumption_token(token, cursor=state.cursor, complete_list_size=size,
-                               expiration=format_datestamp(expires))
+        yield resumption_token(
+            token, cursor=state.cursor, complete_list_size=size, expiration=format_datestamp(expires)
+        )
     elif state.cursor > 0:  # the last page of a resumed list: an empty token closes it
-        yield resumption_token("", cursor=state.cursor, complete_list_size=max(state.complete_list_size,
-                               state.cursor + sent), expiration=None)
+        yield resumption_token(
+            "",
+            cursor=state.cursor,
+            complete_list_size=max(state.complete_list_size, state.cursor + sent),
+            expiration=None,
+        )
     yield f"</{verb}>\n"

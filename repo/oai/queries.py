@@ -17,15 +17,18 @@ from dataclasses import dataclass
 from repo.catalog import Database
 
 # The SQL twin of Item.is_public (repo/catalog/models.py) for active items; one parameter: now.
-_PUBLIC = ("(i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
-           " AND i.embargo_until <= ?))")
+_PUBLIC = (
+    "(i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL AND i.embargo_until <= ?))"
+)
 _COLUMNS = frozenset({"dc_xml", "mods_xml"})
 # The end of an embargo as a datestamp (a bare date means its first second).
 _EMBARGO_END = "(CASE WHEN length(i.embargo_until) = 10 THEN i.embargo_until || 'T00:00:00Z' ELSE i.embargo_until END)"
 # The OAI datestamp: for an active embargoed item, the later of the catalog datestamp and the embargo's end.
 # Written identically in the index below and in every query, so that both databases use the index.
-_DATESTAMP = ("(CASE WHEN i.status = 'active' AND i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
-              f" AND {_EMBARGO_END} > i.datestamp THEN {_EMBARGO_END} ELSE i.datestamp END)")
+_DATESTAMP = (
+    "(CASE WHEN i.status = 'active' AND i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
+    f" AND {_EMBARGO_END} > i.datestamp THEN {_EMBARGO_END} ELSE i.datestamp END)"
+)
 
 
 def ensure_index(db: Database) -> None:
@@ -58,8 +61,9 @@ class Selection:
             raise ValueError(f"not a metadata column: {self.column}")
 
 
-def _where(selection: Selection, now: str, after: tuple[str, str] | None,
-           stored: str | None = None) -> tuple[str, list[str]]:
+def _where(
+    selection: Selection, now: str, after: tuple[str, str] | None, stored: str | None = None
+) -> tuple[str, list[str]]:
     stored = stored or f"m.{selection.column} <> ''"
     clauses = [f"(i.status <> 'active' OR ({_PUBLIC} AND {stored}))"]
     params = [now]
@@ -79,15 +83,17 @@ def _where(selection: Selection, now: str, after: tuple[str, str] | None,
     return " AND ".join(clauses), params
 
 
-def list_page(db: Database, selection: Selection, now: str, after: tuple[str, str] | None, limit: int,
-              *, with_metadata: bool) -> list[RecordRow]:
+def list_page(
+    db: Database, selection: Selection, now: str, after: tuple[str, str] | None, limit: int, *, with_metadata: bool
+) -> list[RecordRow]:
     """Up to ``limit`` records after the key ``after`` (from the start when None)."""
     where, params = _where(selection, now, after)
     xml = f"m.{selection.column}" if with_metadata else "NULL"
     rows = db.query(
         f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, {xml} AS xml FROM items i"
         f" LEFT JOIN metadata m ON m.item_id = i.id WHERE {where} ORDER BY {_DATESTAMP}, i.id LIMIT ?",
-        (*params, limit))
+        (*params, limit),
+    )
     return [_row(r) for r in rows]
 
 
@@ -100,7 +106,8 @@ def count(db: Database, selection: Selection, now: str) -> int:
     """
     where, params = _where(selection, now, None, stored="m.item_id IS NOT NULL")
     row = db.query_one(
-        f"SELECT COUNT(*) AS n FROM items i LEFT JOIN metadata m ON m.item_id = i.id WHERE {where}", params)
+        f"SELECT COUNT(*) AS n FROM items i LEFT JOIN metadata m ON m.item_id = i.id WHERE {where}", params
+    )
     return int(row["n"]) if row else 0
 
 
@@ -120,7 +127,8 @@ def disseminated_item(db: Database, item_id: str, now: str) -> StoredItem | None
     row = db.query_one(
         f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml FROM items i"
         f" LEFT JOIN metadata m ON m.item_id = i.id WHERE i.id = ? AND (i.status <> 'active' OR {_PUBLIC})",
-        (item_id, now))
+        (item_id, now),
+    )
     if row is None:
         return None
     deleted = row["status"] != "active"
@@ -141,8 +149,13 @@ def sample_item_id(db: Database) -> str | None:
 
 def _row(r: dict[str, object]) -> RecordRow:
     deleted = r["status"] != "active"
-    return RecordRow(str(r["id"]), str(r["datestamp"]), str(r["collection"]), deleted,
-                     None if deleted or r["xml"] is None else _text(r["xml"]))
+    return RecordRow(
+        str(r["id"]),
+        str(r["datestamp"]),
+        str(r["collection"]),
+        deleted,
+        None if deleted or r["xml"] is None else _text(r["xml"]),
+    )
 
 
 def _text(value: object) -> str:

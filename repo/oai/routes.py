@@ -48,8 +48,7 @@ def oai_routes(services: Services) -> list[BaseRoute]:
 
     # Level 5: most of level 9's saving on XML at a fraction of its time per record.
     gzip = Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
-    return [Route(PATH, oai_endpoint, methods=["GET", "POST"], middleware=[gzip],
-                  max_body_size=MAX_BODY_BYTES)]
+    return [Route(PATH, oai_endpoint, methods=["GET", "POST"], middleware=[gzip], max_body_size=MAX_BODY_BYTES)]
 
 
 async def respond(context: OAIContext, request: Request) -> Response:

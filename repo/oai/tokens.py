@@ -40,8 +40,14 @@ class ListState:
 
     def advanced(self, last: tuple[str, str], sent: int, complete_list_size: int, expires: int) -> ListState:
         """The state after one more page of ``sent`` records ending at the key ``last``."""
-        return replace(self, last_datestamp=last[0], last_id=last[1], cursor=self.cursor + sent,
-                       complete_list_size=complete_list_size, expires=expires)
+        return replace(
+            self,
+            last_datestamp=last[0],
+            last_id=last[1],
+            cursor=self.cursor + sent,
+            complete_list_size=complete_list_size,
+            expires=expires,
+        )
 
 
 class TokenCodec:
@@ -53,8 +59,19 @@ class TokenCodec:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def encode(self, state: ListState) -> str:
-        fields = [_VERSION, state.verb, state.metadata_prefix, state.set_spec, state.lower, state.upper,
-                  state.last_datestamp, state.last_id, state.cursor, state.complete_list_size, state.expires]
+        fields = [
+            _VERSION,
+            state.verb,
+            state.metadata_prefix,
+            state.set_spec,
+            state.lower,
+            state.upper,
+            state.last_datestamp,
+            state.last_id,
+            state.cursor,
+            state.complete_list_size,
+            state.expires,
+        ]
         payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(payload + self._mac(payload)).rstrip(b"=").decode("ascii")
 

@@ -71,8 +71,11 @@ def list_metadata_formats(ctx: OAIContext, request: OAIRequest, now: datetime) -
             raise OAIError("noMetadataFormats", "no metadata formats are available for this item")
     return [
         "<ListMetadataFormats>\n",
-        *(f"<metadataFormat>{element('metadataPrefix', f.prefix)}{element('schema', f.schema)}"
-          f"{element('metadataNamespace', f.namespace)}</metadataFormat>\n" for f in formats),
+        *(
+            f"<metadataFormat>{element('metadataPrefix', f.prefix)}{element('schema', f.schema)}"
+            f"{element('metadataNamespace', f.namespace)}</metadataFormat>\n"
+            for f in formats
+        ),
         "</ListMetadataFormats>\n",
     ]
 
@@ -87,8 +90,9 @@ def list_sets(ctx: OAIContext, request: OAIRequest, now: datetime) -> Iterable[s
     for collection in collections:
         dc = set_description(collection)
         described = f"<setDescription>{strip_declaration(dc)}</setDescription>" if dc else ""
-        parts.append(f"<set>{element('setSpec', collection.slug)}{element('setName', collection.title)}"
-                     f"{described}</set>\n")
+        parts.append(
+            f"<set>{element('setSpec', collection.slug)}{element('setName', collection.title)}{described}</set>\n"
+        )
     parts.append("</ListSets>\n")
     return parts
 
@@ -112,7 +116,7 @@ def metadata_format(prefix: str) -> MetadataFormat:
 
 def _item(ctx: OAIContext, identifier: str, now: datetime) -> StoredItem:
     prefix = ctx.writer.identifier_prefix
-    item_id = identifier[len(prefix):] if identifier.startswith(prefix) else ""
+    item_id = identifier[len(prefix) :] if identifier.startswith(prefix) else ""
     item = queries.disseminated_item(ctx.db, item_id, format_datestamp(now)) if item_id else None
     if item is None:
         raise OAIError("idDoesNotExist", "this repository has no item with that identifier")

@@ -26,8 +26,7 @@ def text(value: str) -> str:
 
 def attribute(value: str) -> str:
     # Tabs and line ends as references: a parser would otherwise turn them into spaces.
-    return (text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
-            .replace("\r", "&#13;"))
+    return text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;").replace("\r", "&#13;")
 
 
 def element(name: str, value: str) -> str:
@@ -53,7 +52,7 @@ def strip_declaration(xml: str) -> str:
     """The stored document without its BOM, XML declaration or leading blank space."""
     xml = xml.lstrip("\ufeff \t\r\n")
     if xml.startswith("<?xml"):
-        xml = xml[xml.index("?>") + 2:].lstrip(" \t\r\n")
+        xml = xml[xml.index("?>") + 2 :].lstrip(" \t\r\n")
     return xml
 
 
@@ -67,8 +66,10 @@ class RecordWriter:
     def header(self, row: RecordRow) -> str:
         status = ' status="deleted"' if row.deleted else ""
         spec = f"<setSpec>{row.collection}</setSpec>" if is_set_spec(row.collection) else ""
-        return (f"<header{status}><identifier>{self._prefix_text}{text(row.id)}</identifier>"
-                f"<datestamp>{row.datestamp}</datestamp>{spec}</header>\n")
+        return (
+            f"<header{status}><identifier>{self._prefix_text}{text(row.id)}</identifier>"
+            f"<datestamp>{row.datestamp}</datestamp>{spec}</header>\n"
+        )
 
     def record(self, row: RecordRow) -> str:
         if row.deleted or row.xml is None:
@@ -78,5 +79,7 @@ class RecordWriter:
 
 def resumption_token(token: str, *, cursor: int, complete_list_size: int, expiration: str | None) -> str:
     expires = f' expirationDate="{expiration}"' if expiration else ""
-    return (f'<resumptionToken completeListSize="{complete_list_size}" cursor="{cursor}"{expires}>'
-            f"{token}</resumptionToken>\n")
+    return (
+        f'<resumptionToken completeListSize="{complete_list_size}" cursor="{cursor}"{expires}>'
+        f"{token}</resumptionToken>\n"
+    )

@@ -196,9 +196,7 @@ def _read_sha512_manifest(file: Path) -> dict[str, str]:
     return {line.path: line.digest for line in lines}
 
 
-def _write_tag_files(
-    dest: Path, payload: list[BagEntry], tags: Mapping[str, bytes], info: BagInfo
-) -> BuiltBag:
+def _write_tag_files(dest: Path, payload: list[BagEntry], tags: Mapping[str, bytes], info: BagInfo) -> BuiltBag:
     total = sum(e.size or 0 for e in payload)
     info_fields = info.fields(total, len(payload))
     contents: dict[str, bytes] = {name: tags[name] for name in sorted(tags)}
@@ -208,9 +206,7 @@ def _write_tag_files(
     tag_entries = [_write_bytes(dest, name, data) for name, data in contents.items()]
     tagmanifest = format_manifest((e.path, e.sha512) for e in tag_entries)
     tag_entries.append(_write_bytes(dest, TAGMANIFEST, tagmanifest))
-    return BuiltBag(
-        dest, tuple(payload), tuple(sorted(tag_entries, key=lambda e: e.path)), tuple(info_fields)
-    )
+    return BuiltBag(dest, tuple(payload), tuple(sorted(tag_entries, key=lambda e: e.path)), tuple(info_fields))
 
 
 def _check_tag_names(tags: Mapping[str, bytes]) -> None:

@@ -36,9 +36,7 @@ def load_profile(path: Path) -> dict[str, Any]:
     return doc
 
 
-def check_profile(
-    bag_dir: Path, profile: Mapping[str, Any], *, serialization: str | None = None
-) -> list[BagProblem]:
+def check_profile(bag_dir: Path, profile: Mapping[str, Any], *, serialization: str | None = None) -> list[BagProblem]:
     """Every way the bag breaks the profile. ``serialization`` is the media type of the
     archive the bag arrived in (None: it arrived as a folder)."""
     problems = _check_profile_itself(profile)
@@ -50,8 +48,7 @@ def check_profile(
         problems.append(
             BagProblem(
                 "bagit.txt",
-                f"BagIt-Version {declaration.version_text} is not "
-                f"accepted by the profile ({', '.join(accepted)})",
+                f"BagIt-Version {declaration.version_text} is not accepted by the profile ({', '.join(accepted)})",
             )
         )
     problems += _check_serialization(profile, serialization)
@@ -160,9 +157,7 @@ def _check_payload_files(bag_dir: Path, files: set[str], profile: Mapping[str, A
     if profile.get("Data-Empty") is True and not_empty:
         problems.append(BagProblem(PAYLOAD_DIR, "must be empty (Data-Empty)"))
     for required in profile.get("Payload-Files-Required", []):
-        present = (
-            any(p.startswith(required) for p in payload) if required.endswith("/") else required in payload
-        )
+        present = any(p.startswith(required) for p in payload) if required.endswith("/") else required in payload
         if not present:
             problems.append(BagProblem(required, "required by the profile (Payload-Files-Required)"))
     allowed = profile.get("Payload-Files-Allowed")

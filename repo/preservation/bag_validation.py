@@ -76,9 +76,7 @@ def _check_tree(bag_dir: Path) -> tuple[list[BagProblem], bool]:
             mode = os.lstat(full).st_mode
             if stat.S_ISLNK(mode):
                 problems.append(
-                    BagProblem(
-                        rel, f"symbolic link (to {os.readlink(full)!r}); a bag may hold only regular files"
-                    )
+                    BagProblem(rel, f"symbolic link (to {os.readlink(full)!r}); a bag may hold only regular files")
                 )
             elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 problems.append(BagProblem(rel, "device, FIFO or socket; a bag may hold only regular files"))
@@ -118,9 +116,7 @@ def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagP
                 continue
             in_payload = entry.path.startswith(f"{PAYLOAD_DIR}/")
             if is_tag and (in_payload or entry.path.startswith("tagmanifest-")):
-                problems.append(
-                    BagProblem(name, f"line {entry.line}: a tag manifest cannot list {entry.path!r}")
-                )
+                problems.append(BagProblem(name, f"line {entry.line}: a tag manifest cannot list {entry.path!r}"))
             if not is_tag and not in_payload:
                 problems.append(BagProblem(name, f"line {entry.line}: {entry.path!r} is not under data/"))
             if entry.path in seen:
@@ -137,9 +133,7 @@ def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagP
     return problems, unsafe
 
 
-def _check_fetch(
-    bag_dir: Path, declaration: Declaration, allowlist: Collection[str]
-) -> tuple[list[BagProblem], bool]:
+def _check_fetch(bag_dir: Path, declaration: Declaration, allowlist: Collection[str]) -> tuple[list[BagProblem], bool]:
     path = bag_dir / "fetch.txt"
     if not path.exists():
         return [], False
@@ -165,9 +159,7 @@ def _check_fetch(
             problems.append(BagProblem("fetch.txt", f"line {number}: only http(s) URLs are accepted"))
         elif parsed.hostname.lower() not in allowed:
             problems.append(
-                BagProblem(
-                    "fetch.txt", f"line {number}: host {parsed.hostname!r} is not in the fetch allowlist"
-                )
+                BagProblem("fetch.txt", f"line {number}: host {parsed.hostname!r} is not in the fetch allowlist")
             )
         if not (length == "-" or length.isdigit()):
             problems.append(BagProblem("fetch.txt", f"line {number}: length {length!r} is not a number"))

@@ -74,9 +74,7 @@ class FixityError(OcflError):
     """Stored bytes do not have the digest the inventory (or its sidecar) records."""
 
     def __init__(self, key: str, expected: str, actual: str) -> None:
-        super().__init__(
-            f"fixity failure for {key!r}: expected sha512 {expected[:16]}..., got {actual[:16]}..."
-        )
+        super().__init__(f"fixity failure for {key!r}: expected sha512 {expected[:16]}..., got {actual[:16]}...")
         self.key = key
         self.expected = expected
         self.actual = actual

@@ -144,9 +144,7 @@ class ObjectStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def create_or_update(
-        self, object_id: str, staged_bag: Path | BuiltBag, message: str, user: User
-    ) -> VersionInfo:
+    def create_or_update(self, object_id: str, staged_bag: Path | BuiltBag, message: str, user: User) -> VersionInfo:
         """Write the bag as the object's next version (v1 for a new object) and commit it.
 
         Files whose sha512 is already in the object are not stored again. Payload named by
@@ -193,9 +191,7 @@ class ObjectStore:
         inventory, _, sidecar_ok = self._read_committed(object_root, object_id)
         if inventory is not None and not sidecar_ok:
             # The crash fell between the root inventory and its sidecar: finish the commit.
-            self.storage.put_bytes(
-                f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest_of(inventory.to_bytes()))
-            )
+            self.storage.put_bytes(f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest_of(inventory.to_bytes())))
         committed = set(inventory.versions) if inventory else set()
         keys = list(self.storage.list(object_root + "/"))
         if inventory is None and keys:
@@ -238,9 +234,7 @@ class ObjectStore:
             return None, None, True
         return self._read_committed(self.object_root(object_id), object_id)
 
-    def _read_committed(
-        self, object_root: str, object_id: str
-    ) -> tuple[Inventory | None, bytes | None, bool]:
+    def _read_committed(self, object_root: str, object_id: str) -> tuple[Inventory | None, bytes | None, bool]:
         """(inventory, its bytes, whether the root sidecar matches) or (None, None, True).
 
         A sidecar that does not match is accepted only when the inventory is byte-identical to

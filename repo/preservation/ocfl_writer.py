@@ -83,9 +83,7 @@ class VersionWriter:
         with self._lock:
             return sha512 in self._existing or sha512 in self._reserved
 
-    def stage(
-        self, logical_path: str, source: Path | BinaryIO, sha512: str, parts: PartDigests | None = None
-    ) -> bool:
+    def stage(self, logical_path: str, source: Path | BinaryIO, sha512: str, parts: PartDigests | None = None) -> bool:
         """Send one file's content unless the object has its digest already; True when sent.
 
         Safe to call from several threads at once. ``put_pending`` checks the bytes sent against

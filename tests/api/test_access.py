@@ -78,9 +78,7 @@ def test_hidden_items_need_a_reader_token(three: Repository, item: str) -> None:
     assert info.headers["cache-control"] == "private, no-cache"
     manifest = client.get(f"/iiif/{item}/manifest", headers=reader)
     assert manifest.headers["cache-control"] == "private, no-cache"
-    revalidated = client.get(
-        f"/iiif/{item}/manifest", headers={**reader, "If-None-Match": manifest.headers["etag"]}
-    )
+    revalidated = client.get(f"/iiif/{item}/manifest", headers={**reader, "If-None-Match": manifest.headers["etag"]})
     assert revalidated.status_code == 304 and revalidated.headers["cache-control"] == "private, no-cache"
     page = client.get(f"/items/{item}", headers=reader)
     assert page.headers["cache-control"] == "private, no-cache"

@@ -7,9 +7,7 @@ import pytest
 from repo.catalog import Catalog, Event, Item, ItemMetadata, PageFile, utc_now
 
 
-def sample(
-    item_id: str = "i1", content_key: str = "k1"
-) -> tuple[Item, list[PageFile], ItemMetadata, list[Event]]:
+def sample(item_id: str = "i1", content_key: str = "k1") -> tuple[Item, list[PageFile], ItemMetadata, list[Event]]:
     now = utc_now()
     item = Item(
         id=item_id,

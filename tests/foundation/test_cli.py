@@ -33,9 +33,7 @@ def test_help_and_version() -> None:
 
 
 def test_config_prints_settings_with_secrets_masked(tmp_path: Path) -> None:
-    result = muniment(
-        "config", env={"MUNIMENT_S3_SECRET_KEY": "topsecret", "MUNIMENT_DATA_DIR": str(tmp_path)}
-    )
+    result = muniment("config", env={"MUNIMENT_S3_SECRET_KEY": "topsecret", "MUNIMENT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "MUNIMENT_S3_SECRET_KEY" in result.stdout
     assert "topsecret" not in result.stdout

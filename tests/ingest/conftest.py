@@ -28,11 +28,7 @@ MODS = """<?xml version="1.0" encoding="UTF-8"?>
 
 def textured(width: int, height: int, seed: int = 1) -> pyvips.Image:
     noise = pyvips.Image.gaussnoise(width, height, sigma=40, mean=128, seed=seed)
-    return (
-        noise.bandjoin([noise.flip("horizontal"), noise.flip("vertical")])
-        .cast("uchar")
-        .copy(interpretation="srgb")
-    )
+    return noise.bandjoin([noise.flip("horizontal"), noise.flip("vertical")]).cast("uchar").copy(interpretation="srgb")
 
 
 def write_page(path: Path, width: int = 300, height: int = 200, seed: int = 1) -> Path:

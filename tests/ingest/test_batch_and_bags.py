@@ -52,9 +52,7 @@ def write_batch(root: Path, count: int, bad: set[int] = frozenset(), pages: int 
 
 def test_batch_goes_on_past_a_bad_item_and_reports_it(tmp_path: Path) -> None:
     batch = write_batch(tmp_path / "in", 4, bad={2})
-    result = run_muniment(
-        tmp_path / "data", "ingest", "--batch", str(batch), "--report", str(tmp_path / "r.json")
-    )
+    result = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--report", str(tmp_path / "r.json"))
     assert result.returncode != 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["ingested"] == 3 and report["summary"]["failed"] == 1
@@ -62,9 +60,7 @@ def test_batch_goes_on_past_a_bad_item_and_reports_it(tmp_path: Path) -> None:
     assert "item2" in failed["item"] and failed["problems"][0]["file"].endswith("p1.tif")
     catalog = Catalog.open(Settings(data_dir=tmp_path / "data").catalog_url)
     assert sorted(i.external_id or "" for i in catalog.list_items()) == ["MS-0", "MS-1", "MS-3"]
-    assert catalog.get_item("MS-1") is not None and catalog.metadata("MS-1").dc["title"] == [
-        "Letter number 1"
-    ]  # type: ignore[union-attr]
+    assert catalog.get_item("MS-1") is not None and catalog.metadata("MS-1").dc["title"] == ["Letter number 1"]  # type: ignore[union-attr]
     # Fix the bad item and run the same batch again: only it is ingested now.
     write_page(tmp_path / "in" / "item2" / "p1.tif", 600, 400, seed=99)
     again = run_muniment(tmp_path / "data", "ingest", "--batch", str(batch), "--json", cwd=tmp_path)
@@ -117,18 +113,14 @@ def assert_consistent(data: Path) -> None:
     store = ObjectStore(FilesystemStorage(data / "preservation"))
     for item in catalog.list_items(limit=1000):
         inventory = store.read_inventory(object_id(item.id))
-        assert {e.path for e in store.payload_entries(object_id(item.id))} == {
-            f.path for f in catalog.files(item.id)
-        }
+        assert {e.path for e in store.payload_entries(object_id(item.id))} == {f.path for f in catalog.files(item.id)}
         assert inventory.head == "v1"
     catalog.close()
 
 
 def test_existing_bag_as_zip_is_validated_and_ingested(tmp_path: Path) -> None:
     source = make_item(tmp_path / "src", ["p1.tif", "p2.tif"])
-    first = run_muniment(
-        tmp_path / "one", "ingest", str(source), "--collection", "letters", "--identifier", "MS-7"
-    )
+    first = run_muniment(tmp_path / "one", "ingest", str(source), "--collection", "letters", "--identifier", "MS-7")
     assert first.returncode == 0, first.stderr
     exported = ObjectStore(FilesystemStorage(tmp_path / "one" / "preservation")).export_version(
         object_id("MS-7"), None, tmp_path / "bag"
@@ -138,9 +130,7 @@ def test_existing_bag_as_zip_is_validated_and_ingested(tmp_path: Path) -> None:
         for path in sorted(exported.rglob("*")):
             if path.is_file():
                 zf.write(path, f"bag/{path.relative_to(exported)}")
-    profile = (
-        Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
-    )
+    profile = Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
     result = run_muniment(tmp_path / "two", "ingest", "--bag", str(archive), "--profile", str(profile))
     assert result.returncode == 0, result.stdout + result.stderr
     catalog = Catalog.open(Settings(data_dir=tmp_path / "two").catalog_url)

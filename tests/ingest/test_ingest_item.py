@@ -18,9 +18,7 @@ from repo.settings import Settings
 from tests.ingest.conftest import all_keys, make_item, write_page
 from tests.preservation.ocfl_check import validate_storage
 
-BTR_PROFILE = (
-    Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
-)
+BTR_PROFILE = Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
 
 
 def ingest(services: Services, source: ItemSource, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -76,15 +74,11 @@ def test_folder_becomes_bag_in_ocfl_object_with_derivatives_and_catalog_record(
 
 def test_bag_satisfies_the_btr_profile(services: Services, sample_folder: Path, tmp_path: Path) -> None:
     result = ingest(services, ItemSource(sample_folder, "letters"))
-    bag_dir = ObjectStore(services.preservation).export_version(
-        object_id(result.item_id), None, tmp_path / "bag"
-    )
+    bag_dir = ObjectStore(services.preservation).export_version(object_id(result.item_id), None, tmp_path / "bag")
     assert check_profile(bag_dir, load_profile(BTR_PROFILE)) == []
 
 
-def test_same_content_again_is_already_ingested_and_stores_nothing(
-    services: Services, sample_folder: Path
-) -> None:
+def test_same_content_again_is_already_ingested_and_stores_nothing(services: Services, sample_folder: Path) -> None:
     first = ingest(services, ItemSource(sample_folder, "letters"))
     keys = (all_keys(services.preservation), all_keys(services.access))
     again = ingest(services, ItemSource(sample_folder, "letters"))
@@ -152,9 +146,7 @@ def test_dry_run_validates_and_stores_nothing(services: Services, sample_folder:
     assert services.catalog.count_items() == 0
 
 
-def test_object_stored_before_a_crash_is_registered_on_the_next_run(
-    services: Services, sample_folder: Path
-) -> None:
+def test_object_stored_before_a_crash_is_registered_on_the_next_run(services: Services, sample_folder: Path) -> None:
     """A run that stopped after the OCFL commit but before the catalog: the next run reuses the object."""
     first = ingest(services, ItemSource(sample_folder, "letters"))
     services.catalog.delete_item(first.item_id)
@@ -181,9 +173,7 @@ def s3_services(seaweedfs, tmp_path: Path) -> Services:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("backend", ["s3"])
-def test_ingest_into_s3_validates_with_ocfl_py(
-    backend: str, seaweedfs, tmp_path: Path, sample_folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_into_s3_validates_with_ocfl_py(backend: str, seaweedfs, tmp_path: Path, sample_folder: Path) -> None:  # type: ignore[no-untyped-def]
     services = s3_services(seaweedfs, tmp_path)
     try:
         result = ingest(services, ItemSource(sample_folder, "letters"))
@@ -195,9 +185,7 @@ def test_ingest_into_s3_validates_with_ocfl_py(
         services.close()
 
 
-def test_page_that_fails_to_decode_while_scans_upload_to_s3_stores_nothing(
-    seaweedfs, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_page_that_fails_to_decode_while_scans_upload_to_s3_stores_nothing(seaweedfs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Scans go up while pages decode; a page that does not decode undoes every upload."""
     folder = tmp_path / "bad"
     folder.mkdir()

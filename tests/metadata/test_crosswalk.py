@@ -70,9 +70,7 @@ def test_iu_photograph_in_a_mods_collection() -> None:
     assert dc["coverage"] == ["United States--California--Inyo"]
     assert "http://purl.dlib.indiana.edu/iudl/archives/cushman/P07803" in dc["identifier"]
     assert not any("thumbs" in i for i in dc["identifier"])  # preview URL is not an identifier
-    assert dc["relation"] == [
-        "Indiana University Digital Library Program: Charles W. Cushman Photograph Collection"
-    ]
+    assert dc["relation"] == ["Indiana University Digital Library Program: Charles W. Cushman Photograph Collection"]
     assert dc["rights"][0].startswith("Copyright and reproduction rights")
 
 
@@ -113,10 +111,7 @@ def test_dcmi_types_survive_the_round_trip() -> None:
 def test_language_codes_and_names() -> None:
     mods = dc_to_mods({"title": ["t"], "language": ["eng", "en-GB", "English"]})
     root = parse_xml(mods, "m").getroot()
-    terms = [
-        (t.get("type"), t.get("authority"), t.text)
-        for t in root.iter("{http://www.loc.gov/mods/v3}languageTerm")
-    ]
+    terms = [(t.get("type"), t.get("authority"), t.text) for t in root.iter("{http://www.loc.gov/mods/v3}languageTerm")]
     assert terms == [("code", "iso639-2b", "eng"), ("code", "rfc5646", "en-GB"), ("text", None, "English")]
 
 
@@ -127,9 +122,7 @@ _text = st.text(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.dictionaries(
-        st.sampled_from([e for e in ELEMENTS if e != "coverage"]), st.lists(_text, min_size=1, max_size=3)
-    )
+    st.dictionaries(st.sampled_from([e for e in ELEMENTS if e != "coverage"]), st.lists(_text, min_size=1, max_size=3))
 )
 def test_any_dc_makes_valid_mods_and_oai_dc(dc: dict[str, list[str]]) -> None:
     dc = {"title": ["A title"], **dc}

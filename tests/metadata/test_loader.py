@@ -202,9 +202,7 @@ def test_record_from_batch_row() -> None:
     assert record.title == "Deed of sale"
     assert record.creators == ("Brown, A.", "Green, B.")
     assert record.date is None
-    with pytest.raises(
-        MetadataError, match=re.escape("batch.csv row 4: unknown Dublin Core element 'folder'")
-    ):
+    with pytest.raises(MetadataError, match=re.escape("batch.csv row 4: unknown Dublin Core element 'folder'")):
         record_from_dc_fields(row, "batch.csv row 4")
 
 
@@ -223,9 +221,7 @@ def test_csv_with_an_unknown_column_is_read_as_header_and_row(tmp_path: Path) ->
     path = tmp_path / "one.csv"
     path.write_text("title,Author\nMy title,Smith\n")
     problems = problems_of(path)
-    assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [
-        (1, "unknown Dublin Core element 'Author'")
-    ]
+    assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [(1, "unknown Dublin Core element 'Author'")]
 
 
 def test_long_csv_reports_the_line_of_an_unknown_element(tmp_path: Path) -> None:

@@ -56,10 +56,7 @@ def test_document_structure() -> None:
     ]  # fmt: skip
     for event in events:
         assert event.findtext("p:eventIdentifier/p:eventIdentifierType", namespaces=NS) == "UUID"
-        assert (
-            event.findtext("p:linkingObjectIdentifier/p:linkingObjectIdentifierValue", namespaces=NS)
-            == "item-42"
-        )
+        assert event.findtext("p:linkingObjectIdentifier/p:linkingObjectIdentifierValue", namespaces=NS) == "item-42"
     agents = root.findall("p:agent", NS)
     software = agents[0]
     assert software.findtext("p:agentName", namespaces=NS) == software_agent()

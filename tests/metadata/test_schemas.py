@@ -73,9 +73,7 @@ def test_real_mods_records_are_valid_mods_3_8(name: str) -> None:
 
 def test_oai_dc_sample_is_valid() -> None:
     name = "oai_dc-arxiv-cs0112017-from-oai-spec.xml"
-    assert (
-        schemas.validate(parse_xml((FIXTURES / name).read_bytes(), name), schemas.oai_dc_schema(), name) == []
-    )
+    assert schemas.validate(parse_xml((FIXTURES / name).read_bytes(), name), schemas.oai_dc_schema(), name) == []
 
 
 def test_whole_oai_pmh_response_validates_against_the_driver_schema() -> None:

@@ -43,9 +43,18 @@ class Spec:
     mods_file: str | None = None  # a real record from fixtures/, read as ingest reads it
 
     def item(self) -> Item:
-        return Item(id=self.id, collection=self.collection, title=self.id, content_key=f"key-{self.id}",
-                    page_count=1, created=self.datestamp, datestamp=self.datestamp, status=self.status,
-                    visibility=self.visibility, embargo_until=self.embargo_until)
+        return Item(
+            id=self.id,
+            collection=self.collection,
+            title=self.id,
+            content_key=f"key-{self.id}",
+            page_count=1,
+            created=self.datestamp,
+            datestamp=self.datestamp,
+            status=self.status,
+            visibility=self.visibility,
+            embargo_until=self.embargo_until,
+        )
 
 
 _STAND_IN = "ITEM-ID"
@@ -53,8 +62,13 @@ _STAND_IN = "ITEM-ID"
 
 @cache
 def _default_metadata() -> ItemMetadata:
-    dc = {"title": [f"Letter {_STAND_IN} to Ada & <Charles> – «ünïcode»"], "creator": ["Babbage, C."],
-          "date": ["1843"], "language": ["en"], "type": ["Text"]}
+    dc = {
+        "title": [f"Letter {_STAND_IN} to Ada & <Charles> – «ünïcode»"],
+        "creator": ["Babbage, C."],
+        "date": ["1843"],
+        "language": ["en"],
+        "type": ["Text"],
+    }
     return ItemMetadata(dc=dc, dc_xml=dc_to_oai_dc_xml(dc).decode(), mods_xml=dc_to_mods(dc).decode())
 
 
@@ -62,12 +76,17 @@ def metadata_for(spec: Spec) -> ItemMetadata:
     """Real oai_dc and MODS documents (from the project's own writers) naming the item in the title."""
     if spec.mods_file:
         record = record_from_bytes((FIXTURES / spec.mods_file).read_bytes(), spec.mods_file)
-        return ItemMetadata(dc={k: list(v) for k, v in record.dc.items()}, dc_xml=record.dc_xml.decode(),
-                            mods_xml=record.mods_xml.decode())
+        return ItemMetadata(
+            dc={k: list(v) for k, v in record.dc.items()},
+            dc_xml=record.dc_xml.decode(),
+            mods_xml=record.mods_xml.decode(),
+        )
     template = _default_metadata()  # made once: the writers cost a millisecond per item
-    return ItemMetadata(dc={"title": [template.dc["title"][0].replace(_STAND_IN, spec.id)]},
-                        dc_xml=template.dc_xml.replace(_STAND_IN, spec.id),
-                        mods_xml=template.mods_xml.replace(_STAND_IN, spec.id))
+    return ItemMetadata(
+        dc={"title": [template.dc["title"][0].replace(_STAND_IN, spec.id)]},
+        dc_xml=template.dc_xml.replace(_STAND_IN, spec.id),
+        mods_xml=template.mods_xml.replace(_STAND_IN, spec.id),
+    )
 
 
 def seed(catalog: Catalog, specs: Iterable[Spec]) -> None:
@@ -87,18 +106,34 @@ def _seed_one(catalog: Catalog, spec: Spec) -> None:
             catalog.db.execute(
                 "INSERT INTO items (id, collection, content_key, title, visibility, embargo_until,"
                 " status, page_count, created, datestamp) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (i.id, i.collection, i.content_key, i.title, i.visibility, i.embargo_until, i.status,
-                 i.page_count, i.created, i.datestamp))
+                (
+                    i.id,
+                    i.collection,
+                    i.content_key,
+                    i.title,
+                    i.visibility,
+                    i.embargo_until,
+                    i.status,
+                    i.page_count,
+                    i.created,
+                    i.datestamp,
+                ),
+            )
 
 
-def expected(catalog: Catalog, prefix: str = "oai_dc", collection: str | None = None,
-             lower: str = "", upper: str = "9999", now: str | None = None) -> dict[str, bool]:
+def expected(
+    catalog: Catalog,
+    prefix: str = "oai_dc",
+    collection: str | None = None,
+    lower: str = "",
+    upper: str = "9999",
+    now: str | None = None,
+) -> dict[str, bool]:
     """identifier -> deleted for every record a harvest must return, by the catalog's own rules:
     deleted items always; active ones when ``Item.is_public`` and they hold a record in the format."""
     found = {}
     column = "dc_xml" if prefix == "oai_dc" else "mods_xml"
-    for row in catalog.db.query(f"SELECT items.*, {column} AS stored FROM items LEFT JOIN metadata"
-                                " ON item_id = id"):
+    for row in catalog.db.query(f"SELECT items.*, {column} AS stored FROM items LEFT JOIN metadata ON item_id = id"):
         item = Item.from_row(row)
         if collection not in (None, item.collection) or not lower <= item.datestamp <= upper:
             continue
@@ -109,8 +144,15 @@ def expected(catalog: Catalog, prefix: str = "oai_dc", collection: str | None = 
 
 
 def open_services(tmp: Path, database_url: str = "", page_size: int = 10, **settings: Any) -> Services:
-    return Services.open(Settings(data_dir=tmp, database_url=database_url, oai_page_size=page_size,
-                                  repository_identifier=REPOSITORY, **settings))
+    return Services.open(
+        Settings(
+            data_dir=tmp,
+            database_url=database_url,
+            oai_page_size=page_size,
+            repository_identifier=REPOSITORY,
+            **settings,
+        )
+    )
 
 
 def assert_valid(content: bytes) -> etree._Element:
@@ -190,8 +232,7 @@ def header_of(element: etree._Element) -> etree._Element:
 
 def deletions(elements: Iterable[etree._Element]) -> dict[str, bool]:
     """identifier -> marked deleted, of harvested headers or records."""
-    return {header_of(e).findtext(f"{OAI}identifier") or "": header_of(e).get("status") == "deleted"
-            for e in elements}
+    return {header_of(e).findtext(f"{OAI}identifier") or "": header_of(e).get("status") == "deleted" for e in elements}
 
 
 def identifiers(elements: Iterable[etree._Element]) -> list[str]:

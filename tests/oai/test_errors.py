@@ -67,8 +67,7 @@ def test_bad_argument(oai: OAIClient, query: str) -> None:
 
 
 def test_bad_argument_for_a_post_that_is_not_a_form(oai: OAIClient) -> None:
-    response = oai.http.post("/oai", content=b'{"verb": "Identify"}',
-                             headers={"content-type": "application/json"})
+    response = oai.http.post("/oai", content=b'{"verb": "Identify"}', headers={"content-type": "application/json"})
     root = oai.check(response)
     assert error_code(root) == "badArgument"
 
@@ -81,7 +80,7 @@ def _first_token(oai: OAIClient, verb: str = "ListRecords", **arguments: str) ->
 
 def _flip(token: str, index: int) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    return token[:index] + alphabet[(alphabet.index(token[index]) + 1) % 64] + token[index + 1:]
+    return token[:index] + alphabet[(alphabet.index(token[index]) + 1) % 64] + token[index + 1 :]
 
 
 def _assert_bad_token(oai: OAIClient, verb: str, token: str) -> None:
@@ -124,8 +123,7 @@ def test_invented_tokens_are_refused(oai: OAIClient, token: str) -> None:
 def test_cannot_disseminate_an_unknown_format_in_get_record(oai: OAIClient) -> None:
     root = oai.get(verb="GetRecord", identifier=f"{PREFIX}l01", metadataPrefix="marc21")
     assert error_code(root) == "cannotDisseminateFormat"
-    assert request_attributes(root) == {"verb": "GetRecord", "identifier": f"{PREFIX}l01",
-                                        "metadataPrefix": "marc21"}
+    assert request_attributes(root) == {"verb": "GetRecord", "identifier": f"{PREFIX}l01", "metadataPrefix": "marc21"}
 
 
 @pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
@@ -206,6 +204,7 @@ def test_errors_are_the_same_over_post(oai: OAIClient) -> None:
 
 def _same_bytes_other_spelling(token: str) -> list[str]:
     """Tokens differing from ``token`` only in the unused low bits of its last base64 character."""
+
     def decoded(t: str) -> bytes:
         return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
 

@@ -101,7 +101,7 @@ def test_complete_harvest(services: Services, base_url: str, prefix: str, method
     assert _harvested(iter(records)) == expected(services.catalog, prefix)
     for record in records:
         if not record.deleted:
-            local_id = (record.header.identifier or "")[len(PREFIX):]
+            local_id = (record.header.identifier or "")[len(PREFIX) :]
             assert local_id in str(record.metadata), "each record carries its own metadata"
         number = int((record.header.identifier or "")[-5:])
         assert record.header.setSpecs == ["maps" if number % 3 == 0 else "letters"]
@@ -127,19 +127,20 @@ def test_harvest_by_set(services: Services, base_url: str, collection: str) -> N
 
 WINDOWS = {
     "days": ("2023-01-02", "2023-01-02", "2023-01-02T00:00:00Z", "2023-01-02T23:59:59Z"),
-    "seconds": ("2023-01-01T03:00:00Z", "2023-01-02T05:30:00Z",
-                "2023-01-01T03:00:00Z", "2023-01-02T05:30:00Z"),
+    "seconds": ("2023-01-01T03:00:00Z", "2023-01-02T05:30:00Z", "2023-01-01T03:00:00Z", "2023-01-02T05:30:00Z"),
 }
 
 
 @pytest.mark.parametrize(("start", "end", "lower", "upper"), WINDOWS.values(), ids=WINDOWS.keys())
-def test_harvest_by_date_window(services: Services, base_url: str, start: str, end: str, lower: str,
-                                upper: str) -> None:
+def test_harvest_by_date_window(
+    services: Services, base_url: str, start: str, end: str, lower: str, upper: str
+) -> None:
     want = expected(services.catalog, "oai_dc", collection="letters", lower=lower, upper=upper)
     assert len(want) > PAGE_SIZE
     with CheckingScythe(base_url) as scythe:
-        harvested = _harvested(scythe.list_identifiers(metadata_prefix="oai_dc", set_="letters", from_=start,
-                                                       until=end))
+        harvested = _harvested(
+            scythe.list_identifiers(metadata_prefix="oai_dc", set_="letters", from_=start, until=end)
+        )
     assert harvested == want
 
 

@@ -14,9 +14,25 @@ from tests.oai.helpers import OAI, PREFIX, OAIClient, error_code, request_attrib
 
 VERBS = ["Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdentifiers", "ListRecords"]
 NAMES = ["verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken"]
-GOOD_VALUES = [*VERBS, "oai_dc", "mods", "marc21", f"{PREFIX}l01", f"{PREFIX}withdrawn",
-               f"{PREFIX}restricted", f"{PREFIX}bare", "2021-01-02", "2021-01-03T10:00:00Z", "2021-02-30",
-               "letters", "maps", "empty", "", "TOKEN", "TOKEN-CUT"]
+GOOD_VALUES = [
+    *VERBS,
+    "oai_dc",
+    "mods",
+    "marc21",
+    f"{PREFIX}l01",
+    f"{PREFIX}withdrawn",
+    f"{PREFIX}restricted",
+    f"{PREFIX}bare",
+    "2021-01-02",
+    "2021-01-03T10:00:00Z",
+    "2021-02-30",
+    "letters",
+    "maps",
+    "empty",
+    "",
+    "TOKEN",
+    "TOKEN-CUT",
+]
 
 # Mostly a legal verb and legal names, so that most examples get past badVerb and badArgument.
 verbs = st.sampled_from([*VERBS, None])
@@ -26,8 +42,14 @@ anything = st.tuples(verbs, st.lists(st.tuples(names, values), max_size=4))
 # Requests shaped like their verb (its own argument names, mostly meaningful values), so the
 # checks after argument validation are reached too.
 mostly_good = st.integers(0, 5).flatmap(lambda n: st.sampled_from(GOOD_VALUES) if n else st.text(max_size=20))
-shaped = st.sampled_from(VERBS).flatmap(lambda verb: st.tuples(st.just(verb), st.fixed_dictionaries(
-    {}, optional=dict.fromkeys(sorted(ALLOWED[verb]), mostly_good)).map(lambda d: sorted(d.items()))))
+shaped = st.sampled_from(VERBS).flatmap(
+    lambda verb: st.tuples(
+        st.just(verb),
+        st.fixed_dictionaries({}, optional=dict.fromkeys(sorted(ALLOWED[verb]), mostly_good)).map(
+            lambda d: sorted(d.items())
+        ),
+    )
+)
 queries = st.one_of(anything, shaped)
 Query = tuple[str | None, list[tuple[str, str]]]
 examples = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,8 +87,11 @@ def test_any_arguments_over_get(oai: OAIClient, token: str, query: Query) -> Non
 @given(queries)
 @examples
 def test_any_arguments_over_post(oai: OAIClient, token: str, query: Query) -> None:
-    response = oai.http.post("/oai", content=urlencode(_pairs(query, token)).encode(),
-                             headers={"content-type": "application/x-www-form-urlencoded"})
+    response = oai.http.post(
+        "/oai",
+        content=urlencode(_pairs(query, token)).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     _check(oai.check(response))
 
 

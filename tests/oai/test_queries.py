@@ -28,8 +28,7 @@ from tests.oai.helpers import (
 
 NOW = "2030-01-01T00:00:00Z"
 # Few datestamps, many items each: the id must break the ties; ids of mixed case and length.
-TIED = [Spec(f"{'Ab'[n % 2]}{n}", f"2022-03-0{1 + n % 3}T00:00:00Z", collection=("a", "b")[n % 2])
-        for n in range(40)]
+TIED = [Spec(f"{'Ab'[n % 2]}{n}", f"2022-03-0{1 + n % 3}T00:00:00Z", collection=("a", "b")[n % 2]) for n in range(40)]
 HIDDEN = [
     Spec("w", "2022-03-02T00:00:00Z", status="withdrawn"),
     Spec("r", "2022-03-02T00:00:00Z", visibility="restricted"),
@@ -125,8 +124,9 @@ def test_whole_harvest_over_the_protocol(services: Services, prefix: str) -> Non
     records = oai.harvest("ListRecords", metadataPrefix=prefix)
     assert len(set(identifiers(records))) == len(records)
     assert deletions(records) == expected(services.catalog, prefix)
-    assert set(identifiers(oai.harvest("ListIdentifiers", metadataPrefix=prefix, set="a"))) == \
-        set(expected(services.catalog, prefix, collection="a"))
+    assert set(identifiers(oai.harvest("ListIdentifiers", metadataPrefix=prefix, set="a"))) == set(
+        expected(services.catalog, prefix, collection="a")
+    )
 
 
 def _wait_for_next_second() -> None:
@@ -159,11 +159,12 @@ def test_a_record_changed_during_a_harvest_is_never_lost(services: Services) -> 
     root = oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc")
     seen = identifiers(root.iterfind(f".//{OAI}header"))
     first_response = root.findtext(f"{OAI}responseDate") or ""
-    last_id = max(expected(services.catalog), key=lambda i: (
-        services.catalog.require_item(i[len(PREFIX):]).datestamp, i))
+    last_id = max(
+        expected(services.catalog), key=lambda i: (services.catalog.require_item(i[len(PREFIX) :]).datestamp, i)
+    )
     _wait_for_next_second()
     # Withdrawal moves the item's datestamp past the harvest's frozen upper bound.
-    services.catalog.set_status(last_id[len(PREFIX):], status="withdrawn", reason="test")
+    services.catalog.set_status(last_id[len(PREFIX) :], status="withdrawn", reason="test")
     token = token_of(root)
     while token is not None and token.text:
         root = oai.get(verb="ListIdentifiers", resumptionToken=token.text)
@@ -191,7 +192,9 @@ def test_sqlite_page_query_seeks_the_index(tmp_path: Path) -> None:
         where, params = queries._where(selection, NOW, ("a", "b"))
         plan = catalog.db.query(
             "EXPLAIN QUERY PLAN SELECT i.id FROM items i LEFT JOIN metadata m ON m.item_id = i.id"
-            f" WHERE {where} ORDER BY {queries._DATESTAMP}, i.id LIMIT 10", params)
+            f" WHERE {where} ORDER BY {queries._DATESTAMP}, i.id LIMIT 10",
+            params,
+        )
         details = " ".join(p["detail"] for p in plan)
         # The OAI datestamp is an expression (see queries.py): its index is sought from the last key.
         assert "SEARCH i USING INDEX items_oai_" in details and "<expr>>?" in details, details

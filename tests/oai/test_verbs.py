@@ -64,9 +64,10 @@ def test_response_date_is_now_in_utc(oai: OAIClient) -> None:
 def test_list_metadata_formats(oai: OAIClient, identifier: str | None) -> None:
     arguments = {"identifier": identifier} if identifier else {}
     root = oai.get(verb="ListMetadataFormats", **arguments)
-    formats = {f.findtext(f"{OAI}metadataPrefix"): (f.findtext(f"{OAI}schema"),
-                                                    f.findtext(f"{OAI}metadataNamespace"))
-               for f in root.iterfind(".//oai:metadataFormat", NS)}
+    formats = {
+        f.findtext(f"{OAI}metadataPrefix"): (f.findtext(f"{OAI}schema"), f.findtext(f"{OAI}metadataNamespace"))
+        for f in root.iterfind(".//oai:metadataFormat", NS)
+    }
     assert formats == {
         "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
         "mods": ("http://www.loc.gov/standards/mods/v3/mods-3-8.xsd", "http://www.loc.gov/mods/v3"),
@@ -82,8 +83,7 @@ def test_list_sets_with_descriptions(oai: OAIClient) -> None:
     assert token_of(root) is None
 
 
-@pytest.mark.parametrize(("prefix", "title_path"),
-                         [("oai_dc", f"{DC}title"), ("mods", f"{MODS}titleInfo/{MODS}title")])
+@pytest.mark.parametrize(("prefix", "title_path"), [("oai_dc", f"{DC}title"), ("mods", f"{MODS}titleInfo/{MODS}title")])
 def test_get_record(oai: OAIClient, prefix: str, title_path: str) -> None:
     root = oai.get(verb="GetRecord", identifier=f"{PREFIX}m02", metadataPrefix=prefix)
     arguments = {"verb": "GetRecord", "identifier": f"{PREFIX}m02", "metadataPrefix": prefix}
@@ -137,8 +137,9 @@ def test_list_records_returns_every_record_once(oai: OAIClient, services: Servic
 
 
 def test_records_come_in_datestamp_order(oai: OAIClient) -> None:
-    stamps = [header_of(r).findtext(f"{OAI}datestamp") or "" for r in oai.harvest("ListIdentifiers",
-                                                                                  metadataPrefix="oai_dc")]
+    stamps = [
+        header_of(r).findtext(f"{OAI}datestamp") or "" for r in oai.harvest("ListIdentifiers", metadataPrefix="oai_dc")
+    ]
     assert stamps == sorted(stamps)
 
 
@@ -182,20 +183,22 @@ def test_selective_harvest_by_set(oai: OAIClient, services: Services, collection
 
 
 WINDOWS = {
-    "days, inclusive": ({"from": "2021-01-02", "until": "2021-01-03"},
-                        "2021-01-02T00:00:00Z", "2021-01-03T23:59:59Z"),
-    "seconds, inclusive": ({"from": "2021-01-02T10:00:00Z", "until": "2021-01-03T10:00:00Z"},
-                           "2021-01-02T10:00:00Z", "2021-01-03T10:00:00Z"),
+    "days, inclusive": ({"from": "2021-01-02", "until": "2021-01-03"}, "2021-01-02T00:00:00Z", "2021-01-03T23:59:59Z"),
+    "seconds, inclusive": (
+        {"from": "2021-01-02T10:00:00Z", "until": "2021-01-03T10:00:00Z"},
+        "2021-01-02T10:00:00Z",
+        "2021-01-03T10:00:00Z",
+    ),
     "from only": ({"from": "2021-01-09"}, "2021-01-09T00:00:00Z", "9999"),
     "until only": ({"until": "2021-01-02T09:59:59Z"}, "", "2021-01-02T09:59:59Z"),
-    "deleted items only": ({"from": "2021-02-01", "until": "2021-02-02"},
-                           "2021-02-01", "2021-02-02T23:59:59Z"),
+    "deleted items only": ({"from": "2021-02-01", "until": "2021-02-02"}, "2021-02-01", "2021-02-02T23:59:59Z"),
 }
 
 
 @pytest.mark.parametrize(("arguments", "lower", "upper"), WINDOWS.values(), ids=WINDOWS.keys())
-def test_selective_harvest_by_date(oai: OAIClient, services: Services, arguments: dict[str, str], lower: str,
-                                   upper: str) -> None:
+def test_selective_harvest_by_date(
+    oai: OAIClient, services: Services, arguments: dict[str, str], lower: str, upper: str
+) -> None:
     records = oai.harvest("ListRecords", metadataPrefix="oai_dc", **arguments)
     want = expected(services.catalog, lower=lower, upper=upper)
     assert want

@@ -57,9 +57,7 @@ def refused(archive: Path, dest: Path, limits: ArchiveLimits = LIMITS) -> list[t
     ("kind", "media_type"),
     [("zip", "application/zip"), ("w", "application/x-tar"), ("w:gz", "application/gzip")],
 )
-def test_good_archives_extract_to_a_valid_bag(
-    make_bag: MakeBag, tmp_path: Path, kind: str, media_type: str
-) -> None:
+def test_good_archives_extract_to_a_valid_bag(make_bag: MakeBag, tmp_path: Path, kind: str, media_type: str) -> None:
     bag = make_bag(1)
     archive = tmp_path / "upload"
     if kind == "zip":
@@ -79,9 +77,7 @@ def test_zip_slip_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("item/bagit.txt", "BagIt-Version: 1.0\n")
         zf.writestr("item/../../evil.sh", "rm -rf /")
-    assert refused(archive, tmp_path / "staging") == [
-        ("item/../../evil.sh", "'..' segment leads outside the bag")
-    ]
+    assert refused(archive, tmp_path / "staging") == [("item/../../evil.sh", "'..' segment leads outside the bag")]
     assert not (tmp_path / "evil.sh").exists()
 
 

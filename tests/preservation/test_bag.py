@@ -32,9 +32,7 @@ def test_built_bag_is_valid_and_described(make_bag: MakeBag, scans: dict[str, Pa
         "metadata",
         "tagmanifest-sha512.txt",
     ]
-    assert (
-        built.path / "bagit.txt"
-    ).read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert (built.path / "bagit.txt").read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     info = bag.info
     total = sum(p.stat().st_size for p in scans.values())
     assert info["Payload-Oxum"] == f"{total}.{len(scans)}" == built.payload_oxum

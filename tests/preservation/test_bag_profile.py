@@ -48,9 +48,7 @@ def test_missing_required_field_fails_btr(btr_bag: BuiltBag, tmp_path: Path) -> 
     bag = tmp_path / "bag"
     shutil.copytree(btr_bag.path, bag)
     info = bag / "bag-info.txt"
-    info.write_text(
-        "".join(line for line in info.read_text().splitlines(True) if not line.startswith("Bagging-Date"))
-    )
+    info.write_text("".join(line for line in info.read_text().splitlines(True) if not line.startswith("Bagging-Date")))
     assert check_profile(bag, BTR) == [("bag-info.txt", "Bagging-Date is required")]
     problems = validate_bag(bag, profile=BTR)
     assert ("bag-info.txt", "Bagging-Date is required") in problems
@@ -61,9 +59,7 @@ def test_profile_identifier_is_always_required(make_bag: MakeBag) -> None:
     problems = check_profile(make_bag(1).path, BTR)
     assert problems == [("bag-info.txt", "BagIt-Profile-Identifier is required by every profile")]
     other = make_bag(1, **{"BagIt-Profile-Identifier": "https://example.org/other.json"})
-    assert [p.reason for p in check_profile(other.path, BTR)] == [
-        f"BagIt-Profile-Identifier does not name {BTR_ID}"
-    ]
+    assert [p.reason for p in check_profile(other.path, BTR)] == [f"BagIt-Profile-Identifier does not name {BTR_ID}"]
 
 
 def test_fetch_txt_refused_by_btr(btr_bag: BuiltBag) -> None:
@@ -81,9 +77,7 @@ def test_serialization_rules(btr_bag: BuiltBag) -> None:
     (bag / "bag-info.txt").write_text(
         (bag / "bag-info.txt").read_text().replace(BTR_ID, "https://example.org/profile.json")
     )
-    assert [p.reason for p in check_profile(bag, required)] == [
-        "the profile requires a serialized (archived) bag"
-    ]
+    assert [p.reason for p in check_profile(bag, required)] == ["the profile requires a serialized (archived) bag"]
     assert check_profile(bag, required, serialization="application/zip") == []
     assert check_profile(bag, required, serialization="application/x-tar") != []
     assert [p.reason for p in check_profile(bag, forbidden, serialization="application/zip")] == [
@@ -99,18 +93,9 @@ def test_accepted_bagit_versions() -> None:
 
 def test_manifest_rules(custom_bag: BuiltBag) -> None:
     bag = custom_bag.path
-    assert (
-        check_profile(
-            bag, profile(**{"Manifests-Required": ["sha512"], "Tag-Manifests-Required": ["sha512"]})
-        )
-        == []
-    )
-    assert [p.file for p in check_profile(bag, profile(**{"Manifests-Required": ["md5"]}))] == [
-        "manifest-md5.txt"
-    ]
-    assert [p.file for p in check_profile(bag, profile(**{"Manifests-Allowed": ["md5"]}))] == [
-        "manifest-sha512.txt"
-    ]
+    assert check_profile(bag, profile(**{"Manifests-Required": ["sha512"], "Tag-Manifests-Required": ["sha512"]})) == []
+    assert [p.file for p in check_profile(bag, profile(**{"Manifests-Required": ["md5"]}))] == ["manifest-md5.txt"]
+    assert [p.file for p in check_profile(bag, profile(**{"Manifests-Allowed": ["md5"]}))] == ["manifest-sha512.txt"]
     assert [p.file for p in check_profile(bag, profile(**{"Tag-Manifests-Required": ["sha256"]}))] == [
         "tagmanifest-sha256.txt"
     ]
@@ -126,9 +111,7 @@ def test_tag_file_rules(custom_bag: BuiltBag) -> None:
         "DPN/dpnRegistry"
     ]
     assert check_profile(bag, profile(**{"Tag-Files-Allowed": ["metadata/*"]})) == []
-    assert sorted(
-        p.file for p in check_profile(bag, profile(**{"Tag-Files-Allowed": ["metadata/dc.xml"]}))
-    ) == [
+    assert sorted(p.file for p in check_profile(bag, profile(**{"Tag-Files-Allowed": ["metadata/dc.xml"]}))) == [
         "metadata/mods.xml",
         "metadata/premis.xml",
     ]
@@ -143,9 +126,7 @@ def test_payload_rules(custom_bag: BuiltBag) -> None:
     assert [p.file for p in check_profile(bag, profile(**{"Payload-Files-Allowed": ["data/*.tif"]}))] == [
         "data/sub dir/p3.jp2"
     ]
-    assert [p.reason for p in check_profile(bag, profile(**{"Data-Empty": True}))] == [
-        "must be empty (Data-Empty)"
-    ]
+    assert [p.reason for p in check_profile(bag, profile(**{"Data-Empty": True}))] == ["must be empty (Data-Empty)"]
 
 
 def test_bag_info_values_and_repeatable(tmp_path: Path) -> None:

@@ -23,9 +23,7 @@ def test_layout_matches_the_extension_examples() -> None:
     assert layout.object_root("info:fedora/foo/bar") == (
         "70c/b11/831/70cb11831eda669bfa7ccbe0996d3df06186f47a6f3544cabff61b3f79509d73"
     )
-    short = HashedNTupleLayout(
-        digest_algorithm="md5", tuple_size=2, number_of_tuples=15, short_object_root=True
-    )
+    short = HashedNTupleLayout(digest_algorithm="md5", tuple_size=2, number_of_tuples=15, short_object_root=True)
     assert short.object_root("object-01") == "ff/75/53/44/92/48/5e/ab/b3/9f/86/35/67/28/88/4e"
     assert short.object_root("..hor/rib:le-$id") == "08/31/97/66/fb/6c/29/35/dd/17/5b/94/26/77/17/e0"
     flat = HashedNTupleLayout(tuple_size=0, number_of_tuples=0)
@@ -53,9 +51,7 @@ def version(state: dict[str, tuple[str, ...]]) -> Version:
 
 def test_inventory_round_trip_and_next_version() -> None:
     inv = first_inventory("urn:x", version({D1: ("data/a",)}), {D1: "v1/content/data/a"})
-    inv2 = inv.with_version(
-        version({D1: ("data/a", "data/a-copy"), D2: ("data/b",)}), {D2: "v2/content/data/b"}
-    )
+    inv2 = inv.with_version(version({D1: ("data/a", "data/a-copy"), D2: ("data/b",)}), {D2: "v2/content/data/b"})
     parsed = parse_inventory(inv2.to_bytes(), "test", expected_id="urn:x")
     assert parsed == inv2
     assert parsed.head == "v2"
@@ -77,9 +73,7 @@ def test_sidecar() -> None:
 
 
 def test_invalid_inventories_list_their_problems() -> None:
-    good = json.loads(
-        first_inventory("urn:x", version({D1: ("data/a",)}), {D1: "v1/content/data/a"}).to_bytes()
-    )
+    good = json.loads(first_inventory("urn:x", version({D1: ("data/a",)}), {D1: "v1/content/data/a"}).to_bytes())
     bad = {
         **good,
         "head": "v2",

@@ -128,19 +128,13 @@ def test_create_update_dedupe_validate_export(store: ObjectStore, make_bag: Make
     assert (tmp_path / "export-v2/metadata/dc.xml").read_bytes() == metadata(2)["metadata/dc.xml"]
 
 
-def test_new_version_stores_only_changed_scans(
-    store: ObjectStore, make_bag: MakeBag, scans, tmp_path
-) -> None:
+def test_new_version_stores_only_changed_scans(store: ObjectStore, make_bag: MakeBag, scans, tmp_path) -> None:
     store.create_or_update(OBJECT_ID, make_bag(1).path, "Ingest", USER)
     rescan = tmp_path / "p2-rescan.tif"
     rescan.write_bytes(b"a better scan of page two")
-    v2 = store.create_or_update(
-        OBJECT_ID, make_bag(2, payload={**scans, "p2.tif": rescan}).path, "Rescan", USER
-    )
+    v2 = store.create_or_update(OBJECT_ID, make_bag(2, payload={**scans, "p2.tif": rescan}).path, "Rescan", USER)
     assert "v2/content/data/p2.tif" in v2.stored
-    assert not any(
-        path.startswith("v2/content/data/") and path != "v2/content/data/p2.tif" for path in v2.stored
-    )
+    assert not any(path.startswith("v2/content/data/") and path != "v2/content/data/p2.tif" for path in v2.stored)
     assert_valid(store.storage, tmp_path)
 
 
@@ -148,9 +142,7 @@ def test_layout_and_root_files(store: ObjectStore, make_bag: MakeBag) -> None:
     store.create_or_update(OBJECT_ID, make_bag(1).path, "Ingest", USER)
     storage = store.storage
     assert storage.get_bytes("0=ocfl_1.1") == b"ocfl_1.1\n"
-    assert (
-        json.loads(storage.get_bytes("ocfl_layout.json"))["extension"] == "0004-hashed-n-tuple-storage-layout"
-    )
+    assert json.loads(storage.get_bytes("ocfl_layout.json"))["extension"] == "0004-hashed-n-tuple-storage-layout"
     config = json.loads(storage.get_bytes("extensions/0004-hashed-n-tuple-storage-layout/config.json"))
     assert config == {
         "extensionName": "0004-hashed-n-tuple-storage-layout",
@@ -213,15 +205,12 @@ def test_crash_after_promotion_before_commit(store: ObjectStore, make_bag: MakeB
     assert any(key.startswith(f"{root}/v3/") for key in removed)
     assert_valid(storage, tmp_path)
     assert (
-        store.create_or_update(OBJECT_ID, new_metadata_version(store, tmp_path, 3, "v3b"), "ok", USER).version
-        == "v3"
+        store.create_or_update(OBJECT_ID, new_metadata_version(store, tmp_path, 3, "v3b"), "ok", USER).version == "v3"
     )
     assert_valid(storage, tmp_path)
 
 
-def test_crash_between_root_inventory_and_its_sidecar(
-    store: ObjectStore, make_bag: MakeBag, tmp_path
-) -> None:
+def test_crash_between_root_inventory_and_its_sidecar(store: ObjectStore, make_bag: MakeBag, tmp_path) -> None:
     storage = store.storage
     store.create_or_update(OBJECT_ID, make_bag(1).path, "Ingest", USER)
     root = store.object_root(OBJECT_ID)
@@ -275,9 +264,7 @@ def test_missing_and_unknown(store: ObjectStore, make_bag: MakeBag, tmp_path: Pa
     with pytest.raises(ObjectNotFound):
         store.read_inventory("urn:muniment:item:other")
     holey = tmp_path / "holey"
-    rebuild_tags(
-        holey, payload=[BagEntry("data/elsewhere.tif", 3, "ab" * 64)], tags=metadata(2), info=bag_info()
-    )
+    rebuild_tags(holey, payload=[BagEntry("data/elsewhere.tif", 3, "ab" * 64)], tags=metadata(2), info=bag_info())
     with pytest.raises(StagedBagError):
         store.create_or_update(OBJECT_ID, holey, "refers to content the object lacks", USER)
 

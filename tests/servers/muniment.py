@@ -15,8 +15,14 @@ class MunimentServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
-        self.env.update({"MUNIMENT_DATA_DIR": str(data_dir), "MUNIMENT_BASE_URL": self.base_url,
-                         "MUNIMENT_PORT": str(self.port), "MUNIMENT_WORKERS": str(workers)})
+        self.env.update(
+            {
+                "MUNIMENT_DATA_DIR": str(data_dir),
+                "MUNIMENT_BASE_URL": self.base_url,
+                "MUNIMENT_PORT": str(self.port),
+                "MUNIMENT_WORKERS": str(workers),
+            }
+        )
         self.env.update(env or {})
         self.log = data_dir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -24,8 +30,13 @@ class MunimentServer:
     def start(self) -> MunimentServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "repo.cli.main", "serve"], env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "repo.cli.main", "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.port, timeout=60)
         except TimeoutError:

@@ -19,9 +19,7 @@ from tests.servers.ports import free_port
 def _bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if not found:
-        raise RuntimeError(
-            "PostgreSQL server binaries are missing: apt-get install postgresql (make test does)"
-        )
+        raise RuntimeError("PostgreSQL server binaries are missing: apt-get install postgresql (make test does)")
     return found[-1]
 
 

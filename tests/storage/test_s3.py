@@ -30,9 +30,7 @@ def test_unreachable_endpoint_is_clear() -> None:
     from storage.s3 import make_client
     from tests.servers.ports import free_port
 
-    location = S3Location(
-        bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key="a", secret_key="b"
-    )
+    location = S3Location(bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key="a", secret_key="b")
     store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=2))
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
         store.check()

@@ -23,9 +23,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     samples = make_collection(settings.data_dir / "samples")
     services = Services.open(settings)
     services.catalog.ensure_collection("books", "Printed Books", "Books printed in the parish.")
-    services.catalog.ensure_collection(
-        "manuscripts", "Manuscripts and Plates", "Letters and engraved plates."
-    )
+    services.catalog.ensure_collection("manuscripts", "Manuscripts and Plates", "Letters and engraved plates.")
     ingester = Ingester(services)
     try:
         for sample in samples:
