@@ -56,6 +56,7 @@ class GetClient:
         self._idle: defaultdict[str, list[http.client.HTTPConnection]] = defaultdict(list)
         self._lock = threading.Lock()
         self._ssl: ssl.SSLContext | None = None
+        self._pid = os.getpid()  # kept connections belong to the process that opened them
 
     @property
     def endpoint(self) -> str:
@@ -138,6 +139,9 @@ class GetClient:
                 raise
 
     def _connection(self, scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:
+        if self._pid != os.getpid():  # a forked child (prefork task workers): two processes on one socket
+            # would read each other's answers, so the parent's kept connections are left to the parent
+            self._lock, self._idle, self._pid = threading.Lock(), defaultdict(list), os.getpid()
         with self._lock:
             idle = self._idle[netloc]
             if idle:

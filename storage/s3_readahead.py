@@ -11,6 +11,7 @@ object replaced midway is an error, never a mix of two versions.
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from collections import deque
@@ -36,6 +37,16 @@ def _fetcher() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3-read-ahead")
         return _pool
+
+
+def _forget_pool() -> None:
+    """In a forked child: the pool's threads stayed in the parent, and a pool that believes it has
+    idle threads would never start new ones."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class ReadAhead(io.RawIOBase):

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,35 @@ def test_parts_cut_off_midway_are_fetched_again_and_a_part_that_never_arrives_na
                     pass
     finally:
         proxy.close()
+
+
+def test_a_forked_child_reads_with_the_parents_store_and_the_parent_reads_on(seaweedfs: SeaweedFS) -> None:
+    """As a prefork task worker would. The child's read ahead hung on the pool it inherited."""
+    from storage.s3 import make_client
+    from storage.s3_readahead import PART_SIZE
+
+    location = s3_location(seaweedfs, new_bucket(seaweedfs))
+    store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=10))  # no retry hides a fault
+    data = os.urandom(3 * PART_SIZE)
+    store.put("scans/big.tif", io.BytesIO(data))
+    assert store.get_bytes("scans/big.tif") == data  # the parent's pool has threads, its connections are kept
+    pid = os.fork()
+    if pid == 0:
+        try:
+            whole = store.get_bytes("scans/big.tif")
+            store.open("scans/big.tif", 0, 4 * MB).read(10)  # a response left midway at exit
+            os._exit(0 if whole == data else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            streams = [store.open("scans/big.tif", 0, 100) for _ in range(6)]  # every kept connection
+            assert [stream.read() for stream in streams] == [data[:100]] * 6
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the child's read hung: the pool it inherited never started threads")
