@@ -119,34 +119,12 @@ def start_server(app: str, data_dir: Path, port: int, workers: int, page_size: i
         "MUNIMENT_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
+    listen = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # same for both servers
     if app == "full":
-        command = [
-            str(Path(sys.executable).parent / "muniment"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ]
+        command = [str(Path(sys.executable).parent / "muniment"), "serve", *listen]
     else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.oai:oai_only_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "bench.oai:oai_only_app", *listen]
+        command += ["--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
