@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 from urllib.parse import urlsplit
 
 from storage.errors import StorageError, StorageUnavailable
+from storage.s3_readahead import PART_SIZE, ReadAhead
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -80,8 +81,6 @@ class GetClient:
     def open_whole(self, full_key: str, key: str) -> BinaryIO:
         """All of ``full_key``: the first part's GET says how large it is, and the parts after it of
         a large object are fetched ahead on parallel ranged GETs (``ReadAhead``)."""
-        from storage.s3_readahead import PART_SIZE, ReadAhead
-
         first = self._open(full_key, key, {"Range": f"bytes=0-{PART_SIZE - 1}"}, whole=True)
         if not isinstance(first, _ObjectStream) or not first.partial or first.total_size <= PART_SIZE:
             return first  # small, empty, or all of it anyway

@@ -51,7 +51,7 @@ class StreamHasher:
     def sha512(self, storage: Storage, key: str) -> Digest:
         """The digest and size of the object's bytes; ``NotFound`` when it is absent."""
         # read_ahead=False: files are hashed several at once, each read ahead here; S3's parts fetched
-        # ahead as well cost a tenth of bench/fixity.py's ratio (0.73 against 0.83)
+        # ahead as well cost a tenth of bench/fixity.py's ratio (0.73 against 0.81, same session)
         with storage.open(key, read_ahead=False) as stream:
             fill = _filler(stream)
             first = self._buffer()
