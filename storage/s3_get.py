@@ -7,9 +7,8 @@ botocore still signs them (query-string SigV4, computed locally) and makes every
 
 Connections are kept for reuse once a response was read to its end; one dropped by the server
 while idle is replaced without counting as an attempt. Connection errors and 5xx answers are
-retried with backoff, as botocore's standard mode does; a stream that fails midway is not, as
-botocore's streaming body is not either: the caller sees a ``StorageError`` (the parts that
-``open_whole`` fetches ahead are asked for again: storage/s3_readahead.py).
+retried with backoff, as botocore's standard mode does; a body cut off midway is resumed where it
+stopped (a ranged GET pinned by If-Match to the same version), as boto3's downloads retry.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 from storage.errors import StorageError, StorageUnavailable
@@ -40,7 +39,6 @@ _CODE = re.compile(rb"<Code>([^<]{1,100})</Code>")
 
 # (S3 error code or else the HTTP status, key) -> the storage error to raise
 ErrorFor = Callable[[str, str], StorageError]
-_R = TypeVar("_R", bytes, int)
 
 
 class GetClient:
@@ -73,21 +71,23 @@ class GetClient:
     ) -> BinaryIO:
         """The bytes of ``full_key`` (``key`` in errors) from ``start`` to ``end`` (exclusive) as a
         stream; none past the end. With ``if_match`` (an ETag), only from that version of the object."""
-        headers = {"Range": f"bytes={start}-{'' if end is None else end - 1}"} if start or end is not None else {}
-        if if_match is not None:
-            headers["If-Match"] = if_match
-        return self._open(full_key, key, headers, whole=False)
+        return self._open(full_key, key, start, end, if_match, whole=False)
 
     def open_whole(self, full_key: str, key: str) -> BinaryIO:
         """All of ``full_key``: the first part's GET says how large it is, and the parts after it of
         a large object are fetched ahead on parallel ranged GETs (``ReadAhead``)."""
-        first = self._open(full_key, key, {"Range": f"bytes=0-{PART_SIZE - 1}"}, whole=True)
+        first = self._open(full_key, key, 0, PART_SIZE, None, whole=True)
         if not isinstance(first, _ObjectStream) or not first.partial or first.total_size <= PART_SIZE:
             return first  # small, empty, or all of it anyway
         return cast(BinaryIO, ReadAhead(self, full_key, key, first, first.total_size, first.etag))
 
-    def _open(self, full_key: str, key: str, headers: dict[str, str], *, whole: bool) -> BinaryIO:
+    def _open(
+        self, full_key: str, key: str, start: int, end: int | None, if_match: str | None, *, whole: bool
+    ) -> BinaryIO:
         """``whole``: a 200 answer to a Range (the whole object) is what the caller wants anyway."""
+        headers = {"Range": f"bytes={start}-{'' if end is None else end - 1}"} if start or end is not None else {}
+        if if_match is not None:
+            headers["If-Match"] = if_match
         for attempt in range(1, self._attempts + 1):
             url = urlsplit(self._presign(full_key))
             try:
@@ -100,7 +100,8 @@ class GetClient:
                     if "Range" in headers and response.status == 200 and not whole:
                         conn.close()
                         raise StorageError(f"S3 at {self._endpoint} ignored the byte range asked for {key!r}")
-                    return cast(BinaryIO, _ObjectStream(response, conn, url.netloc, self, key))
+                    where = (full_key, start, None if response.status == 200 else end)
+                    return cast(BinaryIO, _ObjectStream(response, conn, url.netloc, self, key, where))
                 body = _read_error_body(response)
                 self._release(url.netloc, conn, response)
                 if response.status == 416:
@@ -172,7 +173,9 @@ class GetClient:
 
 
 class _ObjectStream(io.RawIOBase):
-    """The body of a GET; errors while reading become storage errors naming the object."""
+    """The body of a GET; errors while reading become storage errors naming the object. A body cut
+    off midway is resumed where it stopped, by a ranged GET pinned to the same version (If-Match),
+    as often as the client retries a request; without an ETag to pin, the cut is an error."""
 
     def __init__(
         self,
@@ -181,6 +184,7 @@ class _ObjectStream(io.RawIOBase):
         netloc: str,
         owner: GetClient,
         key: str,
+        where: tuple[str, int, int | None],  # full key, first byte, end (exclusive; None: to the end)
     ) -> None:
         super().__init__()
         self._response = response
@@ -188,8 +192,11 @@ class _ObjectStream(io.RawIOBase):
         self._netloc = netloc
         self._owner = owner
         self._key = key
+        self._full_key, self._start, self._end = where
         self._expected = response.length  # from Content-Length; None when the body is chunked
         self._received = 0
+        self._resumes_left = owner.attempts - 1
+        self._handed_over = False
         self.partial = response.status == 206
         self.etag = response.getheader("ETag")
         # the object's size: after the slash of Content-Range ("bytes 0-99/1234"), else this body's
@@ -200,40 +207,61 @@ class _ObjectStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, n: int | None = -1) -> bytes:
-        try:
-            data = self._response.read(None if n is None or n < 0 else n)
-        except (http.client.HTTPException, OSError) as exc:
-            raise self._failed(exc) from None
-        return self._counted(data, len(data), n != 0)
-
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        try:
-            count = self._response.readinto(buffer)
-        except (http.client.HTTPException, OSError) as exc:
-            raise self._failed(exc) from None
-        return self._counted(count, count, len(buffer) > 0)
+        while True:
+            try:
+                count = self._response.readinto(buffer)
+            except (http.client.HTTPException, OSError) as exc:
+                failure = self._failed(exc)
+            else:
+                # http.client ends quietly when the server closes early: the end is checked here
+                if count or not len(buffer) or self._expected is None or self._received >= self._expected:
+                    self._received += count
+                    return count
+                failure = StorageError(
+                    f"S3 read of {self._key!r} at {self._owner.endpoint} failed: the connection closed after "
+                    f"{self._received} of {self._expected} bytes"
+                )
+            if not self._resume():
+                raise failure
 
-    def _counted(self, result: _R, count: int, asked: bool) -> _R:
-        """``result``, once its bytes are counted; http.client's ``read(n)`` and ``readinto`` end
-        quietly when the server closes early, so the end is checked against Content-Length here."""
-        self._received += count
-        if asked and not count and self._expected is not None and self._received < self._expected:
-            raise StorageError(
-                f"S3 read of {self._key!r} at {self._owner._endpoint} failed: the connection closed after "
-                f"{self._received} of {self._expected} bytes"
-            )
-        return result
+    def readall(self) -> bytes:
+        if self._expected is None:
+            return super().readall()
+        rest = bytearray(self._expected - self._received)
+        view, got = memoryview(rest), 0
+        while got < len(rest) and (count := self.readinto(view[got:])):
+            got += count
+        return bytes(rest[:got])
+
+    def _resume(self) -> bool:
+        """Go on from the first byte not yet received, on a new GET; False when that may not be done."""
+        if self._resumes_left <= 0 or self.etag is None or self._expected is None:
+            return False
+        self._resumes_left -= 1
+        self._conn.close()
+        start = self._start + self._received
+        try:
+            stream = self._owner.open(self._full_key, self._key, start, self._end, if_match=self.etag)
+        except StorageUnavailable as exc:
+            raise StorageUnavailable(f"S3 read of {self._key!r} at {self._owner.endpoint} failed: {exc}") from None
+        if not isinstance(stream, _ObjectStream) or stream._expected != self._expected - self._received:
+            stream.close()
+            raise StorageError(f"S3 read of {self._key!r} at {self._owner.endpoint}: the rest came back another size")
+        self._response, self._conn, self._netloc = stream._response, stream._conn, stream._netloc
+        stream._handed_over = True  # its connection is this stream's now: closing it must not release that
+        return True
 
     def _failed(self, exc: Exception) -> StorageError:
         if isinstance(exc, socket.timeout):
-            return StorageError(f"S3 read of {self._key!r} at {self._owner._endpoint} timed out")
-        return StorageError(f"S3 read of {self._key!r} at {self._owner._endpoint} failed: {exc!r}")
+            return StorageError(f"S3 read of {self._key!r} at {self._owner.endpoint} timed out")
+        return StorageError(f"S3 read of {self._key!r} at {self._owner.endpoint} failed: {exc!r}")
 
     def close(self) -> None:
         if self.closed:
             return
-        self._owner._release(self._netloc, self._conn, self._response)
+        if not self._handed_over:
+            self._owner._release(self._netloc, self._conn, self._response)
         super().close()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import threading
-import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO
@@ -126,26 +125,23 @@ class ReadAhead(io.RawIOBase):
             self._next = end
 
     def _fetch(self, start: int, end: int, buffer: bytearray) -> tuple[bytearray, int]:
-        """Bytes ``start`` to ``end`` into ``buffer``: (buffer, how many). A part cut off midway is
-        asked for again (as boto3's downloads do): If-Match keeps it to the same version."""
+        """Bytes ``start`` to ``end`` into ``buffer``: (buffer, how many). The stream resumes a part
+        cut off midway by itself."""
         view = memoryview(buffer)[: end - start]
-        attempts = self._gets.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                stream = self._gets.open(self._full_key, self._key, start, end, if_match=self._etag)
-            except StorageUnavailable as exc:  # the client's own retries are spent: say which read stopped
-                raise StorageUnavailable(f"S3 read of {self._key!r} at {self._gets.endpoint} failed: {exc}") from None
-            with stream:
-                if getattr(stream, "etag", self._etag) != self._etag:  # a server that ignores If-Match
-                    raise StorageError(f"{self._key!r} was replaced in S3 at {self._gets.endpoint} while being read")
-                try:
-                    _fill(stream, view, self._key, start)
-                    return buffer, len(view)
-                except StorageError:
-                    if attempt == attempts:
-                        raise
-            time.sleep(min(0.1 * 2**attempt, 5))
-        raise AssertionError("unreachable")
+        try:
+            stream = self._gets.open(self._full_key, self._key, start, end, if_match=self._etag)
+        except StorageUnavailable as exc:  # the client's own retries are spent: say which read stopped
+            raise StorageUnavailable(f"S3 read of {self._key!r} at {self._gets.endpoint} failed: {exc}") from None
+        with stream:
+            if getattr(stream, "etag", self._etag) != self._etag:  # a server that ignores If-Match
+                raise StorageError(f"{self._key!r} was replaced in S3 at {self._gets.endpoint} while being read")
+            got = 0
+            while got < len(view):
+                count = stream.readinto(view[got:])  # type: ignore[attr-defined]
+                if not count:
+                    raise StorageError(f"S3 read of {self._key!r}: bytes from {start} ended after {got} of {len(view)}")
+                got += count
+        return buffer, len(view)
 
     def close(self) -> None:
         if self.closed:
@@ -157,12 +153,3 @@ class ReadAhead(io.RawIOBase):
             self._stream.close()
         self._part, self._part_buffer = memoryview(b""), None
         super().close()
-
-
-def _fill(stream: BinaryIO, view: memoryview, key: str, start: int) -> None:
-    got = 0
-    while got < len(view):
-        count = stream.readinto(view[got:])  # type: ignore[attr-defined]
-        if not count:  # the stream checks its own end against Content-Length: this is a short answer
-            raise StorageError(f"S3 read of {key!r}: bytes from {start} ended after {got} of {len(view)}")
-        got += count

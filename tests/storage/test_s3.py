@@ -187,7 +187,7 @@ def test_an_object_replaced_while_it_is_read_is_an_error_not_a_mix_of_both(seawe
                 pass
 
 
-def test_parts_cut_off_midway_are_fetched_again_and_a_part_that_never_arrives_names_the_object(
+def test_reads_cut_off_midway_resume_where_they_stopped_and_one_that_never_arrives_names_the_object(
     seaweedfs: SeaweedFS,
 ) -> None:
     from storage.s3 import make_client
@@ -201,16 +201,23 @@ def test_parts_cut_off_midway_are_fetched_again_and_a_part_that_never_arrives_na
     try:
         location = dataclasses.replace(s3_location(seaweedfs, bucket), endpoint_url=f"http://127.0.0.1:{proxy.port}")
         store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=10))
+        small = os.urandom(3 * MB)
+        store.put("small.tif", io.BytesIO(small))
+        proxy.cut_after(MB)  # one GET streamed whole
+        assert store.get_bytes("small.tif") == small and proxy.cuts_made == 1
+        proxy.cut_after(MB)  # a byte range
+        assert store.get_bytes("small.tif", 10, 2 * MB + 10) == small[10 : 2 * MB + 10] and proxy.cuts_made == 2
+        proxy.cuts_made = 0
         with store.open("scans/big.tif") as stream:
-            got = bytearray(stream.read(PART_SIZE))  # all of the first part, streamed (never asked again)
-            proxy.cut_after(MB, times=2)  # the next two parts fetched are cut after 1 MB
+            got = bytearray(stream.read(MB))
+            proxy.cut_after(MB, times=3)  # the first part, streamed, and the next two parts fetched ahead
             while chunk := stream.read(3 * MB):
                 got += chunk
-        assert proxy.cuts_made == 2 and got == data
+        assert proxy.cuts_made == 3 and got == data
 
         with store.open("scans/big.tif") as stream:
-            stream.read(PART_SIZE)
-            proxy.cut_after(MB, times=1000)
+            stream.read(MB)
+            proxy.cut_after(MB, times=1000)  # a resumed read is cut too: max_attempts=2 allows one resume
             with pytest.raises(StorageError, match=r"S3 read of 'scans/big\.tif' at .* failed: the connection closed"):
                 while stream.read(3 * MB):
                     pass
