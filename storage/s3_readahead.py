@@ -2,9 +2,9 @@
 
 One GET streams at what one connection and one server request give (about 300 MB/s from SeaweedFS
 on these machines), while boto3's ``download_file`` reaches twice that with ranges on ten threads.
-An export, a replication or a fixity check reads an object front to back, so the parts after the
-one being read are fetched ahead, ``AHEAD`` at a time, and handed over in order: memory stays at
-``AHEAD + 1`` parts per stream. Every ranged GET names the first answer's ETag (``If-Match``), so an
+An export, a replication or a repair reads an object front to back, so the parts after the one
+being read are fetched ahead, ``AHEAD`` at a time, and handed over in order: memory stays at
+``AHEAD + 1`` parts per stream. (Fixity audits hash several files at once and read without it.) Every ranged GET names the first answer's ETag (``If-Match``), so an
 object replaced midway is an error, never a mix of two versions.
 """
 
