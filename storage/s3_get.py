@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 from storage.errors import StorageError, StorageUnavailable
-from storage.s3_readahead import PART_SIZE, ReadAhead
+from storage.s3_readahead import PART_SIZE, ReadAhead, read_all
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -228,11 +228,7 @@ class _ObjectStream(io.RawIOBase):
     def readall(self) -> bytes:
         if self._expected is None:
             return super().readall()
-        rest = bytearray(self._expected - self._received)
-        view, got = memoryview(rest), 0
-        while got < len(rest) and (count := self.readinto(view[got:])):
-            got += count
-        return bytes(rest[:got])
+        return read_all(self.readinto, self._expected - self._received)
 
     def _resume(self) -> bool:
         """Go on from the first byte not yet received, on a new GET; False when that may not be done."""

@@ -4,8 +4,9 @@ One GET streams at what one connection and one server request give (about 300 MB
 on these machines), while boto3's ``download_file`` reaches twice that with ranges on ten threads.
 An export, a replication or a repair reads an object front to back, so the parts after the one
 being read are fetched ahead, ``AHEAD`` at a time, and handed over in order: memory stays at
-``AHEAD + 1`` parts per stream. (Fixity audits hash several files at once and read without it.) Every ranged GET names the first answer's ETag (``If-Match``), so an
-object replaced midway is an error, never a mix of two versions.
+``AHEAD + 1`` parts per stream. Every ranged GET names the first answer's ETag (``If-Match``), so
+an object replaced midway is an error, never a mix of two versions. (Fixity audits hash several
+files at once and read without it.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -111,11 +113,7 @@ class ReadAhead(io.RawIOBase):
         return data
 
     def readall(self) -> bytes:
-        rest = bytearray(self._size - self._received)
-        view, got = memoryview(rest), 0
-        while got < len(rest) and (count := self.readinto(view[got:])):
-            got += count
-        return bytes(rest[:got])
+        return read_all(self.readinto, self._size - self._received)
 
     def _ask(self) -> None:
         if self._next < self._size:
@@ -135,13 +133,10 @@ class ReadAhead(io.RawIOBase):
         with stream:
             if getattr(stream, "etag", self._etag) != self._etag:  # a server that ignores If-Match
                 raise StorageError(f"{self._key!r} was replaced in S3 at {self._gets.endpoint} while being read")
-            got = 0
-            while got < len(view):
-                count = stream.readinto(view[got:])  # type: ignore[attr-defined]
-                if not count:
-                    raise StorageError(f"S3 read of {self._key!r}: bytes from {start} ended after {got} of {len(view)}")
-                got += count
-        return buffer, len(view)
+            got = fill(stream.readinto, view)  # type: ignore[attr-defined]
+            if got < len(view):
+                raise StorageError(f"S3 read of {self._key!r}: bytes from {start} ended after {got} of {len(view)}")
+        return buffer, got
 
     def close(self) -> None:
         if self.closed:
@@ -153,3 +148,17 @@ class ReadAhead(io.RawIOBase):
             self._stream.close()
         self._part, self._part_buffer = memoryview(b""), None
         super().close()
+
+
+def fill(readinto: Callable[[memoryview], int], view: memoryview) -> int:
+    """Fill ``view`` from a stream's ``readinto``; fewer bytes only at the stream's end."""
+    got = 0
+    while got < len(view) and (count := readinto(view[got:])):
+        got += count
+    return got
+
+
+def read_all(readinto: Callable[[memoryview], int], size: int) -> bytes:
+    """The ``size`` bytes a stream has left (fewer if it ends first), in one allocation."""
+    rest = bytearray(size)
+    return bytes(rest[: fill(readinto, memoryview(rest))])
