@@ -40,7 +40,8 @@ def export_bag(
     """Write the bag to ``dest``: a folder (absent or empty), or with ``archive`` ("zip" or "tar") an
     archive file whose single top folder is ``top``."""
     name = version_name(store, object_id, version)
-    if dest.exists() and not (archive is None and dest.is_dir() and not any(dest.iterdir())):
+    empty_folder = archive is None and dest.is_dir() and not any(dest.iterdir())
+    if dest.exists() and not empty_folder:
         raise MunimentError(f"{dest} already exists" + ("" if archive else " and is not an empty folder"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".muniment-export-") as work:
