@@ -19,7 +19,7 @@ from ingest.pipeline import decode_and_store
 from ingest.progress import Progress
 from repo.errors import Problem
 from repo.identifiers import object_id
-from repo.preservation import BuiltBag, ObjectStore, User
+from repo.preservation import BuiltBag, User
 from repo.services import Services
 from repo.version import AGENT
 
@@ -64,7 +64,7 @@ class Ingester:
         self.services = services
         self.dry_run = dry_run
         self.workers = workers or services.settings.effective_workers(services.settings.ingest_workers)
-        self.store = ObjectStore(services.preservation)
+        self.store = services.object_store()
         self.on_registered = list(on_registered) or _default_hooks(services)
         self.staging_root = services.settings.staging_path / "ingest"
         self._pages = ThreadPoolExecutor(self.workers, thread_name_prefix="ingest-page")
@@ -112,16 +112,21 @@ class Ingester:
             steps.decode_pages(ctx, self._pages)
             self._stop_on_problems(ctx)
             return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
-        steps.check_existing_object(ctx, self.store)
+        # One writer of this content and of this item id at a time (other processes too): the
+        # same folder ingested twice at once is stored once; the second waits, then finds it.
+        locks = self.store.locks
+        with locks.hold(f"content:{ctx.content_key}"), self.store.writing(object_id(ctx.item_id)):
+            steps.identify(ctx, self.services)  # again: it may have been registered while we waited
+            steps.check_existing_object(ctx, self.store)
 
-        def tags() -> BuiltBag:
-            steps.record_validation(ctx)
-            return steps.build_tags(ctx, self.services)
+            def tags() -> BuiltBag:
+                steps.record_validation(ctx)
+                return steps.build_tags(ctx, self.services)
 
-        # The acting user is this repository's software; its address is the repository's URL.
-        user = User(AGENT, self.services.settings.base_url)
-        decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
-        steps.register(ctx, self.services, self.on_registered)
+            # The acting user is this repository's software; its address is the repository's URL.
+            user = User(AGENT, self.services.settings.base_url)
+            decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
+            steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
 
     @staticmethod

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from repo.catalog import Catalog
+from repo.catalog.object_locks import object_locks
+from repo.preservation import ObjectLocks, ObjectStore
 from repo.settings import Settings
 from storage import Storage, open_storage
 
@@ -35,6 +38,15 @@ class Services:
             replica=storage(settings.replica_storage) if settings.replica_storage else None,
             catalog=Catalog.open(settings.catalog_url),
         )
+
+    @cached_property
+    def object_locks(self) -> ObjectLocks:
+        """One writer per object across processes (and machines, with a PostgreSQL catalog)."""
+        return object_locks(self.catalog.db, self.settings.lock_wait_seconds)
+
+    def object_store(self, storage: Storage | None = None) -> ObjectStore:
+        """The OCFL objects of ``storage`` (preservation by default), written under the object locks."""
+        return ObjectStore(storage or self.preservation, locks=self.object_locks)
 
     def check(self) -> None:
         """Raise one clear error naming the setting when storage or the catalog cannot be used."""

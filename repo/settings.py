@@ -74,6 +74,11 @@ class Settings:
         400_000_000,
         "Largest page image (width x height) accepted at ingest; read from the header, before decoding.",
     )
+    lock_wait_seconds: int = setting(
+        300,
+        "How long a write waits while another process writes the same item (ingest, edit, withdrawal) "
+        "before it gives up with a conflict naming that process.",
+    )
     ingest_workers: int = setting(0, "Pages and items processed in parallel at ingest; 0 means the CPU count.")
     iiif_max_width: int = setting(10000, "IIIF maxWidth: widest image the image server renders.")
     iiif_max_height: int = setting(10000, "IIIF maxHeight: tallest image the image server renders.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from storage.errors import ChecksumMismatch, InvalidKey
+from storage.errors import AlreadyExists, ChecksumMismatch, InvalidKey
 
 CHUNK_SIZE = 8 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024  # multipart uploads (S3) send parts of this size
@@ -130,7 +130,8 @@ class PendingPut(abc.ABC):
 
     @abc.abstractmethod
     def commit(self) -> ObjectInfo:
-        """Make the object visible under its key, atomically."""
+        """Make the object visible under its key, atomically; ``AlreadyExists`` when the key is
+        taken (a pending put makes a new file, never replaces one) in the real backends."""
 
     @abc.abstractmethod
     def abort(self) -> None:
@@ -173,6 +174,17 @@ class Storage(abc.ABC):
         import io
 
         return self.put(key, io.BytesIO(data), sha512=sha512)
+
+    def create(self, key: str, data: bytes, *, sha512: str | None = None) -> ObjectInfo:
+        """Store ``data`` under ``key`` only if nothing is there; else raise ``AlreadyExists``.
+
+        For files that are written once and never replaced (an OCFL version's inventory). Both
+        real backends override this with an atomic form (a hard link; S3 ``If-None-Match: *``);
+        this default, for wrappers, checks first, which only the object lock makes safe.
+        """
+        if self.exists(key):
+            raise AlreadyExists(key, self.location)
+        return self.put_bytes(key, data, sha512=sha512)
 
     def put_pending(
         self,

@@ -21,6 +21,15 @@ class NotFound(StorageError, FileNotFoundError):
         self.key = key
 
 
+class AlreadyExists(StorageError, FileExistsError):
+    """A write that must create its key found it taken (``Storage.create``, a pending commit)."""
+
+    def __init__(self, key: str, location: str = "") -> None:
+        where = f" in {location}" if location else ""
+        super().__init__(f"object {key!r}{where} exists already and is never overwritten")
+        self.key = key
+
+
 class ChecksumMismatch(StorageError):
     def __init__(self, key: str, *, expected: str, actual: str) -> None:
         super().__init__(

@@ -6,6 +6,7 @@ object is either absent or complete. Keys are resolved strictly under the root.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,12 +18,14 @@ from storage.base import (
     CHUNK_SIZE,
     HashingReader,
     ObjectInfo,
+    PartDigests,
+    PendingPut,
     Storage,
     check_expected,
     validate_key,
     validate_prefix,
 )
-from storage.errors import NotFound, StorageUnavailable
+from storage.errors import AlreadyExists, NotFound, StorageUnavailable
 from storage.ranged import RangeReader
 
 _TMP_PREFIX = ".muniment-tmp-"
@@ -56,10 +59,17 @@ class FilesystemStorage(Storage):
             raise StorageUnavailable(f"storage folder {self.root} is not writable: {exc.strerror}") from None
 
     def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:
+        return self._write(key, stream, sha512, exclusive=False)
+
+    def create(self, key: str, data: bytes, *, sha512: str | None = None) -> ObjectInfo:
+        return self._write(key, io.BytesIO(data), sha512, exclusive=True)
+
+    def _write(self, key: str, stream: BinaryIO, sha512: str | None, *, exclusive: bool) -> ObjectInfo:
+        """A temporary file beside the key, then a rename over it (or, exclusive, a hard link
+        that fails when the key exists: ``link`` is the one atomic create-if-absent)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         reader = HashingReader(stream)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
+        fd, tmp_name = _temporary_beside(path)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := reader.read(CHUNK_SIZE):
@@ -70,7 +80,11 @@ class FilesystemStorage(Storage):
             digest = reader.sha512.hexdigest()
             check_expected(key, digest, sha512)
             _set_checksum(tmp_name, digest)
-            os.replace(tmp_name, path)
+            if exclusive:
+                _link_new(tmp_name, path, key, self.location)
+                os.unlink(tmp_name)
+            else:
+                os.replace(tmp_name, path)
             if self._fsync:
                 _fsync_dir(path.parent)
         except BaseException:
@@ -78,6 +92,21 @@ class FilesystemStorage(Storage):
             raise
         stat = path.stat()
         return ObjectInfo(key, reader.size, _mtime(stat.st_mtime), digest)
+
+    def put_pending(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        sha512: str | None,
+        staging_key: str,
+        parts: PartDigests | None = None,
+    ) -> PendingPut:
+        """The bytes under ``staging_key``; the commit links them to ``key`` (no copy, never over
+        an existing file) and removes the staging name."""
+        self._path(key)  # refuse a bad key before sending anything
+        info = self.put(staging_key, stream, sha512=sha512)
+        return _LinkedPut(self, key, staging_key, info)
 
     def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         # read_ahead: the operating system reads ahead in files by itself
@@ -180,6 +209,47 @@ class FilesystemStorage(Storage):
 
     def local_path(self, key: str) -> str | None:
         return str(self._path(key))
+
+
+class _LinkedPut(PendingPut):
+    def __init__(self, storage: FilesystemStorage, key: str, staging_key: str, info: ObjectInfo) -> None:
+        self._storage = storage
+        self.key = key
+        self._staging_key = staging_key
+        self.info = info
+
+    def commit(self) -> ObjectInfo:
+        storage = self._storage
+        staged, path = storage._path(self._staging_key), storage._path(self.key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _link_new(str(staged), path, self.key, storage.location)
+        if storage._fsync:
+            _fsync_dir(path.parent)
+        storage.delete(self._staging_key)
+        return storage.head(self.key)
+
+    def abort(self) -> None:
+        self._storage.delete(self._staging_key)
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder, made if missing. Another writer's ``delete``
+    may remove that folder, left empty, between the two steps: then make it again."""
+    for attempt in range(5):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _link_new(source: str, path: Path, key: str, location: str) -> None:
+    try:
+        os.link(source, path)
+    except FileExistsError:
+        raise AlreadyExists(key, location) from None
 
 
 def _set_checksum(name: str, digest: str) -> None:

@@ -9,6 +9,7 @@ and aborted otherwise, so the final key never holds a partial object.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import mimetypes
 import threading
@@ -37,7 +38,7 @@ from storage.base import (
     validate_key,
     validate_prefix,
 )
-from storage.errors import ChecksumMismatch, NotFound, StorageError, StorageUnavailable
+from storage.errors import AlreadyExists, ChecksumMismatch, NotFound, StorageError, StorageUnavailable
 from storage.s3_get import GetClient
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ _SHA_META = "sha512"
 _NOT_IT = "AAAAAAAAAAAAAAAAAAAAAA=="  # not a checksum of any part: the server refuses the part
 _DIGEST_ERRORS = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum"}
 _NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
+_IF_ABSENT = {"IfNoneMatch": "*"}  # conditional write: refused (412) when the key exists
 _AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}
 
 
@@ -142,6 +144,8 @@ class S3Storage(Storage):
         endpoint = self._loc.endpoint_url or "AWS S3"
         if code in _NOT_FOUND_CODES:
             return NotFound(key, self.location)
+        if code in ("PreconditionFailed", "412"):  # only our create-if-absent writes carry conditions
+            return AlreadyExists(key, self.location)
         if code == "NoSuchBucket":
             return StorageUnavailable(f"bucket {self._loc.bucket!r} does not exist at {endpoint}")
         if code in _AUTH_CODES:
@@ -190,6 +194,25 @@ class S3Storage(Storage):
         self._complete(key, full, upload_id, parts)
         return self._info_after_put(key, digest)
 
+    def create(self, key: str, data: bytes, *, sha512: str | None = None) -> ObjectInfo:
+        """One PUT with ``If-None-Match: *`` (for the small files written once: inventories)."""
+        digest = hashlib.sha512(data).hexdigest()
+        check_expected(key, digest, sha512)
+        if len(data) >= self._part_size:
+            raise StorageError(f"{key!r}: create() is for objects under {self._part_size} bytes")
+        self._call(
+            key,
+            self._client.put_object,
+            Bucket=self._loc.bucket,
+            Key=self._key(key),
+            Body=data,
+            **self._checksum_args(data),
+            Metadata={_SHA_META: digest},
+            **_content_type(key),
+            **_IF_ABSENT,
+        )
+        return self._info_after_put(key, digest)
+
     def put_pending(
         self,
         key: str,
@@ -220,8 +243,9 @@ class S3Storage(Storage):
             return _S3PendingPut(self, key, full, upload_id, sent, info)
         reader = HashingReader(stream)
         first = _read_full(reader, self._part_size)
-        if not first:  # a multipart upload needs one part with bytes
-            return super().put_pending(key, io.BytesIO(b""), sha512=sha512, staging_key=staging_key)
+        if not first:  # a multipart upload needs one part with bytes: nothing to send before the commit
+            check_expected(key, reader.sha512.hexdigest(), sha512)
+            return _EmptyPut(self, key)
         upload_id, sent, digest = self._send_multipart(key, full, reader, first, sha512)
         info = ObjectInfo(key, reader.size, datetime.now(UTC), digest)
         return _S3PendingPut(self, key, full, upload_id, sent, info)
@@ -341,7 +365,9 @@ class S3Storage(Storage):
         # Parts checked with CRC32 must be announced when the upload is created (AWS refuses them otherwise).
         return {"ChecksumAlgorithm": "CRC32"} if self._part_algorithm() == "crc32" else {}
 
-    def _complete(self, key: str, full: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+    def _complete(
+        self, key: str, full: str, upload_id: str, parts: list[dict[str, Any]], *, exclusive: bool = False
+    ) -> None:
         with self._failing_upload(key, full, upload_id):
             self._call(
                 key,
@@ -350,6 +376,7 @@ class S3Storage(Storage):
                 Key=full,
                 UploadId=upload_id,
                 MultipartUpload={"Parts": parts},
+                **_IF_ABSENT if exclusive else {},
             )
 
     @contextmanager
@@ -500,7 +527,7 @@ class _S3PendingPut(PendingPut):
         self._done = False
 
     def commit(self) -> ObjectInfo:
-        self._storage._complete(self.key, self._full, self._upload_id, self._parts)
+        self._storage._complete(self.key, self._full, self._upload_id, self._parts, exclusive=True)
         self._done = True
         return self._storage._info_after_put(self.key, self.info.sha512)
 
@@ -508,6 +535,21 @@ class _S3PendingPut(PendingPut):
         if not self._done:
             self._storage._abort(self._full, self._upload_id)
             self._done = True
+
+
+class _EmptyPut(PendingPut):
+    """An empty file: nothing is sent until the commit creates it."""
+
+    def __init__(self, storage: S3Storage, key: str) -> None:
+        self._storage = storage
+        self.key = key
+        self.info = ObjectInfo(key, 0, datetime.now(UTC), hashlib.sha512(b"").hexdigest())
+
+    def commit(self) -> ObjectInfo:
+        return self._storage.create(self.key, b"")
+
+    def abort(self) -> None:
+        pass
 
 
 class _CountingReader:

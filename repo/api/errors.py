@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from repo.errors import MunimentError, NotFoundError
 from repo.metadata.errors import MetadataError
+from repo.preservation.errors import ConcurrentUpdate
 
 
 class ApiError(Exception):
@@ -43,6 +44,8 @@ def from_domain(exc: Exception) -> ApiError | None:
         return ApiError(422, "the metadata record is not valid", [str(p) for p in exc.problems])
     if isinstance(exc, NotFoundError):
         return ApiError(404, exc.message)
+    if isinstance(exc, ConcurrentUpdate):  # another writer holds or changed the item: try again later
+        return ApiError(409, str(exc))
     if isinstance(exc, MunimentError):
         # A refused domain operation (already withdrawn, purged...): the request conflicts with the state.
         return ApiError(409, exc.message, [str(p) for p in exc.problems])

@@ -4,6 +4,7 @@ a new version, set visibility, withdraw."""
 from __future__ import annotations
 
 import logging
+import re
 
 from iiif.presentation.access import Access, decide_access
 from iiif.presentation.ids import Urls
@@ -33,6 +34,7 @@ from storage.errors import StorageError
 log = logging.getLogger("muniment.api")
 
 ITEM_PARAM = {"item": r"[A-Za-z0-9._-]{1,200}"}
+_ETAG = re.compile(r'(?:W/)?"v([0-9]{1,9})"')
 _MESSAGES = {
     Access.UNAUTHORIZED: "this item is not public: a reader token is needed",
     Access.GONE: "this item has been withdrawn",
@@ -84,6 +86,22 @@ def visible_item(call: Call) -> Item:
     return item
 
 
+def etag(item: Item) -> str:
+    """The item's entity tag: its preservation version, which every edit moves on."""
+    return f'"v{item.version}"'
+
+
+def _based_on(call: Call) -> int | None:
+    """The version named by ``If-Match`` (None when absent or ``*``: the edit applies to the head)."""
+    given = call.request.headers.get("if-match", "").strip()
+    if given in ("", "*"):
+        return None
+    match = _ETAG.fullmatch(given)
+    if match is None:
+        raise ApiError(400, f'If-Match must be the item\'s ETag as GET /items/ID gives it, such as "v3"; got {given}')
+    return int(match.group(1))
+
+
 def get_item(call: Call) -> Reply:
     item = visible_item(call)
     catalog = call.services.catalog
@@ -94,7 +112,8 @@ def get_item(call: Call) -> Reply:
             pages=[page_out(f) for f in catalog.files(item.id)],
             dc=metadata.dc if metadata else {},
             manifest=Urls(call.services.settings.base_url).manifest(item.id),
-        )
+        ),
+        headers={"ETag": etag(item)},
     )
 
 
@@ -120,14 +139,18 @@ def _record(body: MetadataUpdate) -> MetadataRecord:
 
 def update_metadata(call: Call) -> Reply:
     item = _existing(call)
+    based_on = _based_on(call)
     record = _record(call.body)  # refused (422) before anything is written
     preservation = Preservation(call.services)
     try:
-        result = edit_metadata(preservation, item.id, record, _user(call))
+        result = edit_metadata(preservation, item.id, record, _user(call), based_on=based_on)
     finally:
         preservation.close()
     updated = call.services.catalog.require_item(item.id)
-    return Reply(EditOut(item=item_out(updated), version=result.version, changed=result.changed))
+    return Reply(
+        EditOut(item=item_out(updated), version=result.version, changed=result.changed),
+        headers={"ETag": etag(updated)},
+    )
 
 
 def set_visibility(call: Call) -> Reply:
@@ -177,6 +200,7 @@ OPERATIONS = [
         get_item,
         params=ITEM_PARAM,
         errors=(404, 410),
+        answer_headers={"ETag": 'The item\'s version, such as "v3": send it as If-Match with an edit'},
     ),
     Operation(
         "updateMetadata",
@@ -189,6 +213,11 @@ OPERATIONS = [
         body=MetadataUpdate,
         params=ITEM_PARAM,
         errors=(404, 409),
+        request_headers={
+            "If-Match": "The ETag of the version this edit is based on; 409 naming the current version "
+            "when another edit came first"
+        },
+        answer_headers={"ETag": "The item's new version"},
     ),
     Operation(
         "setVisibility",

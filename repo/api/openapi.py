@@ -76,6 +76,10 @@ def _operation(op: Operation) -> JsonDict:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": f"^{pattern}$"}}
         for name, pattern in op.params.items()
     ]
+    parameters += [
+        {"name": name, "in": "header", "required": False, "description": meaning, "schema": {"type": "string"}}
+        for name, meaning in op.request_headers.items()
+    ]
     if op.query is not None:
         parameters += _query_parameters(op.query)
     if parameters:
@@ -95,8 +99,13 @@ def _operation(op: Operation) -> JsonDict:
 
 def _answer(op: Operation) -> JsonDict:
     answer: JsonDict = {"description": op.summary, "content": {"application/json": {"schema": _ref(op.answer)}}}
+    headers: JsonDict = {
+        name: {"description": what, "schema": {"type": "string"}} for name, what in op.answer_headers.items()
+    }
     if op.status in (201, 202):
-        answer["headers"] = {"Location": {"required": True, "schema": {"type": "string"}}}
+        headers["Location"] = {"required": True, "schema": {"type": "string"}}
+    if headers:
+        answer["headers"] = headers
     return answer
 
 

@@ -68,6 +68,8 @@ class Operation:
     upload: tuple[str, ...] = ()  # media types of a raw request body
     params: Mapping[str, str] = field(default_factory=dict)  # path parameter -> pattern (else 404)
     errors: tuple[int, ...] = ()  # statuses besides the ones every operation of its kind has
+    request_headers: Mapping[str, str] = field(default_factory=dict)  # optional header -> what it means
+    answer_headers: Mapping[str, str] = field(default_factory=dict)  # header of the answer -> what it is
 
     @property
     def writes(self) -> bool:

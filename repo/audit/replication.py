@@ -47,9 +47,17 @@ class Replicated:
 
 
 def replicate_object(source: Copy, replica: Copy, oid: str, hasher: StreamHasher) -> tuple[int, int, int, str]:
-    """Copy the versions the replica lacks; (head version, files copied, bytes, inventory sha512)."""
+    """Copy the versions the replica lacks; (head version, files copied, bytes, inventory sha512).
+
+    Under the object's lock: no version is written on either copy meanwhile."""
+    with source.store.writing(oid):
+        return _replicate_object(source, replica, oid, hasher)
+
+
+def _replicate_object(source: Copy, replica: Copy, oid: str, hasher: StreamHasher) -> tuple[int, int, int, str]:
     inventory = source.store.read_inventory(oid)  # checked against its sidecar
-    target = ObjectStore(replica.storage, layout=source.store.root.layout)  # same layout, same keys
+    # The same layout (the same keys) and the same locks (one lock for both copies of an object).
+    target = ObjectStore(replica.storage, layout=source.store.root.layout, locks=source.store.locks)
     target.root.ensure()
     target.recover(oid)
     try:

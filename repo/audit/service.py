@@ -12,7 +12,7 @@ from repo.audit.hashing import StreamHasher
 from repo.catalog import Event, FixityRow, Item, format_datestamp
 from repo.errors import MunimentError
 from repo.identifiers import object_id
-from repo.preservation import ObjectStore, PreservationError
+from repo.preservation import PreservationError
 from repo.preservation.ocfl_inventory import version_number
 from repo.services import Services
 from storage.errors import NotFound, StorageError
@@ -27,8 +27,8 @@ class Preservation:
     def __init__(self, services: Services, *, hasher: StreamHasher | None = None) -> None:
         self.services = services
         self.catalog = services.catalog
-        self.primary = Copy(PRESERVATION, ObjectStore(services.preservation))
-        self.replica = Copy(REPLICA, ObjectStore(services.replica)) if services.replica is not None else None
+        self.primary = Copy(PRESERVATION, services.object_store())
+        self.replica = Copy(REPLICA, services.object_store(services.replica)) if services.replica is not None else None
         self.log = EventLog(services.preservation, self.primary.store.root)
         self._hasher = hasher
 

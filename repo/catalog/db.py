@@ -49,11 +49,27 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
+        return self.dedicated_connection()
+
+    @property
+    def folder(self) -> Path:
+        """The SQLite file's folder (what lives beside the catalog)."""
+        if self.dialect != "sqlite":
+            raise ConfigError("a PostgreSQL catalog has no folder")
+        return self._path.parent
+
+    def dedicated_connection(self, *, application_name: str = "") -> Any:
+        """A new PostgreSQL connection (each thread's own, or one for session state such as an
+        advisory lock, which the caller closes)."""
         import psycopg
         from psycopg.rows import dict_row
 
+        if self.dialect != "postgresql":
+            raise ConfigError("dedicated connections are for a PostgreSQL catalog")
         try:
-            return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+            return psycopg.connect(
+                self.url, autocommit=True, row_factory=dict_row, application_name=application_name or "muniment"
+            )
         except psycopg.OperationalError as exc:
             host = urlparse(self.url).hostname or "localhost"
             raise ConfigError(

@@ -2,7 +2,7 @@
 purge, and the catalog rebuilt from preservation storage."""
 
 from repo.lifecycle.agent import os_user
-from repo.lifecycle.edit import EditResult, edit_metadata
+from repo.lifecycle.edit import EditConflict, EditResult, edit_metadata
 from repo.lifecycle.export import export_bag, version_name
 from repo.lifecycle.history import VersionEntry, format_history, item_history
 from repo.lifecycle.purge import PurgeResult, purge
@@ -11,6 +11,7 @@ from repo.lifecycle.withdraw import DEACCESSION, withdraw
 
 __all__ = [
     "DEACCESSION",
+    "EditConflict",
     "EditResult",
     "PurgeResult",
     "RebuildResult",

@@ -36,13 +36,39 @@ def changed_elements(old: MetadataRecord, new: MetadataRecord) -> list[str]:
     return names or (["mods"] if old.mods_xml != new.mods_xml else [])
 
 
-def edit_metadata(p: Preservation, item_id: str, record: MetadataRecord, user: User) -> EditResult:
+class EditConflict(MunimentError):
+    """The edit was based on a version that is no longer the item's head."""
+
+    def __init__(self, item_id: str, based_on: int, current: int) -> None:
+        super().__init__(
+            f"item {item_id} is at version {current}, but this edit was based on version {based_on}: "
+            f"another edit came first; read version {current} and edit it again"
+        )
+        self.current = current
+
+
+def edit_metadata(
+    p: Preservation, item_id: str, record: MetadataRecord, user: User, *, based_on: int | None = None
+) -> EditResult:
+    """A new version with ``record``. ``based_on`` is the version the editor saw (an API client's
+    ``If-Match``, the command line's version at its start): when another edit has come since, the
+    edit is refused (``EditConflict``) unless the item already holds this very record."""
+    oid = object_id(item_id)
+    with p.primary.store.writing(oid):  # from the read of the head to the catalog row of the new version
+        return _edit(p, item_id, oid, record, user, based_on)
+
+
+def _edit(
+    p: Preservation, item_id: str, oid: str, record: MetadataRecord, user: User, based_on: int | None
+) -> EditResult:
     item = p.catalog.require_item(item_id)
     if item.status == "purged":
         raise MunimentError(f"item {item_id} was purged; there is nothing to edit")
-    oid = object_id(item_id)
     bag = read_stored_bag(p.primary.store, oid)
     changed = changed_elements(record_from_stored(bag.tags[DC_FILE], bag.tags[MODS_FILE]), record)
+    # The catalog's version is what editors are shown (it trails the head only after a crash).
+    if changed and based_on is not None and based_on != item.version:
+        raise EditConflict(item_id, based_on, item.version)
     if not changed:
         stored = version_number(bag.version)
         if stored != item.version:  # an earlier run stored this record, then was killed

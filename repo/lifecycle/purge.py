@@ -36,6 +36,11 @@ class PurgeResult:
 def purge(p: Preservation, item_id: str, reason: str, user: User) -> PurgeResult:
     if not reason.strip():
         raise MunimentError("a purge needs a reason (--reason): it is kept with the tombstone")
+    with p.primary.store.writing(object_id(item_id)):  # no version is written while the object goes
+        return _purge(p, item_id, reason, user)
+
+
+def _purge(p: Preservation, item_id: str, reason: str, user: User) -> PurgeResult:
     item = p.catalog.require_item(item_id)
     oid = object_id(item_id)
     derivative_keys = [k for f in p.catalog.files(item_id) for k in (f.derivative_key, f.thumbnail_key)]

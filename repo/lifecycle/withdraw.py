@@ -35,6 +35,11 @@ def withdrawal_reason(events: list[PremisEvent]) -> str | None:
 
 
 def withdraw(p: Preservation, item_id: str, reason: str, user: User) -> Item:
+    with p.primary.store.writing(object_id(item_id)):  # the status read and the version written from it
+        return _withdraw(p, item_id, reason, user)
+
+
+def _withdraw(p: Preservation, item_id: str, reason: str, user: User) -> Item:
     item = p.catalog.require_item(item_id)
     if item.status != "active":
         raise MunimentError(f"item {item_id} is already {item.status}")

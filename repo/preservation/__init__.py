@@ -11,6 +11,7 @@ from repo.preservation.errors import (
     FixityError,
     InvalidInventory,
     LogicalPathNotFound,
+    ObjectBusy,
     ObjectNotFound,
     OcflError,
     PreservationError,
@@ -19,6 +20,7 @@ from repo.preservation.errors import (
     UnsafeArchive,
     VersionNotFound,
 )
+from repo.preservation.object_lock import FileObjectLocks, ObjectLocks, ProcessObjectLocks
 from repo.preservation.ocfl_inventory import Inventory, User, Version
 from repo.preservation.ocfl_layout import HashedNTupleLayout
 from repo.preservation.ocfl_object import ObjectStore, VersionInfo
@@ -34,16 +36,20 @@ __all__ = [
     "BuiltBag",
     "ConcurrentUpdate",
     "ExtractedArchive",
+    "FileObjectLocks",
     "FixityError",
     "HashedNTupleLayout",
     "InvalidInventory",
     "Inventory",
     "LogicalPathNotFound",
+    "ObjectBusy",
+    "ObjectLocks",
     "ObjectNotFound",
     "ObjectStore",
     "OcflError",
     "OcflRoot",
     "PreservationError",
+    "ProcessObjectLocks",
     "StagedBagError",
     "StorageRootError",
     "UnsafeArchive",

@@ -84,5 +84,14 @@ class ConcurrentUpdate(OcflError):
     """Another writer changed the object while this version was being written."""
 
 
+class ObjectBusy(ConcurrentUpdate):
+    """Another writer held the object's lock longer than this writer would wait."""
+
+    def __init__(self, name: str, holder: str, waited: float) -> None:
+        super().__init__(f"{name} is being written by {holder}; gave up after waiting {waited:g} s, try again later")
+        self.name = name
+        self.holder = holder
+
+
 class StagedBagError(OcflError, ValueError):
     """The staged bag handed to the object store cannot become a version."""

@@ -11,9 +11,9 @@ Writing a version (the commit protocol, in ``ocfl_writer.VersionWriter``):
 4. commit: the object-root ``inventory.json``, then its sidecar (written last, as OCFL asks).
 
 Readers only follow the root inventory, so a crash at any step leaves the previous version
-readable; a crash before step 3 also leaves the object valid for OCFL validators. One writer
-per object at a time is assumed (the caller's task queue serializes work per item); a changed
-root inventory before step 3 is detected and refused.
+readable; a crash before step 3 also leaves the object valid for OCFL validators. One writer per
+object at a time: each version is written holding the object's lock (``object_lock``), files of a
+version are created, never overwritten, and a changed root inventory before step 3 is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +38,7 @@ from repo.preservation.errors import (
     StagedBagError,
     VersionNotFound,
 )
+from repo.preservation.object_lock import ObjectLocks, ProcessObjectLocks
 from repo.preservation.ocfl_inventory import (
     INVENTORY_FILE,
     SIDECAR_FILE,
@@ -64,10 +66,17 @@ class ObjectStore:
         *,
         layout: HashedNTupleLayout | None = None,
         clock: Callable[[], datetime] | None = None,
+        locks: ObjectLocks | None = None,
     ) -> None:
         self.storage = storage
         self.root = OcflRoot(storage, layout)
         self._clock = clock
+        self.locks = locks or ProcessObjectLocks()
+
+    def writing(self, object_id: str) -> AbstractContextManager[None]:
+        """Hold the object's writer lock (re-entrant in this thread): wrap a read of the head and
+        the version written from it, so that no other writer comes between them."""
+        return self.locks.hold(object_id)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -177,9 +186,13 @@ class ObjectStore:
     def recover(self, object_id: str) -> list[str]:
         """Undo what an interrupted write left behind; returns the keys removed.
 
-        Run before every write; also safe to run from a maintenance command at any time when no
-        write to this object is under way.
+        Run before every write, under the object's lock (taken here when not held yet), so that
+        no live writer's staged files are touched.
         """
+        with self.writing(object_id):
+            return self._recover(object_id)
+
+    def _recover(self, object_id: str) -> list[str]:
         object_root = self.root.object_root_for_writing(object_id)
         staging = self.root.staging_prefix(object_root)
         # Staged content may exist before the root does: the root is created at the first commit.

@@ -14,7 +14,9 @@ Readers only follow the root inventory, so a crash at any point leaves the previ
 a crash before step 3 leaves nothing inside the object. ``abort`` drops the staged files of a
 version that will not be committed (a page failed validation while its scans were uploading).
 The storage root itself is created at the first commit, so an aborted first version stores
-nothing at all. One writer per object at a time is assumed, as for ``create_or_update``.
+nothing at all. The writer holds the object's lock (``ObjectStore.writing``) from step 1 to the
+end of the commit or abort, so a second writer of the object waits, and never sees or removes
+this one's staged files; begin and commit (or abort) in the same thread.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -66,6 +69,17 @@ class VersionWriter:
         self._store = store
         self.storage = store.storage
         self.object_id = object_id
+        # Held from the read of the head to the commit or abort (in the thread that began).
+        self._hold = ExitStack()
+        self._hold.enter_context(store.writing(object_id))
+        try:
+            self._begin()
+        except BaseException:
+            self._hold.close()
+            raise
+
+    def _begin(self) -> None:
+        store, object_id = self._store, self.object_id
         self.object_root = store.root.object_root_for_writing(object_id)
         store.recover(object_id)
         previous, self._previous_bytes, _ = store.read_committed(object_id)
@@ -173,16 +187,21 @@ class VersionWriter:
             data = inventory.to_bytes()
             digest = digest_of(data)
             root = self.object_root
-            self.storage.put_bytes(f"{root}/{self.version}/{INVENTORY_FILE}", data, sha512=digest)
-            self.storage.put_bytes(f"{root}/{self.version}/{SIDECAR_FILE}", sidecar_bytes(digest))
+            # A version's files are created, never replaced (AlreadyExists if a file is there).
+            self.storage.create(f"{root}/{self.version}/{INVENTORY_FILE}", data, sha512=digest)
+            self.storage.create(f"{root}/{self.version}/{SIDECAR_FILE}", sidecar_bytes(digest))
             if previous is None:
-                self.storage.put_bytes(f"{root}/{OBJECT_DECLARATION}", OBJECT_DECLARATION_BODY)
+                self.storage.create(f"{root}/{OBJECT_DECLARATION}", OBJECT_DECLARATION_BODY)
             self.storage.put_bytes(f"{root}/{INVENTORY_FILE}", data, sha512=digest)  # the commit
             self.storage.put_bytes(f"{root}/{SIDECAR_FILE}", sidecar_bytes(digest))
         except Exception:  # a failure; a crash leaves its staged files to the next recover
             self._drop_staged()
+            self._hold.close()
             raise
-        self._store.delete_prefix(self._staging)
+        try:
+            self._store.delete_prefix(self._staging)
+        finally:
+            self._hold.close()
         committed = [self._pending[path] for path in new_content.values()]
         return VersionInfo(
             self.object_id,
@@ -199,7 +218,10 @@ class VersionWriter:
         """Drop everything staged; the object stays as it was. Safe to call more than once."""
         with self._lock:
             self._closed = True
-        self._drop_staged()
+        try:
+            self._drop_staged()
+        finally:
+            self._hold.close()
 
     def _drop_staged(self) -> None:
         with self._lock:

@@ -243,3 +243,28 @@ def test_digest_parts_reads_once_whatever_the_stream_returns(algorithm: str) -> 
     parts = digest_parts(Trickle(), 8 * MB, algorithm)  # type: ignore[arg-type]
     assert parts.sha512 == hashlib.sha512(data).hexdigest() and parts.size == len(data)
     assert len(parts.part_checksums) == (3 if algorithm else 0)
+
+
+def test_create_never_replaces_an_existing_object(storage: Storage) -> None:
+    from storage.errors import AlreadyExists
+
+    storage.create("v/v2/inventory.json", b"first")
+    with pytest.raises(AlreadyExists) as caught:
+        storage.create("v/v2/inventory.json", b"second")
+    assert "v/v2/inventory.json" in str(caught.value)
+    assert storage.get_bytes("v/v2/inventory.json") == b"first"
+
+
+def test_a_pending_put_never_replaces_an_existing_object(storage: Storage) -> None:
+    from storage.errors import AlreadyExists
+
+    storage.put_bytes("n/v3/content/a.txt", b"written by the first writer")
+    for data in (b"a second writer's bytes", b""):  # an empty file takes another path on S3
+        pending = storage.put_pending(
+            "n/v3/content/a.txt", io.BytesIO(data), sha512=None, staging_key=f"stage/a-{len(data)}.txt"
+        )
+        with pytest.raises(AlreadyExists):
+            pending.commit()
+        pending.abort()
+    assert storage.get_bytes("n/v3/content/a.txt") == b"written by the first writer"
+    assert not [k for k in storage.list("stage/")]

@@ -29,12 +29,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.identifiers import object_id
     from repo.lifecycle import export_bag, version_name
-    from repo.preservation import ObjectStore
     from repo.services import Services
 
     services = Services.open(settings)
     try:
-        store = ObjectStore(services.preservation)
+        store = services.object_store()
         oid = object_id(args.item)
         name = version_name(store, oid, args.item_version) or store.read_inventory(oid).head
         written = export_bag(store, oid, name, args.dest, args.archive, top=f"{args.item}-{name}")

@@ -22,7 +22,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.errors import MunimentError
     from repo.identifiers import object_id
     from repo.lifecycle import format_history, item_history
-    from repo.preservation import ObjectStore
     from repo.services import Services
 
     services = Services.open(settings)
@@ -30,7 +29,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         item = services.catalog.get_item(args.item)
         if item is not None and item.status == "purged":
             raise MunimentError(f"{args.item} was purged ({item.status_reason}); its versions are gone")
-        entries = item_history(ObjectStore(services.preservation), object_id(args.item))
+        entries = item_history(services.object_store(), object_id(args.item))
     finally:
         services.close()
     if args.json:
