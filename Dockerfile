@@ -2,8 +2,8 @@
 FROM node:20-slim AS mirador
 WORKDIR /src
 COPY package.json package-lock.json ./
-COPY repo/web/static/build.sh repo/web/static/build.sh
-RUN bash repo/web/static/build.sh
+COPY app/web/static/build.sh app/web/static/build.sh
+RUN bash app/web/static/build.sh
 
 FROM python:3.11-slim
 WORKDIR /app
@@ -12,7 +12,7 @@ COPY repo repo
 COPY ingest ingest
 COPY iiif iiif
 COPY storage storage
-COPY --from=mirador /src/repo/web/static/vendor repo/web/static/vendor
+COPY --from=mirador /src/app/web/static/vendor app/web/static/vendor
 RUN pip install --no-cache-dir .
 ENV MUNIMENT_HOST=0.0.0.0 MUNIMENT_DATA_DIR=/data
 VOLUME /data

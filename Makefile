@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
 # chromium for the browser test, iipimage-server/lighttpd/wrk for bench/iiif.py.
 DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium
-NODE_STAMP := repo/web/static/vendor/.installed
+NODE_STAMP := app/web/static/vendor/.installed
 
 .PHONY: demo test lint bench setup debian node clean-demo
 
@@ -27,11 +27,11 @@ debian:
 	fi
 
 # Mirador comes from the npm registry at setup (no CDN at run time); node and npm are needed once.
-$(NODE_STAMP): package.json package-lock.json repo/web/static/build.sh
+$(NODE_STAMP): package.json package-lock.json app/web/static/build.sh
 	@command -v npm >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
 	  else echo "Please install Node.js and npm (Debian: nodejs npm)"; exit 1; fi; }
-	bash repo/web/static/build.sh
+	bash app/web/static/build.sh
 
 node: $(NODE_STAMP)
 
@@ -44,7 +44,8 @@ test: $(STAMP) debian $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy repo ingest iiif storage
+	$(BIN)/mypy app repo ingest iiif storage
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@echo "Benchmarks: $(BIN)/python bench/storage.py (and the others in bench/)"

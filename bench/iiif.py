@@ -21,8 +21,8 @@ replay Muniment's very answers: a bare ASGI app under uvicorn (the least any app
 do) and lighttpd serving the bodies as static files (the least any server can do on this machine).
 
 ``--servers`` adds warm-cache and info.json rows for other ways to serve the same app: the
-Starlette application without the image fast lane of repo/web/asgi.py (under uvicorn, as
-``muniment serve`` runs it), and repo/web/asgi.py under granian instead of uvicorn.
+Starlette application without the image fast lane of app/web/asgi.py (under uvicorn, as
+``muniment serve`` runs it), and app/web/asgi.py under granian instead of uvicorn.
 
 IIPImage gets Image API 2 URLs (``x,y,w,h/w,/0/default.jpg``, or ``w,h`` where its own height
 rounding would give another size), Muniment the 3.0 ones (``x,y,w,h/w,h/0/default.jpg``); every
@@ -125,7 +125,7 @@ def make_scan(folder: Path) -> None:
 
 def muniment_command() -> list[str]:
     script = Path(sys.executable).parent / "muniment"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "repo.cli.main"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli.main"]
 
 
 def prepare(work: Path) -> Path:
@@ -332,9 +332,9 @@ def start_entry_point(label: str, work: Path, cores: int, server: str, factory: 
 
 
 def starlette_app() -> object:
-    """Muniment's Starlette application alone, without the image fast lane of repo/web/asgi.py."""
+    """Muniment's Starlette application alone, without the image fast lane of app/web/asgi.py."""
+    from app.web.app import create_app
     from repo.settings import Settings
-    from repo.web.app import create_app
 
     return create_app(Settings.load(None))
 
@@ -599,7 +599,7 @@ def main() -> int:
         if args.servers:
             others = [
                 start_entry_point("uvicorn, no fast lane", work, cores, "uvicorn", "bench.iiif:starlette_app"),
-                start_entry_point("granian", work, cores, "granian", "repo.web.asgi:create_app_from_environment"),
+                start_entry_point("granian", work, cores, "granian", "app.web.asgi:create_app_from_environment"),
             ]
             servers += others
             for other in others:

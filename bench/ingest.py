@@ -117,7 +117,7 @@ def main() -> None:
         cmd = [
             sys.executable,
             "-m",
-            "repo.cli.main",
+            "app.cli.main",
             "ingest",
             str(folder),
             "--collection",

@@ -63,7 +63,7 @@ def oai_only_app() -> object:
     """uvicorn factory for ``--app oai``: the OAI-PMH provider's routes on settings from the environment."""
     from starlette.applications import Starlette
 
-    from repo.oai import oai_routes
+    from app.web.oai import oai_routes
     from repo.services import Services
     from repo.settings import Settings
 

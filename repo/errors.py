@@ -32,6 +32,14 @@ class MunimentError(Exception):
         return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
+def error_document(status: int, message: str, details: list[str] | None = None) -> dict[str, object]:
+    """The one JSON shape of every HTTP error answer (API, IIIF, pages' JSON): no trace, no path."""
+    error: dict[str, object] = {"status": status, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
 class ConfigError(MunimentError):
     """A setting is unknown, malformed, or points at something unusable."""
 

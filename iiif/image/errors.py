@@ -28,5 +28,5 @@ class AccessDenied(IIIFError):
 
 
 def error_body(status: int, message: str) -> bytes:
-    """The JSON error shape shared with the rest of the web app (``repo.web.errors``)."""
+    """The JSON error shape shared with the rest of the web app (``app.errors``)."""
     return json.dumps({"error": {"status": status, "message": message}}).encode()

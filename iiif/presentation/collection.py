@@ -8,8 +8,8 @@ from iiif.presentation.language import lang_map, ui
 from iiif.presentation.manifest import CONTEXT
 from iiif.presentation.parts import JsonDict, home_page, provider, rights, thumbnail
 from iiif.presentation.source import Publisher
+from repo.access import public_items_sql
 from repo.catalog import Catalog, Collection, utc_now
-from repo.search.visibility import public_items_sql
 
 
 @dataclass(frozen=True)

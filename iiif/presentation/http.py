@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-from iiif.presentation.access import Access
 from iiif.presentation.cache import Document
+from repo.access import Access
+from repo.errors import error_document
 
 JSON_LD = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
@@ -52,10 +53,7 @@ def document_response(request: Request, document: Document, private: bool = Fals
 
 
 def denied_response(access: Access) -> Response:
-    # Imported here: repo.web imports its route providers (this package among them) when loaded.
-    from repo.web.errors import error_response
-
-    return error_response(access.status, _MESSAGES.get(access, "not available"))
+    return JSONResponse(error_document(access.status, _MESSAGES.get(access, "not available")), access.status, CORS)
 
 
 def preflight(request: Request) -> Response:

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iiif.presentation.access import Access
 from iiif.presentation.http import client_etags, denied_response, document_response, not_modified, preflight
 from iiif.presentation.service import Outcome, PresentationService
 from iiif.presentation.source import Publisher
+from repo.access import Access
 from repo.services import Services
 
 

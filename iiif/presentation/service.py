@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
-from iiif.presentation.access import Access, decide_access
 from iiif.presentation.cache import DEFAULT_CACHE_BYTES, Document, DocumentCache, strong_etag
 from iiif.presentation.collection import build_collection, build_top_collection, public_members
 from iiif.presentation.manifest import build_manifest, to_json_bytes
 from iiif.presentation.source import Publisher, load_source
+from repo.access import Access, decide_access
+from repo.auth import request_principal
 from repo.catalog import Catalog, Item
 
 #: Bump when the builder's output changes, so clients drop manifests cached under old ETags.
@@ -69,7 +70,7 @@ class PresentationService:
     ) -> Outcome:
         """The manifest of ``item_id``; not built at all when ``client_etags`` holds its ETag."""
         item, collection_modified = self._item(item_id)
-        access = decide_access(item, connection)
+        access = decide_access(item, lambda: request_principal(connection))
         if item is None or access is not Access.VISIBLE:
             return Outcome(access)
         etag = self.manifest_etag(item, collection_modified)

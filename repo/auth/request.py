@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Mapping
-from typing import Any
-
-from starlette.requests import HTTPConnection
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Protocol
 
 from repo.auth.tokens import Principal, TokenStore
 from repo.catalog import Database
@@ -19,6 +17,17 @@ from repo.catalog import Database
 SCOPE_KEY = "muniment.principal"
 _stores: weakref.WeakKeyDictionary[Database, TokenStore] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+class Connection(Protocol):
+    """What is read of an HTTP request (a Starlette ``HTTPConnection`` is one): its ASGI scope
+    (where the principal is remembered) and its headers. The domain does no HTTP itself."""
+
+    @property
+    def scope(self) -> MutableMapping[str, Any]: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -44,7 +53,7 @@ def authenticate_header(db: Database, authorization: str | None) -> Principal | 
     return token_store(db).authenticate(token) if token is not None else None
 
 
-def request_principal(connection: HTTPConnection | None) -> Principal | None:
+def request_principal(connection: Connection | None) -> Principal | None:
     """The principal of the request (None: anonymous or an invalid token), remembered in its scope."""
     if connection is None:
         return None

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from repo.access import public_items_sql
 from repo.catalog import Database
 
-# The SQL twin of Item.is_public (repo/catalog/models.py) for active items; one parameter: now.
-_PUBLIC = (
-    "(i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL AND i.embargo_until <= ?))"
-)
+# Item.is_public without its status test (deleted records are listed); one parameter: now.
+_PUBLIC = public_items_sql("i", active_only=False)
 _COLUMNS = frozenset({"dc_xml", "mods_xml"})
 # The end of an embargo as a datestamp (a bare date means its first second).
 _EMBARGO_END = "(CASE WHEN length(i.embargo_until) = 10 THEN i.embargo_until || 'T00:00:00Z' ELSE i.embargo_until END)"

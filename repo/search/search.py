@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from repo.access import public_items_sql
 from repo.catalog import Database, utc_now
 from repo.metadata.languages import language_name
 from repo.search.fts import full_text_for
 from repo.search.query import FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.schema import ensure_search_schema
 from repo.search.text import terms
-from repo.search.visibility import public_items_sql
 
 FACET_LIMIT = 20
 _ORDER = {

@@ -14,14 +14,14 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
+from app.api.jobs import JobRunner
+from app.web import create_app
 from ingest.context import ItemSource
 from ingest.runner import Ingester
-from repo.api.jobs import JobRunner
 from repo.auth import Role, TokenStore
 from repo.preservation.bag import BagInfo, build_bag
 from repo.services import Services
 from repo.settings import Settings
-from repo.web import create_app
 from tests.ingest.conftest import MODS, make_item, write_page
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from repo.api.jobs import JobStore
+from app.api.jobs import JobStore
 from repo.auth import Role
 from repo.settings import Settings
 from tests.api.helpers import Repository, make_bag, zip_folder

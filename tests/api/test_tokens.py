@@ -61,7 +61,7 @@ def _muniment(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["MUNIMENT_DATA_DIR"] = str(data)
     return subprocess.run(
-        [sys.executable, "-m", "repo.cli.main", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "app.cli.main", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

@@ -7,9 +7,9 @@ from typing import BinaryIO
 
 import pytest
 
+from app.cli.main import main
 from repo.audit import Preservation, replicate_item
 from repo.audit.event_log import PREFIX
-from repo.cli.main import main
 from repo.identifiers import object_id
 from repo.preservation import ObjectStore
 from repo.services import Services

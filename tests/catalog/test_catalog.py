@@ -95,8 +95,8 @@ def test_withdrawal_moves_the_datestamp_and_hides_the_item(catalog_url: str) -> 
 def test_nul_in_a_requested_identifier_is_a_client_error_on_both_databases(catalog_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from starlette.testclient import TestClient
 
+    from app.web import create_app
     from repo.settings import Settings
-    from repo.web import create_app
 
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=catalog_url))
     with TestClient(app) as client:

@@ -16,7 +16,7 @@ def muniment(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "repo.cli.main", *args],
+        [sys.executable, "-m", "app.cli.main", *args],
         capture_output=True,
         text=True,
         env=full_env,

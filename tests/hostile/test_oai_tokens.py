@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
+from app.web import create_app
 from repo.services import Services
-from repo.web import create_app
 from tests.oai.helpers import Spec, assert_valid, error_code, open_services, seed, token_of
 
 

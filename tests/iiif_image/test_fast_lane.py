@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from app.web.asgi import create_app_from_environment
 from iiif.catalog_images import image_fast_lane
 from iiif.image import ImageMount
 from repo.auth import Role
 from repo.settings import Settings
-from repo.web.asgi import create_app_from_environment
 from tests.api.helpers import Repository, ingest_item, open_repository
 
 API = "/api/v1"

@@ -26,7 +26,7 @@ def run_muniment(data: Path, *args: str, cwd: Path | None = None) -> subprocess.
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["MUNIMENT_DATA_DIR"] = str(data)
     return subprocess.run(
-        [sys.executable, "-m", "repo.cli.main", *args],
+        [sys.executable, "-m", "app.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -83,7 +83,7 @@ def test_kill_9_at_several_points_then_rerun_completes_without_duplicates(tmp_pa
     env["MUNIMENT_DATA_DIR"] = str(data)
     for delay in (0.8, 1.6, 2.4, 3.2):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "repo.cli.main", "ingest", "--batch", str(batch), "--quiet"],
+            [sys.executable, "-m", "app.cli.main", "ingest", "--batch", str(batch), "--quiet"],
             env=env,
             cwd=tmp_path,  # a run that finishes before its kill writes its default report here
             stdout=subprocess.DEVNULL,

@@ -58,7 +58,7 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]
 
 def muniment(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "repo.cli.main", *args],
+        [sys.executable, "-m", "app.cli.main", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

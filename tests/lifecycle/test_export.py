@@ -9,7 +9,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from repo.cli.main import main
+from app.cli.main import main
 from repo.services import Services
 from repo.settings import Settings
 from tests.audit.conftest import ingest_pages

@@ -85,7 +85,7 @@ def test_kill_9_at_each_step_of_writing_a_version(tmp_path: Path) -> None:
         assert report.objects == 1 and report.errors == [] and report.warnings == [], (point.pattern, report)
 
     finished = subprocess.run(
-        [sys.executable, "-m", "repo.cli.main", "edit", item_id, "--metadata", str(metadata)],
+        [sys.executable, "-m", "app.cli.main", "edit", item_id, "--metadata", str(metadata)],
         cwd=ROOT,
         env={**os.environ, "MUNIMENT_DATA_DIR": str(data)},
         capture_output=True,

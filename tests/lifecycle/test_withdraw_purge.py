@@ -78,7 +78,7 @@ def test_purge_removes_every_stored_copy_and_keeps_a_tombstone(
 def test_purge_command_needs_confirm_and_logs_the_os_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from repo.cli.main import main
+    from app.cli.main import main
     from repo.settings import Settings
 
     monkeypatch.setenv("MUNIMENT_DATA_DIR", str(tmp_path / "data"))

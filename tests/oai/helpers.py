@@ -13,12 +13,12 @@ from lxml import etree
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app.web.oai import oai_routes
 from repo.catalog import Catalog, Item, ItemMetadata
 from repo.metadata.crosswalk import dc_to_mods
 from repo.metadata.dublin_core import dc_to_oai_dc_xml
 from repo.metadata.loader import record_from_bytes
 from repo.metadata.schemas import oai_pmh_schema, validate
-from repo.oai import oai_routes
 from repo.services import Services
 from repo.settings import Settings
 

@@ -19,8 +19,8 @@ from oaipmh_scythe.config import HTTPConfig
 from oaipmh_scythe.models import Header, Record
 from starlette.applications import Starlette
 
+from app.web.oai import oai_routes
 from repo.catalog import Item, format_datestamp
-from repo.oai import oai_routes
 from repo.services import Services
 from tests.oai.helpers import PREFIX, Spec, assert_valid, expected, open_services, seed
 from tests.servers.ports import free_port, wait_for_port

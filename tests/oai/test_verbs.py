@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from app.web import create_app
 from repo.services import Services
-from repo.web import create_app
 from tests.oai.conftest import PAGE_SIZE
 from tests.oai.helpers import (
     NS,
@@ -257,7 +257,7 @@ def test_an_expired_token_is_refused(tmp_path, services: Services, monkeypatch: 
         def now(cls, tz=None):
             return later
 
-    monkeypatch.setattr("repo.oai.routes.datetime", Later)
+    monkeypatch.setattr("app.web.oai.datetime", Later)
     assert error_code(oai.get(verb="ListIdentifiers", resumptionToken=token.text)) == "badResumptionToken"
 
 

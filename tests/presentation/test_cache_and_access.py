@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from iiif.presentation.access import Access, decide_access
 from iiif.presentation.cache import Document, DocumentCache
 from iiif.presentation.manifest import to_json_bytes
+from repo.access import Access, decide_access
 from tests.presentation import samples
 
 

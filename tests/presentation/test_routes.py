@@ -12,11 +12,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import iiif.presentation.service as service_module
+from app.errors import HANDLERS
 from iiif.presentation.routes import presentation_routes
 from repo.catalog import Catalog
 from repo.services import Services
 from repo.settings import Settings
-from repo.web.errors import HANDLERS
 from tests.presentation import samples
 from tests.presentation.conftest import BASE
 from tests.presentation.schema_check import assert_valid

@@ -31,7 +31,7 @@ class MunimentServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "repo.cli.main", "serve"],
+                [sys.executable, "-m", "app.cli.main", "serve"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from repo.web.pages.site import MIRADOR
+from app.web.pages.site import MIRADOR
 from tests.web.demo_server import DemoServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    assert MIRADOR.is_file(), "Mirador is not installed: run `bash repo/web/static/build.sh` (make test does)"
+    assert MIRADOR.is_file(), "Mirador is not installed: run `bash app/web/static/build.sh` (make test does)"
     running = DemoServer.start(tmp_path_factory.mktemp("demo"))
     yield running
     running.stop()

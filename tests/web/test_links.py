@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
+from app.web.pages.links import search_link
 from repo.search import SearchQuery, Sort
-from repo.web.pages.links import search_link
 
 
 def params(link: str) -> list[tuple[str, str]]:

@@ -12,13 +12,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app.errors import HANDLERS
+from app.web.pages import public_pages
+from app.web.pages.site import MIRADOR
 from iiif.presentation.routes import presentation_routes
 from repo.catalog import Catalog
 from repo.services import Services
 from repo.settings import Settings
-from repo.web.errors import HANDLERS
-from repo.web.pages import public_pages
-from repo.web.pages.site import MIRADOR
 from tests.presentation import samples
 from tests.web.html_check import check_page, links
 
@@ -226,7 +226,7 @@ def test_search_page_finds_and_narrows(client_on_each_database: TestClient) -> N
 
 
 def test_the_application_mounts_the_pages_and_the_presentation_api(tmp_path: Path) -> None:
-    from repo.web import create_app
+    from app.web import create_app
 
     settings = Settings(data_dir=tmp_path, base_url=BASE)
     services = Services.open(settings)

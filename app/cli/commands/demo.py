@@ -1,0 +1,43 @@
+"""`muniment demo`: make the sample collection, ingest it, and serve it (what `make demo` runs)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from repo.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("demo", help="make and ingest the sample collection, then serve it")
+    parser.add_argument("--no-serve", action="store_true", help="stop after ingesting")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.context import ItemSource
+    from ingest.runner import Ingester
+    from repo.demo.samples import make_collection
+    from repo.services import Services
+
+    samples = make_collection(settings.data_dir / "samples")
+    services = Services.open(settings)
+    services.catalog.ensure_collection("books", "Printed Books", "Books printed in the parish.")
+    services.catalog.ensure_collection("manuscripts", "Manuscripts and Plates", "Letters and engraved plates.")
+    ingester = Ingester(services)
+    try:
+        for sample in samples:
+            result = ingester.ingest(ItemSource(sample.folder, sample.collection))
+            print(f"{result.status}: {sample.title} -> {result.item_id}", flush=True)
+            if result.status == "failed":
+                for problem in result.problems:
+                    print(f"    {problem}")
+                return 1
+    finally:
+        ingester.close()
+        services.close()
+    if args.no_serve:
+        return 0
+    from app.cli.commands import serve
+
+    return serve.run(argparse.Namespace(host=None, port=None, workers=None, config=args.config), settings)

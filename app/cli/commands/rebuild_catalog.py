@@ -1,0 +1,35 @@
+"""`muniment rebuild-catalog`: recreate the catalog from preservation storage alone."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.cli.commands._preservation import opened_preservation, reported
+from repo.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "rebuild-catalog",
+        help="recreate the catalog from the preservation storage (OCFL root and event log)",
+        description="Reads every object's inventory, bag metadata and PREMIS log, the access derivatives' "
+        "headers and the event log, and replaces the catalog's contents with what they say.",
+    )
+    parser.add_argument("--replace", action="store_true", help="needed when the catalog already holds items")
+    parser.set_defaults(handler=run)
+
+
+@reported
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from repo.errors import MunimentError
+    from repo.lifecycle import rebuild_catalog
+
+    with opened_preservation(settings) as preservation:
+        if preservation.catalog.count_items() and not args.replace:
+            raise MunimentError("the catalog is not empty; add --replace to rebuild it from storage anyway")
+        result = rebuild_catalog(preservation)
+    print(f"catalog rebuilt: {result.items} items ({result.withdrawn} withdrawn), {result.purged} tombstones")
+    for problem in result.problems:
+        print(f"  PROBLEM {problem}")
+    return 1 if result.problems else 0

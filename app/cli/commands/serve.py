@@ -1,0 +1,45 @@
+"""`muniment serve`: the web application (pages, IIIF, OAI-PMH, admin API) under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from repo.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("serve", help="serve the web application, IIIF, OAI-PMH and the API")
+    parser.add_argument("--host", help="listen address (default: MUNIMENT_HOST)")
+    parser.add_argument("--port", type=int, help="listen port (default: MUNIMENT_PORT)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: MUNIMENT_WORKERS, 0 = cores)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from repo.services import Services
+
+    Services.open(settings).check()  # fail with one clear line before forking workers
+    workers = settings.effective_workers(args.workers if args.workers is not None else settings.workers)
+    if args.config:
+        # Workers are new processes: they rebuild the same Settings from the same sources.
+        os.environ["MUNIMENT_CONFIG"] = str(args.config.resolve())
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Muniment serving at http://{host}:{port} with {workers} worker(s)", flush=True)
+    uvicorn.run(
+        "app.web.asgi:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        loop="uvloop",  # explicit: a missing package fails loudly instead of falling back to slower defaults
+        http="httptools",
+        server_header=False,
+    )
+    return 0

@@ -1,0 +1,51 @@
+"""The one Starlette application: public pages, IIIF, OAI-PMH and the admin API."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from app.api import api_routes
+from app.errors import HANDLERS
+from app.web.oai import oai_routes
+from app.web.pages import public_pages
+from iiif.catalog_images import image_api_routes
+from iiif.presentation.routes import presentation_routes
+from repo.services import Services
+from repo.settings import Settings
+
+Provider = Callable[[Services], list[BaseRoute]]
+
+# Each part of the site contributes its routes, in this order; the public pages own "/": last.
+PROVIDERS: list[Provider] = [
+    image_api_routes,  # IIIF Image API at /iiif/3
+    oai_routes,  # OAI-PMH at /oai
+    presentation_routes,  # IIIF Presentation: /iiif/{item}/manifest, /iiif/collection/{slug}, .../top
+    api_routes,  # admin API at /api/v1 (tokens and roles)
+    public_pages,  # /, /search, /collections/..., /items/..., /static
+]
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    services = services or Services.open(settings)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    routes: list[BaseRoute] = [Route("/healthz", health)]
+    for mount in PROVIDERS:
+        routes.extend(mount(services))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    app.state.services = services
+    return app

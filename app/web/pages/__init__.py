@@ -1,0 +1,44 @@
+"""The public web pages: home, collections, search and item pages (server-rendered, Jinja2).
+
+``public_pages`` is the route provider; it comes last in ``app.web.app.PROVIDERS`` because it owns ``/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.web.pages import browse, home, item, records, search_page
+from app.web.pages.site import STATIC, Site
+from repo.search import ensure_indexed
+from repo.services import Services
+
+Handler = Callable[[Site, Request], Response]
+
+
+def public_pages(services: Services) -> list[BaseRoute]:
+    site = Site(services)
+    # An index made before search existed, or by an older catalog rebuild, is caught up here.
+    ensure_indexed(services.catalog.db)
+
+    def route(path: str, handler: Handler) -> Route:
+        def endpoint(request: Request) -> Response:
+            return handler(site, request)
+
+        return Route(path, endpoint, methods=["GET"], name=handler.__name__)
+
+    return [
+        route("/", home.home),
+        route("/search", search_page.search_page),
+        route("/collections/{slug}", browse.collection_page),
+        route("/items/{item}", item.item_page),
+        route("/items/{item}/mods.xml", records.mods_record),
+        route("/items/{item}/dc.xml", records.dc_record),
+        route("/items/{item}/thumbnail", records.thumbnail),
+        route("/items/{item}/download", item.download),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]

@@ -1,0 +1,76 @@
+"""What every page handler shares: services, templates, URLs, search; and how a page is rendered."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.web.pages.links import search_link
+from iiif.presentation.ids import Urls
+from repo.access import Access, decide_access
+from repo.auth import request_principal
+from repo.catalog import Item
+from repo.search import Search
+from repo.services import Services
+
+WEB = Path(__file__).resolve().parent.parent
+TEMPLATES = WEB / "templates"
+STATIC = WEB / "static"
+MIRADOR = STATIC / "vendor" / "mirador" / "mirador.min.js"
+
+# Shown when an item cannot be shown, by the reason it cannot.
+REFUSALS = {
+    Access.NOT_FOUND: ("Not found", "There is no item here: it may have moved, or the address is mistyped."),
+    Access.UNAUTHORIZED: ("Not available", "This item is not public: it is restricted or under embargo."),
+    Access.GONE: ("Withdrawn", "This item has been withdrawn from the collection."),
+}
+
+
+class Site:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.catalog = services.catalog
+        # Page links are relative (they work behind any proxy); IIIF links are absolute by the spec.
+        self.urls = Urls(services.settings.base_url)
+        self.search = Search(services.catalog.db)
+        self.mirador_installed = MIRADOR.is_file()
+        self._static_versions: dict[str, str] = {}
+        self.templates = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.globals.update(
+            site_name=services.settings.repository_name,
+            organization=services.settings.source_organization,
+            static=self.static_url,
+            search_link=search_link,
+            urls=self.urls,
+        )
+
+    def static_url(self, path: str) -> str:
+        """``/static/path?v=...``: the version changes with the file, so browsers may cache it for long."""
+        version = self._static_versions.get(path)
+        if version is None:
+            file = STATIC / path
+            data = file.read_bytes() if file.is_file() else b""
+            version = self._static_versions[path] = hashlib.sha256(data).hexdigest()[:12]
+        return f"/static/{path}?v={version}"
+
+    def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(template).render(request=request, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def refuse(self, request: Request, access: Access, item: Item | None = None) -> HTMLResponse:
+        title, message = REFUSALS.get(access, ("Not available", "This page is not available."))
+        return self.render(request, "refusal.html", access.status, heading=title, message=message, item=item)
+
+    def item_access(self, request: Request, item_id: str) -> tuple[Item | None, Access]:
+        item = self.services.catalog.get_item(item_id)
+        return item, decide_access(item, lambda: request_principal(request))
