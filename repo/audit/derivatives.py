@@ -1,5 +1,5 @@
 """An item's access derivatives (each page's pyramidal TIFF and thumbnail) checked during fixity:
-present, and their headers readable with the page's pixel size. Missing or unreadable ones are
+present, of the page's pixel size, their smallest level decoding. Missing or unreadable ones are
 made again from the page's master scan, read out of a copy whose bytes match the inventory.
 
 Making them is the ingest package's work, which the domain may not import: the command line hands
@@ -9,12 +9,15 @@ the audit a ``MakeDerivatives`` (``ingest.derivatives.make_derivatives`` fits it
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+
+import pyvips
 
 from repo.audit.event_log import LoggedEvent
 from repo.audit.fixity_rows import stamp
@@ -25,6 +28,7 @@ from repo.identifiers import object_id
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, PremisEvent
 from repo.preservation import PreservationError
 from repo.version import AGENT
+from storage.base import Storage
 from storage.errors import NotFound, StorageError
 
 ACCESS = "access"  # how fixity rows and events name the access storage
@@ -48,9 +52,7 @@ class DerivativeCheck:
     findings: list[FixityRow] = field(default_factory=list)
 
 
-def check_derivatives(
-    p: Preservation, item_id: str, make: MakeDerivatives | None, moment: datetime
-) -> DerivativeCheck:
+def check_derivatives(p: Preservation, item_id: str, make: MakeDerivatives | None, moment: datetime) -> DerivativeCheck:
     check = DerivativeCheck()
     for page in p.catalog.files(item_id):
         sizes = {page.derivative_key: (page.width, page.height), page.thumbnail_key: None}
@@ -74,23 +76,44 @@ def check_derivatives(
 
 
 def derivative_problem(p: Preservation, key: str, size: tuple[int, int] | None) -> tuple[str, str] | None:
-    """(what is wrong, the fixity result) or None when the derivative reads with the right size."""
+    """(what is wrong, the fixity result) or None when the derivative decodes with the right size."""
     access = p.services.access
     try:
         if access.head(key).size == 0:
             return "empty", "failed"
+        return _undecodable(access, key, size)
     except NotFound:
         return "missing", "missing"
     except StorageError as exc:
         return f"unreadable ({exc})", "failed"
-    # Not at the top: repo.lifecycle imports repo.audit (a cycle, not an upward arrow).
-    from repo.lifecycle.page_sizes import image_size
 
-    found = image_size(access, key)
-    if found is None:
-        return "unreadable: its header does not decode", "failed"
-    if size is not None and all(size) and found != size:
-        return f"{found[0]}x{found[1]} pixels instead of the page's {size[0]}x{size[1]}", "failed"
+
+def _undecodable(access: Storage, key: str, size: tuple[int, int] | None) -> tuple[str, str] | None:
+    """Whether the header reads with the page's size and the smallest level decodes (all of a
+    thumbnail; a pyramid's last level is stored last, so a cut pyramid fails too), over ranged
+    reads rather than the whole file."""
+    # Not at the top: repo.lifecycle imports repo.audit (a cycle, not an upward arrow).
+    from repo.lifecycle.page_sizes import BLOCK, RangeFile
+
+    local = access.local_path(key)
+
+    def load(**options: object) -> pyvips.Image:
+        if local is not None:
+            return pyvips.Image.new_from_file(local, fail_on="error", **options)
+        stream = io.BufferedReader(RangeFile(access, key), BLOCK)
+        source = pyvips.SourceCustom()
+        source.on_read(stream.read)
+        source.on_seek(stream.seek)
+        return pyvips.Image.new_from_source(source, "", fail_on="error", **options)
+
+    try:
+        image = load()
+        if size is not None and all(size) and (image.width, image.height) != size:
+            return f"{image.width}x{image.height} pixels instead of the page's {size[0]}x{size[1]}", "failed"
+        pages = int(image.get("n-pages")) if image.get_typeof("n-pages") else 1
+        (load(page=pages - 1) if pages > 1 else image).avg()
+    except pyvips.Error as exc:
+        return f"unreadable: it does not decode ({str(exc).splitlines()[0]})", "failed"
     return None
 
 

@@ -66,11 +66,11 @@ def check_inventories(
     """Check (and repair) the copy's root inventory, then each version's. ``version_dirs`` are the
     version folders the copy holds."""
     check = InventoryCheck()
+    sources = [other] if other is not None else []
     root = copy.store.object_root(oid)
     pair = read_pair(copy, root, "")
     inventory, problem = verify(pair, oid)
     if problem is not None:
-        sources = [(other, other.store.object_root(oid))] if other is not None else []
         inventory = _repair(check, copy, pair, problem, sources, oid, version_dirs, None, moment)
         if inventory is None:
             check.problem = f"{problem} and was not restored"
@@ -82,7 +82,6 @@ def check_inventories(
         version_pair = read_pair(copy, root, name)
         _, problem = verify(version_pair, oid, check)
         if problem is not None:
-            sources = [(other, other.store.object_root(oid))] if other is not None else []
             _repair(check, copy, version_pair, problem, sources, oid, version_dirs, check, moment)
     return check
 
@@ -126,28 +125,28 @@ def _repair(
     copy: Copy,
     bad: Pair,
     problem: str,
-    sources: list[tuple[Copy, str]],
+    sources: list[Copy],
     oid: str,
     version_dirs: set[str],
     root: InventoryCheck | None,
     moment: datetime,
 ) -> Inventory | None:
     """Restore ``bad`` from the first source that proves itself; returns the verified inventory."""
-    item_id = item_id_from_object(oid)
-    damaged = bad.path(SIDECAR_FILE) if _only_sidecar(bad, oid) else bad.path()
+    # Which of the two files is damaged shows once a good pair is found; until then, the one missing.
+    damaged = bad.path(SIDECAR_FILE) if bad.inventory is not None and bad.sidecar is None else bad.path()
     detail = f"{damaged}: {bad.path()} {problem} on the {copy.name} copy"
     check.events.append(_event(FIXITY_CHECK, "failure", detail, copy, damaged, "failed", moment))
     reasons: list[str] = []
-    for source, source_root in sources:
-        good = read_pair(source, source_root, bad.folder)
+    for source in sources:
+        good = read_pair(source, source.store.object_root(oid), bad.folder)
         reason = _proves_itself(good, copy, source, oid, version_dirs, root)
         if reason is None:
-            return _restore(check, copy, bad, good, damaged, f"the {source.name} copy", oid, moment)
+            return _restore(check, copy, bad, good, f"the {source.name} copy", oid, moment)
         reasons.append(f"the {source.name} copy's {bad.path()} {reason}")
     local = _own_head_sidecar(copy, bad, oid)
     if local is not None:
         head, pair = local
-        return _restore(check, copy, bad, pair, damaged, f"its own {head} inventory", oid, moment)
+        return _restore(check, copy, bad, pair, f"its own {head} inventory", oid, moment)
     if sources:
         detail = f"{damaged}: {BOTH_BAD}, nothing overwritten: the {copy.name} copy's {bad.path()} {problem}; " + (
             "; ".join(reasons)
@@ -155,7 +154,9 @@ def _repair(
     else:
         detail = f"{damaged}: {bad.path()} {problem} on the {copy.name} copy; no other copy to restore it from"
     check.events.append(_event(REPAIR, "failure", detail, copy, damaged, "failed", moment))
-    check.findings.append(FixityRow(item_id, copy.name, damaged, "", 0, stamp(moment), "failed", detail))
+    check.findings.append(
+        FixityRow(item_id_from_object(oid), copy.name, damaged, "", 0, stamp(moment), "failed", detail)
+    )
     return None
 
 
@@ -210,13 +211,13 @@ def _restore(
     copy: Copy,
     bad: Pair,
     good: Pair,
-    damaged: str,
     source: str,
     oid: str,
     moment: datetime,
 ) -> Inventory | None:
     """Write what differs (the inventory before its sidecar, as a commit does), then read back."""
     assert good.inventory is not None and good.sidecar is not None
+    damaged = bad.path() if bad.inventory != good.inventory else bad.path(SIDECAR_FILE)
     base = copy.store.object_root(oid)
     prefix = f"{base}/{bad.folder}/" if bad.folder else f"{base}/"
     verified: Inventory | None = None
@@ -248,7 +249,5 @@ def _get(copy: Copy, key: str) -> bytes | None:
         return None
 
 
-def _event(
-    kind: str, outcome: str, detail: str, copy: Copy, path: str, result: str, moment: datetime
-) -> LoggedEvent:
+def _event(kind: str, outcome: str, detail: str, copy: Copy, path: str, result: str, moment: datetime) -> LoggedEvent:
     return LoggedEvent(PremisEvent(kind, moment, outcome, detail, AGENT), copy.name, path, result=result)

@@ -89,4 +89,3 @@ def _is_version_name(name: str) -> bool:
     except ValueError:
         return False
     return True
-
