@@ -18,12 +18,12 @@ from datetime import datetime
 
 from repo.audit.copies import Copy
 from repo.audit.event_log import LoggedEvent
-from repo.audit.repair import BOTH_BAD
 from repo.audit.fixity_rows import stamp
+from repo.audit.repair import BOTH_BAD
 from repo.catalog import FixityRow
 from repo.identifiers import item_id_from_object
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, PremisEvent
-from repo.preservation import Inventory, InvalidInventory
+from repo.preservation import InvalidInventory, Inventory
 from repo.preservation.ocfl_inventory import (
     INVENTORY_FILE,
     SIDECAR_FILE,
@@ -143,7 +143,7 @@ def _repair(
         if reason is None:
             return _restore(check, copy, bad, good, f"the {source.name} copy", oid, moment)
         reasons.append(f"the {source.name} copy's {bad.path()} {reason}")
-    local = _own_head_sidecar(copy, bad, oid)
+    local = _own_head_sidecar(copy, bad, oid, version_dirs)
     if local is not None:
         head, pair = local
         return _restore(check, copy, bad, pair, f"its own {head} inventory", oid, moment)
@@ -153,10 +153,7 @@ def _repair(
         )
     else:
         detail = f"{damaged}: {bad.path()} {problem} on the {copy.name} copy; no other copy to restore it from"
-    check.events.append(_event(REPAIR, "failure", detail, copy, damaged, "failed", moment))
-    check.findings.append(
-        FixityRow(item_id_from_object(oid), copy.name, damaged, "", 0, stamp(moment), "failed", detail)
-    )
+    _outcome(check, copy, oid, damaged, False, detail, moment)
     return None
 
 
@@ -175,35 +172,29 @@ def _proves_itself(
     mine = read_pair(copy, copy.store.object_root(oid), inventory.head)
     if verify(mine, oid)[0] is not None and mine.inventory != good.inventory:
         return f"differs from the {copy.name} copy's own {inventory.head} inventory"
-    latest = max(version_dirs, key=version_number, default="")
+    latest = _latest(version_dirs)
     if latest != inventory.head:
         return f"is at {inventory.head} but the {copy.name} copy holds {latest or 'no version'}"
     return None
 
 
-def _own_head_sidecar(copy: Copy, bad: Pair, oid: str) -> tuple[str, Pair] | None:
-    """The copy's head version pair when the root inventory is byte-identical to it and only the
-    root sidecar is wrong."""
-    if bad.folder or not _only_sidecar(bad, oid):
+def _own_head_sidecar(copy: Copy, bad: Pair, oid: str, version_dirs: set[str]) -> tuple[str, Pair] | None:
+    """(head, the copy's head version pair) when only the root sidecar is wrong: the root inventory
+    is byte-identical to that version's verified one, and no version above it is being written."""
+    if bad.folder or bad.inventory is None:
         return None
-    assert bad.inventory is not None
-    head = parse_inventory(bad.inventory, bad.path(), expected_id=oid).head
+    try:
+        head = parse_inventory(bad.inventory, bad.path(), expected_id=oid).head
+    except InvalidInventory:
+        return None
     version = read_pair(copy, copy.store.object_root(oid), head)
-    if verify(version, oid)[0] is None or version.inventory != bad.inventory:
+    if verify(version, oid)[0] is None or version.inventory != bad.inventory or _latest(version_dirs) != head:
         return None
     return head, Pair("", version.inventory, version.sidecar)
 
 
-def _only_sidecar(bad: Pair, oid: str) -> bool:
-    """Whether the inventory itself reads as a valid inventory of this object (so the sidecar is
-    what is missing or wrong)."""
-    if bad.inventory is None:
-        return False
-    try:
-        parse_inventory(bad.inventory, bad.path(), expected_id=oid)
-    except InvalidInventory:
-        return False
-    return True
+def _latest(version_dirs: set[str]) -> str:
+    return max(version_dirs, key=version_number, default="")
 
 
 def _restore(
@@ -222,6 +213,11 @@ def _restore(
     prefix = f"{base}/{bad.folder}/" if bad.folder else f"{base}/"
     verified: Inventory | None = None
     try:
+        if read_pair(copy, base, bad.folder) != bad:
+            # A commit under way changed it since it was read: the next run judges it afresh.
+            detail = f"{damaged}: changed on the {copy.name} copy while it was checked; nothing overwritten"
+            _outcome(check, copy, oid, damaged, False, detail, moment)
+            return None
         if bad.inventory != good.inventory:
             copy.storage.put_bytes(prefix + INVENTORY_FILE, good.inventory, sha512=digest_of(good.inventory))
         if bad.sidecar != good.sidecar:
@@ -234,12 +230,15 @@ def _restore(
         )
     except StorageError as exc:
         detail = f"{damaged}: restoring on the {copy.name} copy from {source} failed: {exc}"
-    result = "repaired" if verified is not None else "failed"
-    check.events.append(
-        _event(REPAIR, "success" if verified is not None else "failure", detail, copy, damaged, result, moment)
-    )
-    check.findings.append(FixityRow(item_id_from_object(oid), copy.name, damaged, "", 0, stamp(moment), result, detail))
+    _outcome(check, copy, oid, damaged, verified is not None, detail, moment)
     return verified
+
+
+def _outcome(check: InventoryCheck, copy: Copy, oid: str, path: str, ok: bool, detail: str, moment: datetime) -> None:
+    """The repair event and the finding the report shows."""
+    result = "repaired" if ok else "failed"
+    check.events.append(_event(REPAIR, "success" if ok else "failure", detail, copy, path, result, moment))
+    check.findings.append(FixityRow(item_id_from_object(oid), copy.name, path, "", 0, stamp(moment), result, detail))
 
 
 def _get(copy: Copy, key: str) -> bytes | None:
