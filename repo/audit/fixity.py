@@ -152,8 +152,8 @@ class FixityAudit:
         copy = self.p.copy(row.copy)
         assert copy is not None
         oid = object_id(row.item_id)
+        obj = self._object(copy, row.item_id)  # inventories repaired first: derivatives read masters
         self._derivatives(row.item_id)
-        obj = self._object(copy, row.item_id)
         moment = self._clock()
         inventory = obj.inventory
         if inventory is None:

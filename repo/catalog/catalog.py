@@ -347,9 +347,7 @@ class Catalog:
                 [(r.last_checked, r.last_result, r.detail, r.item_id, r.copy, r.content_path) for r in results],
             )
             for (item_id, copy), rows in (findings or {}).items():
-                self.db.execute(
-                    "DELETE FROM fixity WHERE item_id = ? AND copy = ? AND sha512 = ''", (item_id, copy)
-                )
+                self.db.execute("DELETE FROM fixity WHERE item_id = ? AND copy = ? AND sha512 = ''", (item_id, copy))
                 self.db.executemany(
                     "INSERT INTO fixity (item_id, copy, content_path, sha512, size, last_checked, last_result,"
                     " detail) VALUES (?,?,?,'',0,?,?,?)",
