@@ -62,7 +62,11 @@ def check_derivatives(p: Preservation, item_id: str, make: MakeDerivatives | Non
             check.events.append(_event(FIXITY_CHECK, "failure", detail, key, result, moment))
         if not damaged:
             continue
-        failure = remake(p, item_id, page, list(damaged), make) if make else "nothing here can make derivatives"
+        failure = (
+            remake(p, item_id, page, list(damaged), make)
+            if make
+            else "this audit was given no way to make derivatives (muniment fixity makes them)"
+        )
         for key, (problem, result) in damaged.items():
             still = derivative_problem(p, key, sizes[key]) if failure is None else None
             if failure is None and still is None:
