@@ -4,7 +4,7 @@ bookkeeping after every new object version (catalog facts logged, fixity rows, r
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from repo.audit.copies import PRESERVATION, REPLICA, Copy
 from repo.audit.event_log import EventLog, LoggedEvent, LogRecord
@@ -56,10 +56,19 @@ class Preservation:
         self.log.append(LogRecord(object_id(item_id), tuple(events), item))
         self.catalog.add_events([catalog_event(item_id, e) for e in events])
 
-    def record_fixity(self, item_id: str, rows: Sequence[FixityRow], events: Sequence[LoggedEvent]) -> None:
-        """Checked rows and their events, the events logged first."""
+    def record_fixity(
+        self,
+        item_id: str,
+        rows: Sequence[FixityRow],
+        events: Sequence[LoggedEvent],
+        *,
+        findings: Mapping[str, Sequence[FixityRow]] | None = None,
+    ) -> None:
+        """Checked rows and their events, the events logged first; ``findings`` by copy name replace
+        the item's earlier findings on those copies."""
         self.log.append(LogRecord(object_id(item_id), tuple(events)))
-        self.catalog.record_fixity(rows, [catalog_event(item_id, e) for e in events])
+        by_copy = {(item_id, copy): found for copy, found in (findings or {}).items()}
+        self.catalog.record_fixity(rows, [catalog_event(item_id, e) for e in events], by_copy)
 
     def note_item(self, item_id: str) -> None:
         """Log the catalog facts of the item as they are now (after registration or a change)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from repo.catalog.db import Database
 from repo.catalog.models import (
@@ -326,19 +326,33 @@ class Catalog:
             where += f" AND copy IN ({', '.join('?' for _ in copies)})"
             params += list(copies)
         rows = self.db.query(
-            f"SELECT * FROM fixity WHERE last_checked < ?{where}"
+            f"SELECT * FROM fixity WHERE last_checked < ? AND sha512 <> ''{where}"
             " ORDER BY last_checked, item_id, copy, content_path LIMIT ?",
             (before, *params, limit),
         )
         return [FixityRow(**r) for r in rows]
 
-    def record_fixity(self, results: Sequence[FixityRow], events: Sequence[Event]) -> None:
+    def record_fixity(
+        self,
+        results: Sequence[FixityRow],
+        events: Sequence[Event],
+        findings: Mapping[tuple[str, str], Sequence[FixityRow]] | None = None,
+    ) -> None:
+        """Checked rows and their events; ``findings`` by (item, copy) replace that copy's findings
+        (rows without a digest: a damaged inventory, a stray file, a missing derivative)."""
         with self.db.transaction():
             self.db.executemany(
                 "UPDATE fixity SET last_checked = ?, last_result = ?, detail = ?"
                 " WHERE item_id = ? AND copy = ? AND content_path = ?",
                 [(r.last_checked, r.last_result, r.detail, r.item_id, r.copy, r.content_path) for r in results],
             )
+            for (item_id, copy), rows in (findings or {}).items():
+                self.db.execute("DELETE FROM fixity WHERE item_id = ? AND copy = ? AND sha512 = ''", (item_id, copy))
+                self.db.executemany(
+                    "INSERT INTO fixity (item_id, copy, content_path, sha512, size, last_checked, last_result,"
+                    " detail) VALUES (?,?,?,'',0,?,?,?)",
+                    [(r.item_id, r.copy, r.content_path, r.last_checked, r.last_result, r.detail) for r in rows],
+                )
             self.add_events(events)
 
     def fixity_rows(self, kind: str, *, cutoff: str = "", limit: int | None = None) -> list[FixityRow]:
@@ -363,7 +377,7 @@ class Catalog:
         return int(row["n"]) if row else 0
 
     def fixity_bytes(self) -> int:
-        row = self.db.query_one("SELECT COALESCE(SUM(size), 0) AS n FROM fixity")
+        row = self.db.query_one("SELECT COALESCE(SUM(size), 0) AS n FROM fixity WHERE sha512 <> ''")
         return int(row["n"]) if row else 0
 
     # -- replication --------------------------------------------------------------------------
@@ -397,9 +411,10 @@ class Catalog:
 
 # Rows that belong to one item besides its ``items`` row and its events (kept for tombstones).
 _ITEM_TABLES = ("files", "metadata", "fixity", "fixity_versions", "replication")
+# Findings (rows without a digest) are problems, not files to check: only ``failed`` holds them.
 _FIXITY_KINDS = {
-    "failed": "last_result IN ('failed', 'missing')",
-    "never": "last_checked = ''",
-    "overdue": "last_checked <> '' AND last_checked < ?",
-    "all": "1 = 1",
+    "failed": "last_result IN ('failed', 'missing', 'stray')",
+    "never": "last_checked = '' AND sha512 <> ''",
+    "overdue": "last_checked <> '' AND last_checked < ? AND sha512 <> ''",
+    "all": "sha512 <> ''",
 }

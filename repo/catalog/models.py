@@ -129,8 +129,14 @@ class FixityRow:
     sha512: str
     size: int
     last_checked: str = ""
-    last_result: str = ""  # ok | failed | missing | repaired
+    last_result: str = ""  # ok | failed | missing | repaired | stray
     detail: str = ""
+
+    @property
+    def finding(self) -> bool:
+        """A problem fixity found beside the content files (an inventory, a stray file, an access
+        derivative): a row without a digest to check."""
+        return self.sha512 == ""
 
 
 @dataclass(frozen=True)

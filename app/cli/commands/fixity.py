@@ -1,4 +1,6 @@
-"""`muniment fixity`: check stored files against their OCFL sha512, repairing from the other copy."""
+"""`muniment fixity`: check stored files against their OCFL sha512, repairing from the other copy;
+objects' inventories, stray files and access derivatives too (derivatives made again by ingest's
+``make_derivatives``, which the domain may not import)."""
 
 from __future__ import annotations
 
@@ -27,8 +29,9 @@ def register(subparsers: Any) -> None:
         "fixity",
         help="check stored files against their sha512 (oldest-checked first) and repair from the replica",
         description="Stream stored content files, least recently checked first, and compare them with the OCFL "
-        "inventory's sha512. A damaged file is restored from the other copy once that copy verifies. "
-        "Exit status 1 when any check failed (repaired or not).",
+        "inventory's sha512. A damaged file, inventory or sidecar is restored from the other copy once that "
+        "copy verifies; stray files in an object are reported; missing or unreadable access derivatives are "
+        "made again. Exit status 1 when any check failed (repaired or not).",
     )
     parser.add_argument("--item", help="check only this item's files")
     budget = parser.add_mutually_exclusive_group()
@@ -43,12 +46,13 @@ def register(subparsers: Any) -> None:
 
 @reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.derivatives import make_derivatives
     from repo.audit import Budget, FixityAudit, build_report, format_report
 
     with opened_preservation(settings) as preservation:
         if args.item:
             preservation.catalog.require_item(args.item)
-        audit = FixityAudit(preservation)
+        audit = FixityAudit(preservation, make_derivatives=make_derivatives)
         if args.report:
             audit.sync()
             report = build_report(preservation, settings.fixity_cycle_days, datetime.now(UTC))
@@ -61,6 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             json.dumps(
                 {
                     "checked": result.checked,
+                    "objects": result.objects,
                     "bytes": result.bytes,
                     "seconds": round(result.seconds, 3),
                     "budget_spent": result.budget_spent,
@@ -73,10 +78,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     else:
-        ok = result.checked - len(result.repaired) - len(result.failed)
         print(
-            f"checked {result.checked} files ({result.bytes / 1e6:.1f} MB) in {result.seconds:.1f} s: {ok} ok, "
-            f"{len(result.repaired)} repaired, {len(result.failed)} failed"
+            f"checked {result.checked} files ({result.bytes / 1e6:.1f} MB) of {result.objects} object copies in "
+            f"{result.seconds:.1f} s: {result.files_ok} files ok, {len(result.repaired)} repaired, "
+            f"{len(result.failed)} failed"
         )
         for label, items in (("REPAIRED", result.repaired), ("FAILED", result.failed)):
             for r in items:
