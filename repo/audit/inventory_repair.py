@@ -206,7 +206,21 @@ def _restore(
     oid: str,
     moment: datetime,
 ) -> Inventory | None:
-    """Write what differs (the inventory before its sidecar, as a commit does), then read back."""
+    """Write what differs (the inventory before its sidecar, as a commit does), then read back,
+    holding the object's lock: no commit comes between the re-read and the write."""
+    with copy.store.writing(oid):
+        return _restore_locked(check, copy, bad, good, source, oid, moment)
+
+
+def _restore_locked(
+    check: InventoryCheck,
+    copy: Copy,
+    bad: Pair,
+    good: Pair,
+    source: str,
+    oid: str,
+    moment: datetime,
+) -> Inventory | None:
     assert good.inventory is not None and good.sidecar is not None
     damaged = bad.path() if bad.inventory != good.inventory else bad.path(SIDECAR_FILE)
     base = copy.store.object_root(oid)

@@ -27,6 +27,13 @@ class RepairOutcome:
 def repair_file(
     bad: Copy, good: Copy, oid: str, content_path: str, expected: str, hasher: StreamHasher
 ) -> RepairOutcome:
+    with bad.store.writing(oid):  # no version is written or recovered while a file is put back
+        return _repair_file(bad, good, oid, content_path, expected, hasher)
+
+
+def _repair_file(
+    bad: Copy, good: Copy, oid: str, content_path: str, expected: str, hasher: StreamHasher
+) -> RepairOutcome:
     events: list[LoggedEvent] = []
     source_path, problem = _verify_source(good, oid, content_path, expected, hasher, events)
     if problem is not None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from app.web import create_app
 from ingest.derivatives import make_derivatives
 from repo.audit import PRESERVATION, REPLICA, FixityAudit, Preservation, build_report, format_report
 from repo.identifiers import object_id
 from repo.preservation import ObjectStore
 from repo.services import Services
-from repo.web import create_app
 from storage import Storage
 from tests.audit.conftest import damage, ingest_pages
 from tests.preservation.ocfl_check import validate_storage

@@ -28,7 +28,9 @@ def test_the_import_contracts_hold() -> None:
 
 def test_an_upward_import_breaks_them(tmp_path: Path) -> None:
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("static", "templates", "*.pyc"))
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("static", "templates", "*.pyc")
+        )
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     lifecycle = tmp_path / "repo" / "lifecycle" / "edit.py"
     # The kind of import that once hid a cycle: inside a function, out of sight at the top.
