@@ -29,24 +29,6 @@ from repo.services import Services
 log = logging.getLogger("muniment.api")
 
 JOB_ID = r"[0-9a-f]{16}"
-_TABLE = """
-CREATE TABLE IF NOT EXISTS api_jobs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    state TEXT NOT NULL,
-    source TEXT NOT NULL,
-    collection TEXT,
-    submitted_by TEXT NOT NULL,
-    created TEXT NOT NULL,
-    started TEXT,
-    finished TEXT,
-    result TEXT,
-    item_id TEXT,
-    message TEXT NOT NULL DEFAULT '',
-    problems_json TEXT NOT NULL DEFAULT '[]',
-    worker TEXT NOT NULL DEFAULT ''
-)"""
-_INDEX = "CREATE INDEX IF NOT EXISTS api_jobs_created ON api_jobs(created, id)"
 _SUCCEEDED = ("ingested", "already-ingested")
 
 
@@ -73,7 +55,6 @@ class JobSpec:
 class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        db.script([_TABLE, _INDEX])
 
     def add(self, spec: JobSpec) -> None:
         self.db.execute(

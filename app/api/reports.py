@@ -21,7 +21,7 @@ def fixity_report(call: Call) -> Reply:
 
 def audit_log(call: Call) -> Reply:
     query: AuditQuery = call.query
-    entries = WriteLog(call.services.catalog.db, create_tables=False).entries(
+    entries = WriteLog(call.services.catalog.db).entries(
         limit=query.limit, before=query.before, actor=query.actor, target=query.target
     )
     next_before = entries[-1].id if len(entries) == query.limit else None

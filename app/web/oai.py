@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from repo.catalog import format_datestamp
-from repo.oai import queries, verbs
+from repo.oai import verbs
 from repo.oai.arguments import OAIRequest, parse_arguments
 from repo.oai.context import PATH, OAIContext
 from repo.oai.errors import OAIError
@@ -41,7 +41,6 @@ HANDLERS: dict[str, Handler] = {
 def oai_routes(services: Services) -> list[BaseRoute]:
     """The route provider listed in ``app.web.app.PROVIDERS``."""
     context = OAIContext.from_services(services)
-    queries.ensure_index(services.catalog.db)
 
     async def oai_endpoint(request: Request) -> Response:
         return await respond(context, request)

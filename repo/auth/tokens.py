@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from repo.auth.roles import Role
-from repo.auth.schema import create_auth_tables
 from repo.catalog import Database, utc_now
 from repo.errors import MunimentError, NotFoundError
 
@@ -50,10 +49,8 @@ class TokenInfo:
 
 
 class TokenStore:
-    def __init__(self, db: Database, *, create_tables: bool = True) -> None:
-        self.db = db
-        if create_tables:
-            create_auth_tables(db)
+    def __init__(self, db: Database) -> None:
+        self.db = db  # its tables are the catalog schema's (repo.catalog.schema)
 
     def create(self, name: str, role: Role) -> tuple[str, TokenInfo]:
         """A new token: returns its text (never stored, so never shown again) and its record."""

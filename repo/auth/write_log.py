@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from repo.auth.schema import create_auth_tables
 from repo.catalog import Database, utc_now
 
 
@@ -27,10 +26,8 @@ class WriteRecord:
 
 
 class WriteLog:
-    def __init__(self, db: Database, *, create_tables: bool = True) -> None:
-        self.db = db
-        if create_tables:
-            create_auth_tables(db)
+    def __init__(self, db: Database) -> None:
+        self.db = db  # its tables are the catalog schema's (repo.catalog.schema)
 
     def record(self, entry: WriteRecord) -> None:
         self.db.execute(

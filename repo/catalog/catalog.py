@@ -16,7 +16,7 @@ from repo.catalog.models import (
     Replication,
     utc_now,
 )
-from repo.catalog.schema import create_schema
+from repo.catalog.schema import migrate
 from repo.errors import NotFoundError
 
 
@@ -27,7 +27,7 @@ class Catalog:
     @classmethod
     def open(cls, url: str) -> Catalog:
         catalog = cls(Database(url))
-        create_schema(catalog.db)
+        migrate(catalog.db)
         return catalog
 
     def close(self) -> None:

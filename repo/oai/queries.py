@@ -7,7 +7,7 @@ and still-embargoed items are absent everywhere, as if they did not exist.
 An embargo lifts with the clock, no job runs, so nothing moves the catalog datestamp then. The
 OAI datestamp of an active embargoed item is therefore the later of its catalog datestamp and
 the end of its embargo: an incremental harvest from any moment before the embargo ended picks
-the item up. An expression index on that value (``ensure_index``) keeps the keyset pages indexed.
+the item up. An expression index on that value (in the catalog schema) keeps the keyset pages indexed.
 """
 
 from __future__ import annotations
@@ -16,25 +16,13 @@ from dataclasses import dataclass
 
 from repo.access import public_items_sql
 from repo.catalog import Database
+from repo.catalog.schema import OAI_DATESTAMP
 
 # Item.is_public without its status test (deleted records are listed); one parameter: now.
 _PUBLIC = public_items_sql("i", active_only=False)
 _COLUMNS = frozenset({"dc_xml", "mods_xml"})
-# The end of an embargo as a datestamp (a bare date means its first second).
-_EMBARGO_END = "(CASE WHEN length(i.embargo_until) = 10 THEN i.embargo_until || 'T00:00:00Z' ELSE i.embargo_until END)"
-# The OAI datestamp: for an active embargoed item, the later of the catalog datestamp and the embargo's end.
-# Written identically in the index below and in every query, so that both databases use the index.
-_DATESTAMP = (
-    "(CASE WHEN i.status = 'active' AND i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL"
-    f" AND {_EMBARGO_END} > i.datestamp THEN {_EMBARGO_END} ELSE i.datestamp END)"
-)
-
-
-def ensure_index(db: Database) -> None:
-    """The expression indexes OAI-PMH pages in (datestamp, id) order with, whole or by set."""
-    expression = _DATESTAMP.replace("i.", "")
-    db.execute(f"CREATE INDEX IF NOT EXISTS items_oai_datestamp ON items ({expression}, id)")
-    db.execute(f"CREATE INDEX IF NOT EXISTS items_oai_set ON items (collection, {expression}, id)")
+# The OAI datestamp of an item (see the module text); the catalog schema indexes it.
+_DATESTAMP = OAI_DATESTAMP
 
 
 @dataclass(frozen=True, slots=True)

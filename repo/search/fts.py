@@ -48,9 +48,6 @@ def doc_values(doc: SearchDocument) -> tuple[Any, ...]:
 
 
 class FullText(Protocol):
-    def schema(self) -> list[str]:
-        """Statements (CREATE ... IF NOT EXISTS) for this database's full-text structures."""
-
     def write(self, db: Database, doc: SearchDocument) -> None:
         """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables."""
 
@@ -78,12 +75,6 @@ class SqliteFullText:
     # bm25 weight of each search_fts column: item_id (not indexed), title, creators, subjects,
     # description, full_text.
     _WEIGHTS = "0.0, 10.0, 4.0, 4.0, 2.0, 1.0"
-
-    def schema(self) -> list[str]:
-        return [
-            "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(item_id UNINDEXED, title, creators,"
-            " subjects, description, full_text, tokenize = 'unicode61 remove_diacritics 2')",
-        ]
 
     def write(self, db: Database, doc: SearchDocument) -> None:
         _insert_doc(db, doc)
@@ -126,12 +117,6 @@ class PostgresFullText:
         "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')"
         " || setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D')"
     )
-
-    def schema(self) -> list[str]:
-        return [
-            "ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS tsv tsvector",
-            "CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)",
-        ]
 
     def write(self, db: Database, doc: SearchDocument) -> None:
         # Folded in Python: PostgreSQL's own unaccent is an extension that may not be installed.

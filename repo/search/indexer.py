@@ -7,14 +7,12 @@ import logging
 from repo.catalog import Database
 from repo.search.document import SearchDocument, read_document
 from repo.search.fts import FullText, full_text_for
-from repo.search.schema import ensure_search_schema
 
 log = logging.getLogger("muniment.search")
 
 
 def index_item(db: Database, item_id: str) -> None:
     """(Re)index one item from its catalog rows; an item no longer in the catalog is removed."""
-    ensure_search_schema(db)
     fts = full_text_for(db)
     doc = read_document(db, item_id)
     with db.transaction():
@@ -33,7 +31,6 @@ def _write(db: Database, fts: FullText, doc: SearchDocument) -> None:
 
 
 def remove_item(db: Database, item_id: str) -> None:
-    ensure_search_schema(db)
     with db.transaction():
         full_text_for(db).lock(db)
         _remove(db, item_id)
@@ -47,7 +44,6 @@ def _remove(db: Database, item_id: str) -> None:
 
 def reindex_all(db: Database) -> int:
     """Index every catalog item again (after ``rebuild-catalog``, or to repair); returns the count."""
-    ensure_search_schema(db)
     ids = [row["id"] for row in db.query("SELECT id FROM items ORDER BY id")]
     fts = full_text_for(db)
     with db.transaction():
@@ -67,7 +63,6 @@ def reindex_all(db: Database) -> int:
 
 def ensure_indexed(db: Database) -> None:
     """Rebuild when the index and the catalog hold different numbers of items (cheap to ask at start-up)."""
-    ensure_search_schema(db)
     with db.transaction():
         full_text_for(db).lock(db)  # several workers start at once: one rebuilds, the others then find it done
         indexed = db.query_one("SELECT COUNT(*) AS n FROM search_docs")

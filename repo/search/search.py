@@ -10,7 +10,6 @@ from repo.catalog import Database, utc_now
 from repo.metadata.languages import language_name
 from repo.search.fts import full_text_for
 from repo.search.query import FacetValue, Hit, SearchQuery, SearchResults, Sort
-from repo.search.schema import ensure_search_schema
 from repo.search.text import terms
 
 FACET_LIMIT = 20
@@ -52,7 +51,6 @@ class _Selection:
 
 class Search:
     def __init__(self, db: Database) -> None:
-        ensure_search_schema(db)
         self.db = db
         self.fts = full_text_for(db)
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from repo.auth import Role, TokenStore, WriteLog, WriteRecord
-from repo.catalog import Database
+from repo.catalog import Catalog
 from repo.errors import MunimentError, NotFoundError
 from repo.settings import Settings
 from tests.api.helpers import open_repository
 
 
 def test_tokens_are_hashed_checked_and_revoked(catalog_url: str) -> None:
-    db = Database(catalog_url)
+    db = Catalog.open(catalog_url).db  # the catalog schema holds the token and audit tables
     try:
         store = TokenStore(db)
         text, info = store.create("harvester", Role.READER)
@@ -44,7 +44,7 @@ def test_tokens_are_hashed_checked_and_revoked(catalog_url: str) -> None:
 
 
 def test_the_write_log_on_both_databases(catalog_url: str) -> None:
-    db = Database(catalog_url)
+    db = Catalog.open(catalog_url).db  # the catalog schema holds the token and audit tables
     try:
         writes = WriteLog(db)
         for n in range(5):

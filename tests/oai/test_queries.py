@@ -186,7 +186,6 @@ def test_a_page_emptied_since_its_token_was_issued_is_no_records_match(services:
 
 def test_sqlite_page_query_seeks_the_index(tmp_path: Path) -> None:
     catalog = Catalog.open(f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    queries.ensure_index(catalog.db)
     selections = (Selection("dc_xml", lower="a", upper="b"), Selection("dc_xml", set_spec="a", upper="b"))
     for selection in selections:
         where, params = queries._where(selection, NOW, ("a", "b"))
