@@ -12,7 +12,7 @@ from repo.metadata.record import MetadataRecord
 def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
     return ItemMetadata(
         dc={k: list(v) for k, v in record.dc.items() if v},
-        dc_xml=record.dc_xml.decode(),
+        dc_xml=_as_utf8_text(record.dc_xml),
         mods_xml=_as_utf8_text(record.mods_xml),
         language=record.language,
         creators="; ".join(record.creators),
@@ -29,6 +29,6 @@ def catalog_metadata(record: MetadataRecord) -> ItemMetadata:
 
 
 def _as_utf8_text(xml: bytes) -> str:
-    """MODS is kept in the bag as received (any declared encoding); the catalog holds it as text."""
+    """MODS and DC are kept in the bag as received (any declared encoding); the catalog holds them as text."""
     tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     return etree.tostring(tree, encoding="unicode")

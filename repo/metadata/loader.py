@@ -30,7 +30,14 @@ from pathlib import Path
 from lxml import etree
 
 from repo.metadata.crosswalk import dc_to_mods, mods_to_dc
-from repo.metadata.dublin_core import ELEMENTS, clean_value, dc_from_xml, dc_to_oai_dc_xml, element_name
+from repo.metadata.dublin_core import (
+    ELEMENTS,
+    clean_value,
+    dc_from_xml,
+    dc_to_oai_dc_xml,
+    element_name,
+    oai_dc_from_elements,
+)
 from repo.metadata.dublin_core import has_forbidden_characters as _bad_chars
 from repo.metadata.errors import MetadataError, Problem
 from repo.metadata.languages import language_tag
@@ -118,10 +125,10 @@ def _from_xml(data: bytes, filename: str, max_bytes: int) -> MetadataRecord:
     if root.tag in (q(MODS, "mods"), q(MODS, "modsCollection")):
         return _from_mods(tree, data, filename)
     if root.tag == q(OAI_DC, "dc"):
-        return _from_dc_xml(tree, filename, oai_dc_schema())
+        return _from_dc_xml(tree, filename, oai_dc_schema(), as_received=data)
     if root.tag == "simpledc" or any(etree.QName(c).namespace == DC for c in root if isinstance(c.tag, str)):
         root.tag = "simpledc"  # our own parsed copy: validate it as DCMI's container
-        return _from_dc_xml(tree, filename, simple_dc_schema())
+        return _from_dc_xml(tree, filename, simple_dc_schema(), as_received=None)
     raise MetadataError.single(
         filename,
         f"unrecognized XML root element {etree.QName(root).text!r}: expected MODS (mods, "
@@ -149,11 +156,16 @@ def _from_mods(tree: etree._ElementTree, data: bytes, filename: str) -> Metadata
     return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
 
 
-def _from_dc_xml(tree: etree._ElementTree, filename: str, schema: etree.XMLSchema) -> MetadataRecord:
+def _from_dc_xml(
+    tree: etree._ElementTree, filename: str, schema: etree.XMLSchema, *, as_received: bytes | None
+) -> MetadataRecord:
+    """A DC record kept as submitted: an oai_dc document byte for byte, another container's DC
+    elements (their ``xml:lang`` too) moved into an oai_dc document."""
     problems = validate(tree, schema, filename)
     found, _ = dc_from_xml(tree.getroot())
     pairs = [(name, value, None) for name, values in found.items() for value in values]
-    return _from_pairs(pairs, filename, problems)
+    dc_xml = as_received if as_received is not None else oai_dc_from_elements(tree.getroot())
+    return _from_pairs(pairs, filename, problems, dc_xml=dc_xml)
 
 
 # --- CSV and JSON ---
@@ -247,7 +259,11 @@ def _from_long_csv(rows: list[tuple[int, list[str]]], filename: str) -> Metadata
 
 
 def _from_pairs(
-    pairs: Iterable[tuple[str, str, int | None]], filename: str, problems: Sequence[Problem] = ()
+    pairs: Iterable[tuple[str, str, int | None]],
+    filename: str,
+    problems: Sequence[Problem] = (),
+    *,
+    dc_xml: bytes | None = None,
 ) -> MetadataRecord:
     """Check (element, value, line) triples; build the record or raise every problem."""
     found_problems = list(problems)
@@ -280,7 +296,9 @@ def _from_pairs(
     mods_problems = validate(parse_xml(mods_xml, "mods.xml"), mods_schema(), f"{filename} (as MODS)")
     if mods_problems:  # a crosswalk bug, not the user's: still say what happened
         raise MetadataError(mods_problems)
-    return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
+    return MetadataRecord(
+        dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_xml or dc_to_oai_dc_xml(dc), language=_language(dc)
+    )
 
 
 def _as_tuples(dc: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

@@ -24,7 +24,8 @@ class MetadataRecord:
     """DC values (all 15 elements, canonical order), the MODS and oai_dc documents, language.
 
     ``mods_xml`` is the record as received when it came as MODS, else made from the DC;
-    ``dc_xml`` is always made from ``dc``. Build records with ``repo.metadata.loader``.
+    ``dc_xml`` is the record as received when it came as DC XML (``xml:lang`` and all), else
+    made from ``dc``. Build records with ``repo.metadata.loader``.
     """
 
     dc: dict[str, tuple[str, ...]] = field(hash=False)
