@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS metadata (
     dc_json TEXT NOT NULL,
     dc_xml TEXT NOT NULL,
     mods_xml TEXT NOT NULL,
+    marc_xml TEXT NOT NULL DEFAULT '',
     language TEXT,
     creators TEXT NOT NULL DEFAULT '',
     subjects TEXT NOT NULL DEFAULT '',
@@ -116,3 +117,12 @@ CREATE TABLE IF NOT EXISTS replication (
 def create_schema(db: Database) -> None:
     statements = [s.strip() for s in TABLES.format(serial=_SERIAL[db.dialect]).split(";") if s.strip()]
     db.script(statements)
+    _add_marc_column(db)
+
+
+def _add_marc_column(db: Database) -> None:
+    """Catalogs made before MARC records were kept lack ``metadata.marc_xml``: add it (empty)."""
+    if db.dialect == "postgresql":
+        db.execute("ALTER TABLE metadata ADD COLUMN IF NOT EXISTS marc_xml TEXT NOT NULL DEFAULT ''")
+    elif not any(row["name"] == "marc_xml" for row in db.query("PRAGMA table_info(metadata)")):
+        db.execute("ALTER TABLE metadata ADD COLUMN marc_xml TEXT NOT NULL DEFAULT ''")

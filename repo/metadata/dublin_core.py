@@ -111,7 +111,12 @@ def oai_dc_from_elements(container: etree._Element) -> bytes:
     for child in container:
         if isinstance(child.tag, str) and etree.QName(child).namespace == DC:
             lang = child.get(_XML_LANG)
-            sub(root, q(DC, etree.QName(child).localname), "".join(child.itertext()), **({_XML_LANG: lang} if lang else {}))
+            sub(
+                root,
+                q(DC, etree.QName(child).localname),
+                "".join(child.itertext()),
+                **({_XML_LANG: lang} if lang else {}),
+            )
     return to_bytes(root)
 
 

@@ -20,7 +20,7 @@ from repo.catalog import Database
 _PUBLIC = (
     "(i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until IS NOT NULL AND i.embargo_until <= ?))"
 )
-_COLUMNS = frozenset({"dc_xml", "mods_xml"})
+_COLUMNS = frozenset({"dc_xml", "mods_xml", "marc_xml"})
 # The end of an embargo as a datestamp (a bare date means its first second).
 _EMBARGO_END = "(CASE WHEN length(i.embargo_until) = 10 THEN i.embargo_until || 'T00:00:00Z' ELSE i.embargo_until END)"
 # The OAI datestamp: for an active embargoed item, the later of the catalog datestamp and the embargo's end.
@@ -125,7 +125,7 @@ class StoredItem:
 def disseminated_item(db: Database, item_id: str, now: str) -> StoredItem | None:
     """The item, or None when the catalog lacks it or does not disseminate it."""
     row = db.query_one(
-        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml FROM items i"
+        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml, m.marc_xml FROM items i"
         f" LEFT JOIN metadata m ON m.item_id = i.id WHERE i.id = ? AND (i.status <> 'active' OR {_PUBLIC})",
         (item_id, now),
     )
