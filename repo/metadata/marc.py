@@ -88,8 +88,8 @@ def read_marc(data: bytes, filename: str) -> tuple[bytes, MarcRecord]:
 
 
 def is_binary_marc(data: bytes) -> bool:
-    """A leader's shape: five digits of record length and the "4500" entry map at 20-23."""
-    return len(data) >= 24 and data[:5].isdigit() and data[20:24] == b"4500"
+    """Five digits of record length, and field terminators (no text format holds 0x1E)."""
+    return len(data) >= 24 and data[:5].isdigit() and b"\x1e" in data[:100_000]
 
 
 def _from_marcxml(data: bytes, filename: str) -> tuple[bytes, MarcRecord]:

@@ -59,9 +59,8 @@ def mods_to_marcxml(mods_tree: etree._ElementTree | etree._Element) -> bytes:
     leader = f"00000n{kind}{_ISSUANCE.get(issuance, 'm')} a2200000 u 4500"
     marc_sub(record, "leader", leader[:17] + "7" + leader[18:], {})
     fields: list[tuple[str, str, str, list[tuple[str, str]]]] = []
-    dates = [d for o in mx.children(root_mods, "originInfo") for d in mx.children(o, *mx.ORIGIN_DATES)]
-    key = next((d for d in dates if d.get("keyDate") == "yes"), dates[0] if dates else None)
-    year = mx.text_of(key)[:4] if key is not None and mx.text_of(key)[:4].isdigit() else "    "
+    years = mx.key_years(root_mods)
+    year = f"{years.start:04d}" if years is not None and 0 <= years.start <= 9999 else "    "
     languages = [
         mx.text_of(t)
         for lang in mx.children(root_mods, "language")
