@@ -112,7 +112,7 @@ def _from_marcxml(data: bytes, filename: str) -> tuple[bytes, MarcRecord]:
 
 
 def _leader_problems(leader: str, filename: str, line: int | None = None) -> list[Problem]:
-    """What the schema does not check but every MARC 21 record has: 2 indicators, 1-character codes, 4500."""
+    """What the schema does not check: leader/10-11 "22" (indicator and subfield-code counts), /20-23 "4500"."""
     if leader[10:12] != "22" or leader[20:24] != "4500":
         return [Problem(filename, f"leader {leader!r} is not MARC 21 (positions 10-11 must be 22, 20-23 4500)", line)]
     return []
@@ -228,7 +228,7 @@ class _StrictMarc8(MARC8ToUnicode):
         self.unmapped = 0
         super().__init__(quiet=True)
 
-    @property  # type: ignore[override]
+    @property
     def quiet(self) -> bool:
         self.unmapped += 1
         return True

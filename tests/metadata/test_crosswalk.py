@@ -165,9 +165,7 @@ _text = st.text(
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    st.dictionaries(st.sampled_from(ELEMENTS), st.lists(_text, min_size=1, max_size=3))
-)
+@given(st.dictionaries(st.sampled_from(ELEMENTS), st.lists(_text, min_size=1, max_size=3)))
 def test_any_dc_makes_valid_mods_and_oai_dc(dc: dict[str, list[str]]) -> None:
     dc = {"title": ["A title"], **dc}
     mods = dc_to_mods(dc)
