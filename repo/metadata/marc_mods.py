@@ -216,7 +216,7 @@ def _physical(root: etree._Element, record: MarcRecord) -> None:
     physical = _add(root, "physicalDescription")
     fixed = record.field_008()
     form_position = 29 if record.leader[6] in "egkor" else 23
-    if record.control.get("008") and record.leader[6] in "acdijmpt" + "egkor":
+    if record.control.get("008") and record.leader[6] in "acdegijkmoprt":
         form = _FORMS.get(fixed[form_position])
         if form:
             _add(physical, "form", form, authority="marcform")

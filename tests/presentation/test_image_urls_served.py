@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,7 +79,7 @@ def test_every_image_url_of_every_manifest_and_collection_is_served(client: Test
     assert checked == len(PAGE_SIZES) * 4
 
 
-def test_the_public_thumbnail_redirect_is_served(client: TestClient, tmp_path: Path) -> None:
+def test_the_public_thumbnail_redirect_is_served(client: TestClient) -> None:
     for index in range(len(PAGE_SIZES)):
         response = client.get(f"/items/size-{index}/thumbnail", follow_redirects=True)
         assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
