@@ -9,7 +9,7 @@ from pathlib import Path
 from repo.errors import Problem
 from repo.page_formats import IMAGE_SUFFIXES
 
-METADATA_NAMES = ("mods.xml", "metadata.xml", "dc.xml", "metadata.csv", "metadata.json")
+METADATA_NAMES = ("mods.xml", "marc.xml", "marc.mrc", "metadata.xml", "dc.xml", "metadata.csv", "metadata.json")
 IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 
 

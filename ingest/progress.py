@@ -1,4 +1,4 @@
-"""Ingest progress: a bar on a terminal, plain lines otherwise, nothing with --quiet, JSON lines with --json."""
+"""Ingest progress: a bar on a terminal, plain lines otherwise, only errors with --quiet, JSON lines with --json."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ class Progress:
             for problem in problems:
                 print(f"\r\033[K{name}: {problem}", file=self.stream)
             self._bar()
+        else:  # quiet: the errors, each naming its item, and nothing else
+            for problem in problems:
+                print(f"{name}: {problem}", file=self.stream, flush=True)
 
     def _bar(self) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-6)

@@ -162,6 +162,8 @@ def build_tags(ctx: ItemContext, services: Services) -> BuiltBag:
             object_id(ctx.item_id), ctx.events, [(p.bag_path, p.sha512, p.size) for p in ctx.pages]
         ),
     }
+    if ctx.record.marc_xml is not None:  # a MARC record is kept as submitted, as MARCXML
+        tags["metadata/marc.xml"] = ctx.record.marc_xml
     info = BagInfo(
         source_organization=services.settings.source_organization,
         bagging_date=date.today(),

@@ -6,10 +6,12 @@ iiif-prezi3 one passes them through its models, so the two can be compared.
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
 from typing import Any
 
 from iiif.presentation.ids import Urls
-from iiif.presentation.language import LanguageMap, lang_map, ui, viewing_direction
+from iiif.presentation.language import NO_LANGUAGE, LanguageMap, lang_map, ui, viewing_direction
 from iiif.presentation.source import IMAGE_SERVICE_PROFILE, ManifestSource, Publisher
 from repo.catalog import Collection, ItemMetadata
 from repo.metadata.rights import rights_uri
@@ -41,10 +43,29 @@ def image_service(urls: Urls, item_id: str, seq: int) -> JsonDict:
     return {"id": urls.image_service(item_id, seq), "type": "ImageService3", "profile": IMAGE_SERVICE_PROFILE}
 
 
+def _half_up(value: Fraction) -> int:
+    return int(value + Fraction(1, 2))
+
+
 def thumbnail_size(width: int, height: int, box: int = THUMBNAIL_SIZE) -> tuple[int, int]:
-    """The size the Image API returns for ``!box,box``: fit inside, never enlarged."""
-    scale = min(box / width, box / height, 1.0)
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    """The size the image server returns for :func:`thumbnail_request`: fitted, never enlarged.
+
+    The same exact arithmetic as the server (round half up), so the declared size is the served one.
+    """
+    if max(width, height) <= box:
+        return width, height
+    if Fraction(box, width) <= Fraction(box, height):
+        return box, min(box, max(1, _half_up(Fraction(height * box, width))))
+    return min(box, max(1, _half_up(Fraction(width * box, height)))), box
+
+
+def thumbnail_request(width: int, height: int, box: int = THUMBNAIL_SIZE) -> str:
+    """``!box,box``, or ``max`` for a page that already fits the box.
+
+    The server refuses ``!w,h`` that would enlarge the page (400, as the official validator's
+    ``size_noup`` test demands), so a page under ``box`` pixels on both sides is asked for whole.
+    """
+    return "max" if max(width, height) <= box else f"!{box},{box}"
 
 
 def thumbnail(urls: Urls, item_id: str, seq: int, width: int, height: int) -> list[JsonDict]:
@@ -52,7 +73,7 @@ def thumbnail(urls: Urls, item_id: str, seq: int, width: int, height: int) -> li
     small_width, small_height = thumbnail_size(width, height)
     return [
         {
-            "id": urls.image(item_id, seq, f"!{THUMBNAIL_SIZE},{THUMBNAIL_SIZE}"),
+            "id": urls.image(item_id, seq, thumbnail_request(width, height)),
             "type": "Image",
             "format": "image/jpeg",
             "width": small_width,
@@ -63,10 +84,16 @@ def thumbnail(urls: Urls, item_id: str, seq: int, width: int, height: int) -> li
 
 
 def metadata_list(meta: ItemMetadata | None, collection: Collection | None) -> list[JsonDict]:
+    """The DC values as label/value pairs.
+
+    They are names, dates, codes, identifiers and controlled terms, not text in the resource's
+    language (a French book's "Babbage, Charles" or "1843" is not French): every value is ``none``.
+    The resource's language goes on the label and summary, which are its own words.
+    """
     entries = []
     if meta is not None:
         for element, label in DC_FIELDS:
-            value = lang_map(meta.dc.get(element, ()), meta.language)
+            value = lang_map(meta.dc.get(element, ()), NO_LANGUAGE)
             if value:
                 entries.append({"label": ui(label), "value": value})
     if collection is not None:
@@ -79,10 +106,20 @@ def rights(meta: ItemMetadata | None, collection: Collection | None) -> str | No
     return (meta.rights if meta else None) or rights_uri(collection.rights if collection else None)
 
 
+_CALENDAR_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?(?:$|[T /])")
+
+
 def nav_date(meta: ItemMetadata | None) -> str | None:
+    """The start of the item's date: the day (or month) when a DC date in W3CDTF gives it, else its year."""
     year = meta.date_start if meta else None
     # xsd:dateTime has no year 0 and viewers sort only AD dates reliably.
-    return f"{year:04d}-01-01T00:00:00Z" if year is not None and 1 <= year <= 9999 else None
+    if meta is None or year is None or not 1 <= year <= 9999:
+        return None
+    for value in meta.dc.get("date", ()):
+        found = _CALENDAR_DATE.match(value)
+        if found and int(found[1]) == year:
+            return f"{year:04d}-{found[2] or '01'}-{found[3] or '01'}T00:00:00Z"
+    return f"{year:04d}-01-01T00:00:00Z"
 
 
 def behavior(source: ManifestSource) -> list[str] | None:

@@ -210,13 +210,15 @@ class Catalog:
 
     def _write_metadata(self, item_id: str, m: ItemMetadata) -> None:
         self.db.execute(
-            "INSERT INTO metadata (item_id, dc_json, dc_xml, mods_xml, language, creators, subjects, description,"
-            " date, date_start, date_end, type, rights, toc_json, full_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO metadata (item_id, dc_json, dc_xml, mods_xml, marc_xml, language, creators, subjects,"
+            " description, date, date_start, date_end, type, rights, toc_json, full_text)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 item_id,
                 json.dumps(m.dc, ensure_ascii=False),
                 m.dc_xml,
                 m.mods_xml,
+                m.marc_xml,
                 m.language,
                 m.creators,
                 m.subjects,

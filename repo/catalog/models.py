@@ -47,6 +47,7 @@ class ItemMetadata:
     dc_xml: str
     mods_xml: str
     language: str | None = None
+    marc_xml: str = ""  # the MARC record as submitted, else MARCXML made from the MODS
     creators: str = ""
     subjects: str = ""
     description: str = ""
@@ -64,6 +65,7 @@ class ItemMetadata:
             dc=json.loads(row["dc_json"]),
             dc_xml=row["dc_xml"],
             mods_xml=row["mods_xml"],
+            marc_xml=row.get("marc_xml") or "",
             language=row["language"],
             creators=row["creators"],
             subjects=row["subjects"],

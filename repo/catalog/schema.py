@@ -245,8 +245,11 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "items, pages, metadata, events, fixity, replication, tokens, audit, jobs, search", _first_release),
     Migration(
-        1, "items, pages, metadata, events, fixity, replication, tokens, audit log, jobs, search", _first_release
+        2,
+        "metadata.marc_xml: the MARCXML record an item came with, or one made from its MODS",
+        lambda dialect: ["ALTER TABLE metadata ADD COLUMN marc_xml TEXT NOT NULL DEFAULT ''"],
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,7 +16,15 @@ from repo.metadata.dublin_core import DCMI_TYPES, canonical, dc_to_oai_dc_xml, d
 from repo.metadata.namespaces import MODS, MODS_SCHEMA_LOCATION, XLINK, XSI, q
 from repo.metadata.xml_build import element, sub, to_bytes
 
-__all__ = ["DCMI_TYPES", "DCMI_TYPE_FOR_MODS", "dc_to_mods", "dc_to_oai_dc_xml", "mods_to_dc"]
+__all__ = [
+    "DCMI_TYPES",
+    "DCMI_TYPE_FOR_MODS",
+    "dc_to_mods",
+    "dc_to_oai_dc_xml",
+    "mods_to_dc",
+    "split_identifier",
+    "typed_identifier",
+]
 
 # MODS typeOfResource -> DCMI Type Vocabulary, after LoC's mapping ("mixed material" is our choice).
 DCMI_TYPE_FOR_MODS: dict[str, str] = {
@@ -42,7 +50,21 @@ _MODS_TYPE_FOR_DCMI: dict[str, str] = {
     "PhysicalObject": "three dimensional object",
     "Software": "software, multimedia",
 }
+_DCMI_BY_LOWER = {t.lower(): t for t in DCMI_TYPES}
 _SUBJECT_PARTS = ("topic", "geographic", "temporal", "name", "titleInfo", "genre", "occupation")
+_COVERAGE_PARTS = ("geographic", "temporal")
+# MODS identifier types (those of the LoC identifier type list that records use) written into DC
+# as "type: value", so that an LCCN and an OCLC number stay distinguishable; read back the same way.
+IDENTIFIER_TYPES = frozenset(
+    {
+        "ark", "doi", "ean", "hdl", "isbn", "ismn", "isrc", "issn", "issn-l", "issue number", "istc", "lccn",
+        "local", "matrix number", "music plate", "music publisher", "oclc", "sici", "stock number", "upc",
+        "videorecording identifier",
+    }
+)  # fmt: skip
+_TYPED_IDENTIFIER = re.compile(r"^([a-z][a-z -]*[a-z]): (\S.*)$", re.IGNORECASE)
+# Machine-readable date encodings: these dates go first, ahead of transcribed ones ("c1999", "1998-]").
+_DATE_ENCODINGS = frozenset({"marc", "w3cdtf", "iso8601", "edtf", "temper"})
 _URI = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|urn:|doi:|hdl:|info:)\S+$", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9!#$&^_.+-]*(?:\s*;.*)?$", re.IGNORECASE)
 _W3CDTF = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?$")
@@ -83,9 +105,10 @@ def mods_to_dc(mods_tree: etree._ElementTree | etree._Element) -> dict[str, list
         heading, coverage = _subject_values(subject)
         add("subject", heading)
         add("coverage", *coverage)
+    add("subject", *(mx.text_of(c) for c in mx.children(root, "classification")))
     for identifier in mx.children(root, "identifier"):
         if identifier.get("invalid") != "yes":
-            add("identifier", mx.text_of(identifier))
+            add("identifier", typed_identifier(identifier.get("type", ""), mx.text_of(identifier)))
     for location in mx.children(root, "location"):
         add(
             "identifier",
@@ -106,27 +129,66 @@ def mods_to_dc(mods_tree: etree._ElementTree | etree._Element) -> dict[str, list
     return {name: list(dedupe(values)) for name, values in dc.items() if dedupe(values)}
 
 
+def typed_identifier(kind: str, value: str) -> str:
+    """``lccn: 99042030`` for a typed identifier; URIs and untyped values as they are."""
+    kind = " ".join(kind.lower().split())
+    if not value or kind not in IDENTIFIER_TYPES or _URI.match(value):
+        return value
+    return f"{kind}: {value}"
+
+
+def split_identifier(value: str) -> tuple[str | None, str]:
+    """``("lccn", "99042030")`` from ``lccn: 99042030``; ``("uri", ...)`` for a URI; else no type."""
+    if _URI.match(value):
+        return "uri", value
+    typed = _TYPED_IDENTIFIER.match(value)
+    if typed and " ".join(typed[1].lower().split()) in IDENTIFIER_TYPES:
+        return " ".join(typed[1].lower().split()), typed[2]
+    return None, value
+
+
 def _origin_dates(root: etree._Element) -> list[str]:
-    """DC dates: key date first; MARC-encoded copies dropped when a transcribed one exists."""
-    dates: list[tuple[bool, str]] = []
+    """DC dates: the key date first, then machine-readable dates, then transcribed ones.
+
+    A harvester can sort on "1999" but not on "c1999" or "1998-]"; the transcribed form stays too.
+    A ``point="start"``/``"end"`` pair is one interval, ``start/end`` (an open end ``9999`` as ``..``).
+    """
+    dates: list[tuple[int, str]] = []
     for info in mx.children(root, "originInfo"):
         elements = list(mx.children(info, *mx.ORIGIN_DATES))
-        transcribed = {e.tag for e in elements if e.get("encoding") != "marc"}
         for date in elements:
-            if date.get("point") == "end" or (date.get("encoding") == "marc" and date.tag in transcribed):
+            if date.get("point") == "end":
                 continue
             value = mx.text_of(date)
             if date.get("point") == "start":
-                end = next((e for e in elements if e.tag == date.tag and e.get("point") == "end"), None)
-                value = f"{value}/{mx.text_of(end)}" if end is not None else value
-            dates.append((date.get("keyDate") == "yes", value))
-    return [v for key, v in dates if key] + [v for key, v in dates if not key]
+                end = next(
+                    (
+                        e
+                        for e in elements
+                        if e.tag == date.tag and e.get("point") == "end" and e.get("encoding") == date.get("encoding")
+                    ),
+                    None,
+                )
+                end_value = mx.text_of(end) if end is not None else ""
+                if end_value:
+                    value = f"{value}/{'..' if end_value == '9999' else end_value}"
+            rank = 0 if date.get("keyDate") == "yes" else 1 if date.get("encoding") in _DATE_ENCODINGS else 2
+            dates.append((rank, value))
+    return [value for _, value in sorted(dates, key=lambda d: d[0])]
 
 
 def _subject_values(subject: etree._Element) -> tuple[str, list[str]]:
-    """One LCSH-style heading per <subject> (its terms joined with "--"), and coverage."""
+    """One LCSH-style heading per <subject> (its terms joined with "--"), and coverage.
+
+    Geographic and temporal terms are also coverage (LoC's mapping); a subject made of nothing
+    else is coverage only, so that DC coverage comes back from MODS as coverage.
+    """
+    coverage = [mx.text_of(p) for p in mx.children(subject, *_COVERAGE_PARTS)]
+    parts = list(mx.children(subject, *_SUBJECT_PARTS))
+    if all(etree.QName(p).localname in _COVERAGE_PARTS for p in parts):
+        parts = []
     terms: list[str] = []
-    for part in mx.children(subject, *_SUBJECT_PARTS):
+    for part in parts:
         local = etree.QName(part).localname
         if local == "name":
             terms.append(mx.format_name(part))
@@ -134,7 +196,7 @@ def _subject_values(subject: etree._Element) -> tuple[str, list[str]]:
             terms.append(mx.format_title(part))
         else:
             terms.append(mx.text_of(part))
-    coverage = [
+    coverage += [
         "--".join(mx.text_of(p) for p in place if isinstance(p.tag, str) and mx.text_of(p))
         for place in mx.children(subject, "hierarchicalGeographic")
     ]
@@ -170,10 +232,11 @@ def dc_to_mods(dc: Mapping[str, Sequence[str]]) -> bytes:
             mods(name, "namePart", person)
             mods(mods(name, "role"), "roleTerm", role, type="text", authority="marcrelator")
     for dc_type in values["type"]:
-        if dc_type in _MODS_TYPE_FOR_DCMI:
-            mods(root, "typeOfResource", _MODS_TYPE_FOR_DCMI[dc_type])
-        elif dc_type in DCMI_TYPES:
-            mods(root, "genre", dc_type, authority="dct")
+        dcmi = _DCMI_BY_LOWER.get(dc_type.replace(" ", "").lower())  # "text", "Still Image" are DCMI too
+        if dcmi in _MODS_TYPE_FOR_DCMI:
+            mods(root, "typeOfResource", _MODS_TYPE_FOR_DCMI[dcmi])
+        elif dcmi is not None:
+            mods(root, "genre", dcmi, authority="dct")
         else:
             mods(root, "genre", dc_type)
     if values["publisher"] or values["date"]:
@@ -205,7 +268,8 @@ def dc_to_mods(dc: Mapping[str, Sequence[str]]) -> bytes:
     for coverage in values["coverage"]:
         mods(mods(root, "subject"), "temporal" if _DATE_LIKE.match(coverage) else "geographic", coverage)
     for identifier in values["identifier"]:
-        mods(root, "identifier", identifier, **({"type": "uri"} if _URI.match(identifier) else {}))
+        kind, value = split_identifier(identifier)
+        mods(root, "identifier", value, **({"type": kind} if kind else {}))
     for kind, related_values in (("original", values["source"]), ("", values["relation"])):
         for value in related_values:
             related = mods(root, "relatedItem", **({"type": kind} if kind else {}))

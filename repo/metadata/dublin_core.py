@@ -46,6 +46,7 @@ DCMI_TYPES = frozenset(
         "Text",
     }
 )
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Control characters XML 1.0 cannot carry at all (tab, LF and CR are whitespace).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -100,6 +101,22 @@ def dc_to_oai_dc_xml(dc: Mapping[str, Sequence[str]]) -> bytes:
     for name, values in canonical(dc).items():
         for value in values:
             sub(root, q(DC, name), value)
+    return to_bytes(root)
+
+
+def oai_dc_from_elements(container: etree._Element) -> bytes:
+    """An ``oai_dc:dc`` record of the DC elements in ``container`` as written, ``xml:lang`` kept."""
+    root = element(q(OAI_DC, "dc"), {"oai_dc": OAI_DC, "dc": DC, "xsi": XSI})
+    root.set(q(XSI, "schemaLocation"), f"{OAI_DC} {OAI_DC_SCHEMA_LOCATION}")
+    for child in container:
+        if isinstance(child.tag, str) and etree.QName(child).namespace == DC:
+            lang = child.get(_XML_LANG)
+            sub(
+                root,
+                q(DC, etree.QName(child).localname),
+                "".join(child.itertext()),
+                **({_XML_LANG: lang} if lang else {}),
+            )
     return to_bytes(root)
 
 

@@ -13,6 +13,10 @@ Accepted formats, recognized by content first and file extension second:
   columns ``element,value`` with one row per value (the header row ``element,value`` is
   optional). Several values in one cell are separated by ``|``.
 - **JSON** (UTF-8): an object mapping DC element names to a string or a list of strings.
+- **MARC 21**: MARCXML (root ``record``, or a ``collection`` of one, in
+  ``http://www.loc.gov/MARC21/slim``; validated against MARC21slim.xsd) or binary ISO 2709
+  (``.mrc``; UTF-8 or MARC-8), one record. Kept as MARCXML; MODS made from it after LoC's
+  MARC-to-MODS mapping (``marc_mods``), DC from the MODS.
 
 Element names are case-insensitive and may carry a ``dc:`` or ``dc.`` prefix. Every record
 needs a title. All problems of a file are collected and raised together in one
@@ -30,17 +34,27 @@ from pathlib import Path
 from lxml import etree
 
 from repo.metadata.crosswalk import dc_to_mods, mods_to_dc
-from repo.metadata.dublin_core import ELEMENTS, clean_value, dc_from_xml, dc_to_oai_dc_xml, element_name
+from repo.metadata.dublin_core import (
+    ELEMENTS,
+    clean_value,
+    dc_from_xml,
+    dc_to_oai_dc_xml,
+    element_name,
+    oai_dc_from_elements,
+)
 from repo.metadata.dublin_core import has_forbidden_characters as _bad_chars
 from repo.metadata.errors import MetadataError, Problem
 from repo.metadata.languages import language_tag
-from repo.metadata.namespaces import DC, MODS, OAI_DC, q
+from repo.metadata.marc import is_binary_marc, read_marc
+from repo.metadata.marc_mods import marc_to_mods
+from repo.metadata.namespaces import DC, MARC, MODS, OAI_DC, q
 from repo.metadata.record import MetadataRecord
 from repo.metadata.safe_xml import MAX_DOCUMENT_BYTES, parse_xml
 from repo.metadata.schemas import mods_schema, oai_dc_schema, simple_dc_schema, validate
 from repo.metadata.xml_build import to_bytes
 
 VALUE_SEPARATOR = "|"
+_BINARY_MARC_SUFFIXES = {".mrc", ".marc", ".iso2709"}
 _LONG_FORM_HEADERS = {("element", "value"), ("field", "value"), ("name", "value"), ("key", "value")}
 _UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
@@ -70,6 +84,8 @@ def record_from_bytes(
         return _from_xml(data, filename, max_bytes)
     if start in (b"{", b"[") or suffix == ".json":
         return _from_json(data, filename)
+    if suffix in _BINARY_MARC_SUFFIXES or is_binary_marc(data):
+        return _from_marc(data, filename)
     return _from_csv(data, filename)
 
 
@@ -101,12 +117,18 @@ def record_from_dc_fields(
     return _from_pairs(pairs, filename)
 
 
-def record_from_stored(dc_xml: bytes, mods_xml: bytes, filename: str = "metadata") -> MetadataRecord:
-    """The record again from the ``dc.xml`` and ``mods.xml`` Muniment wrote into a bag."""
+def record_from_stored(
+    dc_xml: bytes, mods_xml: bytes, filename: str = "metadata", marc_xml: bytes | None = None
+) -> MetadataRecord:
+    """The record again from the ``dc.xml``, ``mods.xml`` (and ``marc.xml``) Muniment wrote into a bag."""
     tree = parse_xml(dc_xml, f"{filename}/dc.xml")
     found, _ = dc_from_xml(tree.getroot())
     parse_xml(mods_xml, f"{filename}/mods.xml")  # refuse a hostile or broken document early
-    return MetadataRecord(dc=_as_tuples(found), mods_xml=mods_xml, dc_xml=dc_xml, language=_language(found))
+    if marc_xml is not None:
+        parse_xml(marc_xml, f"{filename}/marc.xml")
+    return MetadataRecord(
+        dc=_as_tuples(found), mods_xml=mods_xml, dc_xml=dc_xml, language=_language(found), marc_xml=marc_xml
+    )
 
 
 # --- XML ---
@@ -117,11 +139,13 @@ def _from_xml(data: bytes, filename: str, max_bytes: int) -> MetadataRecord:
     root = tree.getroot()
     if root.tag in (q(MODS, "mods"), q(MODS, "modsCollection")):
         return _from_mods(tree, data, filename)
+    if etree.QName(root).namespace == MARC:
+        return _from_marc(data, filename)
     if root.tag == q(OAI_DC, "dc"):
-        return _from_dc_xml(tree, filename, oai_dc_schema())
+        return _from_dc_xml(tree, filename, oai_dc_schema(), as_received=data)
     if root.tag == "simpledc" or any(etree.QName(c).namespace == DC for c in root if isinstance(c.tag, str)):
         root.tag = "simpledc"  # our own parsed copy: validate it as DCMI's container
-        return _from_dc_xml(tree, filename, simple_dc_schema())
+        return _from_dc_xml(tree, filename, simple_dc_schema(), as_received=None)
     raise MetadataError.single(
         filename,
         f"unrecognized XML root element {etree.QName(root).text!r}: expected MODS (mods, "
@@ -149,11 +173,31 @@ def _from_mods(tree: etree._ElementTree, data: bytes, filename: str) -> Metadata
     return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
 
 
-def _from_dc_xml(tree: etree._ElementTree, filename: str, schema: etree.XMLSchema) -> MetadataRecord:
+def _from_marc(data: bytes, filename: str) -> MetadataRecord:
+    marc_xml, marc = read_marc(data, filename)
+    mods_xml = marc_to_mods(marc)
+    tree = parse_xml(mods_xml, "mods.xml")
+    problems = validate(tree, mods_schema(), f"{filename} (as MODS)")
+    if problems:  # a crosswalk bug, not the user's: still say what happened
+        raise MetadataError(problems)
+    dc = mods_to_dc(tree)
+    if not dc.get("title"):
+        raise MetadataError.single(filename, "no title: the MARC record has no 245 $a")
+    return MetadataRecord(
+        dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc), marc_xml=marc_xml
+    )
+
+
+def _from_dc_xml(
+    tree: etree._ElementTree, filename: str, schema: etree.XMLSchema, *, as_received: bytes | None
+) -> MetadataRecord:
+    """A DC record kept as submitted: an oai_dc document byte for byte, another container's DC
+    elements (their ``xml:lang`` too) moved into an oai_dc document."""
     problems = validate(tree, schema, filename)
     found, _ = dc_from_xml(tree.getroot())
     pairs = [(name, value, None) for name, values in found.items() for value in values]
-    return _from_pairs(pairs, filename, problems)
+    dc_xml = as_received if as_received is not None else oai_dc_from_elements(tree.getroot())
+    return _from_pairs(pairs, filename, problems, dc_xml=dc_xml)
 
 
 # --- CSV and JSON ---
@@ -247,7 +291,11 @@ def _from_long_csv(rows: list[tuple[int, list[str]]], filename: str) -> Metadata
 
 
 def _from_pairs(
-    pairs: Iterable[tuple[str, str, int | None]], filename: str, problems: Sequence[Problem] = ()
+    pairs: Iterable[tuple[str, str, int | None]],
+    filename: str,
+    problems: Sequence[Problem] = (),
+    *,
+    dc_xml: bytes | None = None,
 ) -> MetadataRecord:
     """Check (element, value, line) triples; build the record or raise every problem."""
     found_problems = list(problems)
@@ -280,7 +328,9 @@ def _from_pairs(
     mods_problems = validate(parse_xml(mods_xml, "mods.xml"), mods_schema(), f"{filename} (as MODS)")
     if mods_problems:  # a crosswalk bug, not the user's: still say what happened
         raise MetadataError(mods_problems)
-    return MetadataRecord(dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc))
+    return MetadataRecord(
+        dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_xml or dc_to_oai_dc_xml(dc), language=_language(dc)
+    )
 
 
 def _as_tuples(dc: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

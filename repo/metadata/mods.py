@@ -83,13 +83,23 @@ def format_name(name: etree._Element) -> str:
     return ", ".join(p for p in pieces if p)
 
 
+# MARC relator codes and terms that make a name the DC creator (LoC: creator; "aut" is a creator too).
+CREATOR_CODES = frozenset({"cre", "aut"})
+CREATOR_TERMS = frozenset({"creator", "author"})
+
+
 def is_creator(name: etree._Element) -> bool:
-    """The LoC MODS-to-DC rule: creator only when a role says so (term or code)."""
-    for term in name.iter(m("roleTerm")):
-        value = text_of(term).lower()
-        if (term.get("type") == "code" and value == "cre") or value == "creator":
+    """Creator when a role says so (term or code), or, without roles, when it is the main entry.
+
+    LoC's MARC-to-MODS marks a 1XX main entry ``usage="primary"`` and gives it no role when the
+    MARC field has no relator: that name is the work's creator.
+    """
+    terms = list(name.iter(m("roleTerm")))
+    for term in terms:
+        value = text_of(term).lower().rstrip(".,")
+        if (term.get("type") == "code" and value in CREATOR_CODES) or value in CREATOR_TERMS:
             return True
-    return False
+    return not terms and name.get("usage") == "primary"
 
 
 def key_years(tree: etree._ElementTree | etree._Element) -> YearRange | None:

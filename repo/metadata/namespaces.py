@@ -8,9 +8,11 @@ OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 PREMIS = "http://www.loc.gov/premis/v3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XLINK = "http://www.w3.org/1999/xlink"
+MARC = "http://www.loc.gov/MARC21/slim"
 
 MODS_SCHEMA_LOCATION = "http://www.loc.gov/standards/mods/v3/mods-3-8.xsd"
 OAI_DC_SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+MARC_SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 PREMIS_SCHEMA_LOCATION = "http://www.loc.gov/standards/premis/v3/premis.xsd"
 
 

@@ -24,13 +24,16 @@ class MetadataRecord:
     """DC values (all 15 elements, canonical order), the MODS and oai_dc documents, language.
 
     ``mods_xml`` is the record as received when it came as MODS, else made from the DC;
-    ``dc_xml`` is always made from ``dc``. Build records with ``repo.metadata.loader``.
+    ``dc_xml`` is the record as received when it came as DC XML (``xml:lang`` and all), else
+    made from ``dc``. ``marc_xml`` is the MARC record as submitted (as MARCXML), when it came
+    as MARC; its MODS and DC are then made from it. Build records with ``repo.metadata.loader``.
     """
 
     dc: dict[str, tuple[str, ...]] = field(hash=False)
     mods_xml: bytes
     dc_xml: bytes
     language: str | None = None  # BCP 47 / ISO 639-1 tag for language maps, e.g. "en"
+    marc_xml: bytes | None = None
 
     def __post_init__(self) -> None:
         # Callers may pass lists or partial dicts; the record always holds the canonical form.

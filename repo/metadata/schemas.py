@@ -83,6 +83,11 @@ def mods_3_7_schema() -> etree.XMLSchema:
     return _compiled_once("mods/mods-3-7.xsd")
 
 
+def marc_schema() -> etree.XMLSchema:
+    """LoC's MARCXML schema (MARC21slim.xsd, version 1.2; it imports nothing)."""
+    return _compiled_once("marc/MARC21slim.xsd")
+
+
 def oai_dc_schema() -> etree.XMLSchema:
     return _compiled_once("oai/oai_dc.xsd")
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from repo.metadata.namespaces import MODS, MODS_SCHEMA_LOCATION, OAI_DC, OAI_DC_SCHEMA_LOCATION
+from repo.metadata.namespaces import (
+    MARC,
+    MARC_SCHEMA_LOCATION,
+    MODS,
+    MODS_SCHEMA_LOCATION,
+    OAI_DC,
+    OAI_DC_SCHEMA_LOCATION,
+)
 
 
 @dataclass(frozen=True)
@@ -20,5 +27,7 @@ FORMATS: dict[str, MetadataFormat] = {
     for f in (
         MetadataFormat("oai_dc", OAI_DC_SCHEMA_LOCATION, OAI_DC, "dc_xml"),
         MetadataFormat("mods", MODS_SCHEMA_LOCATION, MODS, "mods_xml"),
+        # the MARC record as submitted, else MARCXML made from the MODS (empty for items catalogued before)
+        MetadataFormat("marcxml", MARC_SCHEMA_LOCATION, MARC, "marc_xml"),
     )
 }

@@ -20,7 +20,7 @@ from repo.catalog.schema import OAI_DATESTAMP
 
 # Item.is_public without its status test (deleted records are listed); one parameter: now.
 _PUBLIC = public_items_sql("i", active_only=False)
-_COLUMNS = frozenset({"dc_xml", "mods_xml"})
+_COLUMNS = frozenset({"dc_xml", "mods_xml", "marc_xml"})
 # The OAI datestamp of an item (see the module text); the catalog schema indexes it.
 _DATESTAMP = OAI_DATESTAMP
 
@@ -112,7 +112,7 @@ class StoredItem:
 def disseminated_item(db: Database, item_id: str, now: str) -> StoredItem | None:
     """The item, or None when the catalog lacks it or does not disseminate it."""
     row = db.query_one(
-        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml FROM items i"
+        f"SELECT i.id, {_DATESTAMP} AS datestamp, i.collection, i.status, m.dc_xml, m.mods_xml, m.marc_xml FROM items i"
         f" LEFT JOIN metadata m ON m.item_id = i.id WHERE i.id = ? AND (i.status <> 'active' OR {_PUBLIC})",
         (item_id, now),
     )

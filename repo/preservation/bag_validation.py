@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import unicodedata
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -52,15 +53,21 @@ def validate_bag(
     problems, unsafe = _check_tree(bag_dir)
     declaration, found = read_declaration(bag_dir)
     problems += found
+    named: set[str] = set()
     if declaration is not None:
         problems += read_bag_info(bag_dir, declaration)[1]
-        found, manifest_unsafe = _check_manifests(bag_dir, declaration)
+        found, manifest_unsafe, listed = _check_manifests(bag_dir, declaration)
         problems += found
         found, fetch_unsafe = _check_fetch(bag_dir, declaration, fetch_allowlist)
         problems += found
         unsafe = unsafe or manifest_unsafe or fetch_unsafe
+        if not unsafe:
+            found = _check_completeness(bag_dir, listed)
+            problems += found
+            named = {p.file for p in found}
     if not unsafe:
-        problems += _bagit_python(bag_dir, processes)
+        # bagit-python names the same files again (or, when Payload-Oxum is wrong, nothing else).
+        problems += [p for p in _bagit_python(bag_dir, processes) if p.file not in named]
     if profile is not None:
         problems += check_profile(bag_dir, profile, serialization=serialization)
     return list(dict.fromkeys(problems))  # bagit-python repeats some of ours
@@ -93,7 +100,8 @@ def _manifest_files(bag_dir: Path) -> list[tuple[str, bool, str]]:
     return found
 
 
-def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagProblem], bool]:
+def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagProblem], bool, dict[str, set[str]]]:
+    """Problems of every manifest's lines; whether a path is unsafe; payload manifest -> paths listed."""
     problems: list[BagProblem] = []
     unsafe = False
     payload_sets: dict[str, set[str]] = {}
@@ -130,7 +138,31 @@ def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagP
     for name, listed in payload_sets.items():
         for missing in sorted(everything - listed):
             problems.append(BagProblem(name, f"does not list {missing!r}, which another manifest lists"))
-    return problems, unsafe
+    return problems, unsafe, payload_sets
+
+
+def _check_completeness(bag_dir: Path, listed: Mapping[str, set[str]]) -> list[BagProblem]:
+    """Each payload file no manifest lists, and each listed file that is not there, by name.
+
+    bagit-python stops at a wrong Payload-Oxum without saying which files are extra or missing.
+    Names are compared in Unicode NFC, as a bag made on macOS (NFD) names the same files.
+    """
+    if not listed:
+        return []
+    on_disk: dict[str, str] = {}
+    for folder, _, files in os.walk(bag_dir / PAYLOAD_DIR):
+        for file in files:
+            rel = Path(folder, file).relative_to(bag_dir).as_posix()
+            on_disk[unicodedata.normalize("NFC", rel)] = rel
+    problems: list[BagProblem] = []
+    manifests = sorted(listed)
+    every = {unicodedata.normalize("NFC", path): path for paths in listed.values() for path in paths}
+    for key in sorted(set(on_disk) - set(every)):
+        problems.append(BagProblem(on_disk[key], f"is not in {' or '.join(manifests)}"))
+    for key in sorted(set(every) - set(on_disk)):
+        owner = next(name for name in manifests if every[key] in listed[name])
+        problems.append(BagProblem(every[key], f"is missing (listed in {owner})"))
+    return problems
 
 
 def _check_fetch(bag_dir: Path, declaration: Declaration, allowlist: Collection[str]) -> tuple[list[BagProblem], bool]:

@@ -237,3 +237,23 @@ def test_mods_without_title_and_with_a_schema_error_reports_both(tmp_path: Path)
     assert len(problems) == 2
     assert any(p.line == 3 and "bogus" in p.reason for p in problems)
     assert any("no title" in p.reason for p in problems)
+
+
+def test_dc_records_are_kept_as_submitted_with_their_languages(tmp_path: Path) -> None:
+    oai_dc = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+        '  <dc:title xml:lang="fr">Lettre à Ada</dc:title>\n  <dc:title xml:lang="en">Letter to Ada</dc:title>\n'
+        "</oai_dc:dc>\n"
+    ).encode()
+    (tmp_path / "dc.xml").write_bytes(oai_dc)
+    assert load_record(tmp_path / "dc.xml").dc_xml == oai_dc
+    (tmp_path / "simple.xml").write_text(
+        '<simpledc xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title xml:lang="fr">Lettre</dc:title>'
+        "<dc:subject>Vestry</dc:subject></simpledc>"
+    )
+    record = load_record(tmp_path / "simple.xml")
+    assert_valid_documents(record)
+    titles = parse_xml(record.dc_xml, "d").getroot().findall("{http://purl.org/dc/elements/1.1/}title")
+    assert [(t.get("{http://www.w3.org/XML/1998/namespace}lang"), t.text) for t in titles] == [("fr", "Lettre")]

@@ -60,9 +60,10 @@ def test_descriptive_properties(publisher: Publisher) -> None:
     assert m["label"] == {"en": ["Letter to Ada"]}
     assert m["summary"] == {"en": ["A letter about the analytical engine and its notes."]}
     metadata = {e["label"]["en"][0]: e["value"] for e in m["metadata"]}
-    assert metadata["Creator"] == {"en": ["Babbage, Charles"]}
-    assert metadata["Subject"] == {"en": ["Mathematics", "Calculating machines"]}
-    assert metadata["Date"] == {"en": ["1843"]}
+    # names, dates and terms are in no language; the label and summary are in the record's
+    assert metadata["Creator"] == {"none": ["Babbage, Charles"]}
+    assert metadata["Subject"] == {"none": ["Mathematics", "Calculating machines"]}
+    assert metadata["Date"] == {"none": ["1843"]}
     assert metadata["Collection"] == {"none": ["Letters"]}
     assert m["requiredStatement"] == {
         "label": {"en": ["Attribution"]},
@@ -127,6 +128,33 @@ def test_behavior_and_direction_follow_type_pages_and_language(publisher: Publis
     assert build_manifest(source(3, samples.record(type="StillImage")), publisher)["behavior"] == ["individuals"]
     rtl = build_manifest(source(2, samples.record(language="he")), publisher)
     assert rtl["viewingDirection"] == "right-to-left" and rtl["label"] == {"he": ["Letter to Ada"]}
+
+
+@pytest.mark.parametrize(
+    ("date", "years", "nav"),
+    [
+        ("1893-05-14", (1893, 1893), "1893-05-14T00:00:00Z"),
+        ("1893-05", (1893, 1893), "1893-05-01T00:00:00Z"),
+        ("1893-05-14/1894-01-02", (1893, 1894), "1893-05-14T00:00:00Z"),
+        ("c1893", (1893, 1893), "1893-01-01T00:00:00Z"),
+    ],
+)
+def test_nav_date_keeps_the_day(publisher: Publisher, date: str, years: tuple[int, int], nav: str) -> None:
+    assert build_manifest(source(meta=samples.record(date=date, years=years)), publisher)["navDate"] == nav
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "url_size", "declared"),
+    [(3000, 4000, "!200,200", (150, 200)), (150, 180, "max", (150, 180)), (200, 90, "max", (200, 90)),
+     (201, 100, "!200,200", (200, 100)), (100, 5000, "!200,200", (4, 200))],
+)  # fmt: skip
+def test_thumbnails_never_ask_the_server_to_enlarge(
+    publisher: Publisher, width: int, height: int, url_size: str, declared: tuple[int, int]
+) -> None:
+    src = ManifestSource(samples.item(), None, samples.record(), samples.pages("i1", 1, width, height))
+    thumb = build_manifest(src, publisher)["thumbnail"][0]
+    assert thumb["id"] == f"{BASE}/iiif/3/i1~1/full/{url_size}/0/default.jpg"
+    assert (thumb["width"], thumb["height"]) == declared
 
 
 def test_dates_outside_xsd_years_have_no_nav_date(publisher: Publisher) -> None:

@@ -109,3 +109,25 @@ def test_corrupted_scan_and_extra_file(make_bag: MakeBag, tmp_path: Path) -> Non
 
 def test_not_a_folder(tmp_path: Path) -> None:
     assert validate_bag(tmp_path / "nothing") == [(".", "not a folder")]
+
+
+def test_files_not_in_the_manifest_and_missing_files_are_named_beside_payload_oxum(
+    make_bag: MakeBag, tmp_path: Path
+) -> None:
+    bag = copy_bag(make_bag(2), tmp_path)
+    (bag / "data/nsqd.dat").write_bytes(b"not listed anywhere")
+    (bag / "data/p2.tif").unlink()
+    problems = validate_bag(bag)
+    assert ("data/nsqd.dat", "is not in manifest-sha512.txt") in problems
+    assert ("data/p2.tif", "is missing (listed in manifest-sha512.txt)") in problems
+    # Payload-Oxum is wrong too and is said once; nothing else is reported about those two files
+    assert [p.file for p in problems].count("data/nsqd.dat") == 1
+    assert [p.file for p in problems].count("data/p2.tif") == 1
+    assert any("Payload-Oxum" in p.reason for p in problems)
+
+
+def test_a_missing_file_in_a_subfolder_is_named_when_payload_oxum_agrees(make_bag: MakeBag, tmp_path: Path) -> None:
+    bag = copy_bag(make_bag(1), tmp_path)
+    manifest = bag / "manifest-sha512.txt"
+    manifest.write_text(manifest.read_text() + "0" * 128 + "  data/netutil/listen.go\n")
+    assert ("data/netutil/listen.go", "is missing (listed in manifest-sha512.txt)") in validate_bag(bag)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     ingester = Ingester(services, dry_run=args.dry_run)
     ingester.clean_stale_staging()
     mode = "quiet" if args.quiet else "json" if args.json else "auto"
+    if args.quiet:  # bagit-python logs each step at INFO: not errors
+        logging.getLogger().setLevel(logging.ERROR)
     try:
         if args.batch:
             sources = read_batch(args.batch, args.collection)

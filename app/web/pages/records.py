@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.web.pages.site import Site
-from iiif.presentation.parts import THUMBNAIL_SIZE
+from iiif.presentation.parts import thumbnail_request
 from repo.access import Access
 from storage import StorageError
 
@@ -52,5 +52,5 @@ def thumbnail(site: Site, request: Request) -> Response:
             # A thumbnail a token unlocked must not be kept by shared caches for everyone.
             caching = "public, max-age=3600" if item.is_public() else "private, no-cache"
             return Response(data, media_type="image/jpeg", headers={"Cache-Control": caching})
-    size = f"!{THUMBNAIL_SIZE},{THUMBNAIL_SIZE}"
+    size = thumbnail_request(first.width, first.height)
     return RedirectResponse(site.urls.image(item.id, first.seq, size), status_code=307)
