@@ -1,5 +1,6 @@
 """rebuild-catalog: the catalog recreated from preservation storage alone.
 
+Collections: the latest record of each in the collection records (``repo.lifecycle.collections``).
 Per object: the head version's inventory (versions, checksums), its bag (bag-info for the
 collection and identifiers, MODS and DC for the metadata, PREMIS for the lifecycle events and
 the page order), pixel sizes from the access pyramids' headers (or the masters'), and the audit
@@ -24,6 +25,7 @@ from repo.catalog import FixityRow, Item, PageFile, Replication, format_datestam
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
+from repo.lifecycle.collections import CollectionRecords, record_unrecorded
 from repo.lifecycle.page_sizes import image_size
 from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
@@ -45,14 +47,22 @@ class RebuildResult:
     items: int = 0
     withdrawn: int = 0
     purged: int = 0
+    collections: int = 0
+    unrecorded: list[str] = field(default_factory=list)  # collections named by items but with no record
     problems: list[str] = field(default_factory=list)
 
 
 def rebuild_catalog(p: Preservation) -> RebuildResult:
-    result = RebuildResult()
+    # Collections the old catalog has but storage does not (made before records were kept) are
+    # recorded first, so that rebuilding with --replace keeps their titles.
+    record_unrecorded(p.services)
+    collections, problems = CollectionRecords(p.primary.storage).latest()
+    result = RebuildResult(problems=problems)
     logs = dict(p.log.all_records())
     with p.catalog.db.transaction():
         p.catalog.clear()
+        for collection in collections.values():
+            p.catalog.insert_collection(collection)
         for oid in p.primary.store.list_objects():
             records = logs.pop(oid, [])
             if any(r.tombstone for r in records):
@@ -70,6 +80,9 @@ def rebuild_catalog(p: Preservation) -> RebuildResult:
             if tombstone is not None and tombstone.item is not None:
                 _restore_tombstone(p, tombstone.item, records)
                 result.purged += 1
+        restored = {c.slug for c in p.catalog.list_collections()}
+        result.collections = len(restored)
+        result.unrecorded = sorted(restored - set(collections))
     _reindex(p)
     return result
 
