@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from repo.catalog import Collection, utc_now
 from repo.catalog.catalog import default_title
 from repo.errors import NotFoundError
-from repo.preservation import OcflRoot
+from repo.preservation import OcflRoot, PreservationError
 from repo.services import Services
 from storage.base import Storage
 from storage.errors import StorageError
@@ -49,7 +49,7 @@ class CollectionRecords:
         return cls(services.preservation, services.replica)
 
     def write(self, collection: Collection) -> str:
-        OcflRoot(self.storage).ensure()  # the records live in the root: it must exist before them
+        layout = OcflRoot(self.storage).ensure()  # the records live in the root: it must exist before them
         folder = f"{PREFIX}{collection.slug}/"
         moment = datetime.now(UTC)
         last = _stamp_of(next(reversed(list(self.storage.list(folder))), ""))
@@ -60,8 +60,9 @@ class CollectionRecords:
         self.storage.put_bytes(key, data)
         if self.replica is not None:
             try:
+                OcflRoot(self.replica, layout).ensure()  # the replica is a root of the same layout
                 self.replica.put_bytes(key, data)
-            except StorageError as exc:  # the primary holds it; `muniment replicate` copies what is missing
+            except (StorageError, PreservationError) as exc:  # the primary holds it; `muniment replicate` copies what is missing
                 log.warning("collection %s: record not on the replica yet: %s", collection.slug, exc)
         return key
 
