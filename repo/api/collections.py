@@ -56,8 +56,8 @@ def _stored(slug: str) -> Iterator[None]:
     """A collection record storage cannot take leaves the catalog unchanged too: say so, as a 503."""
     try:
         yield
-    except StorageError:
-        log.exception("collection %s: record not stored", slug)
+    except StorageError as exc:
+        log.warning("collection %s: record not stored: %s", slug, exc)
         raise ApiError(503, f"collection {slug!r} not saved: the preservation storage is unavailable") from None
 
 

@@ -61,15 +61,15 @@ def test_a_catalog_backup_restores_tokens_and_the_audit_log_after_a_rebuild(
         for path in data.glob("catalog.sqlite3*"):
             path.unlink()
     else:
-        env["MUNIMENT_DATABASE_URL"] = request.getfixturevalue("postgres").create_database(
-            f"t_{uuid.uuid4().hex[:12]}"
-        )
+        env["MUNIMENT_DATABASE_URL"] = request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex[:12]}")
     rebuilt = muniment("rebuild-catalog", env=env)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "1 collections, 2 items" in rebuilt.stdout
     assert "API tokens, the audit log and job records are the catalog's own" in rebuilt.stdout
 
     if database == "sqlite":
+        for path in data.glob("catalog.sqlite3-*"):  # -wal and -shm of the rebuilt catalog
+            path.unlink()
         shutil.copyfile(backup, data / "catalog.sqlite3")
         again = muniment("rebuild-catalog", "--replace", env=env)
         assert again.returncode == 0 and "2 items" in again.stdout, again.stdout + again.stderr

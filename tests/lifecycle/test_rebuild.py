@@ -174,7 +174,9 @@ def update_killed(env: dict[str, str], slug: str, title: str) -> None:
             proc.kill()
             break
     proc.wait()
-    assert proc.returncode == -9, f"not killed while writing the record: {seen} {proc.stderr.read() if proc.stderr else ''}"
+    assert proc.returncode == -9, (
+        f"not killed while writing the record: {seen} {proc.stderr.read() if proc.stderr else ''}"
+    )
 
 
 @pytest.mark.parametrize("backend", ["filesystem", "s3"])

@@ -1,0 +1,61 @@
+"""Collection records in preservation storage: the latest readable one wins, and a record storage
+cannot take leaves the catalog unchanged (the API says 503)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from repo.auth import Role, TokenStore
+from repo.catalog import Collection
+from repo.lifecycle.collections import PREFIX, CollectionRecords
+from repo.services import Services
+from repo.web import create_app
+from storage import FilesystemStorage
+from storage.errors import StorageUnavailable
+from tests.lifecycle.conftest import RecordingStorage
+
+
+def test_the_latest_readable_record_wins(tmp_path: Path) -> None:
+    storage = FilesystemStorage(tmp_path / "preservation")
+    records = CollectionRecords(storage)
+    first = Collection("maps", "Maps", "", "", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    second = Collection("maps", "Maps and Plans", "Surveys.", "", first.created, "2026-02-01T00:00:00Z")
+    records.write(first)
+    records.write(second)
+    assert records.latest() == ({"maps": second}, [])
+
+    damaged = sorted(storage.list(f"{PREFIX}maps/"))[-1]
+    storage.put_bytes(damaged, b'{"slug": "maps", "ti')  # bit rot in the newest record
+    found, problems = records.latest()
+    assert found == {"maps": first}
+    assert len(problems) == 1 and problems[0].startswith(f"{damaged}: unreadable collection record (")
+    assert problems[0].endswith("an earlier record is used")
+
+
+def test_a_record_storage_refuses_changes_nothing(fs_services: Services) -> None:
+    recording = RecordingStorage(fs_services.preservation)
+    fs_services.preservation = recording
+    curator = {"Authorization": f"Bearer {TokenStore(fs_services.catalog.db).create('c', Role.CURATOR)[0]}"}
+    with TestClient(create_app(fs_services.settings, fs_services)) as client:
+        assert (
+            client.post("/api/v1/collections", json={"slug": "maps", "title": "Maps"}, headers=curator).status_code
+            == 201
+        )
+
+        def refuse(key: str) -> None:
+            if key.startswith(PREFIX):
+                raise StorageUnavailable("the S3 endpoint does not answer")
+
+        recording.on_put = refuse
+        created = client.post("/api/v1/collections", json={"slug": "plans", "title": "Plans"}, headers=curator)
+        assert created.status_code == 503
+        assert created.json()["error"]["message"] == (
+            "collection 'plans' not saved: the preservation storage is unavailable"
+        )
+        changed = client.patch("/api/v1/collections/maps", json={"title": "Other"}, headers=curator)
+        assert changed.status_code == 503
+        assert client.get("/api/v1/collections/plans").status_code == 404
+        assert client.get("/api/v1/collections/maps").json()["title"] == "Maps"
+    assert CollectionRecords(recording).latest()[0]["maps"].title == "Maps"
