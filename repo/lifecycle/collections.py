@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from repo.audit import Preservation, sync_log
 from repo.catalog import Collection, utc_now
 from repo.catalog.catalog import default_title
 from repo.errors import NotFoundError
@@ -62,7 +63,7 @@ class CollectionRecords:
             try:
                 OcflRoot(self.replica, layout).ensure()  # the replica is a root of the same layout
                 self.replica.put_bytes(key, data)
-            except (StorageError, PreservationError) as exc:  # the primary holds it; `muniment replicate` copies what is missing
+            except (StorageError, PreservationError) as exc:  # the primary holds it: `muniment replicate` copies it
                 log.warning("collection %s: record not on the replica yet: %s", collection.slug, exc)
         return key
 
@@ -122,6 +123,14 @@ def record_unrecorded(services: Services) -> int:
     for collection in missing:
         records.write(collection)
     return len(missing)
+
+
+def replicate_records(p: Preservation) -> int:
+    """Copy the records the replica lacks (it was unreachable when they were written); how many."""
+    if p.replica is None:
+        return 0
+    OcflRoot(p.replica.storage, p.primary.store.root.layout).ensure()  # perhaps no object is there yet
+    return sync_log(p, PREFIX)
 
 
 def _to_bytes(collection: Collection, written: datetime) -> bytes:

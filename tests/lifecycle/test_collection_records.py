@@ -1,5 +1,5 @@
 """Collection records in preservation storage: the latest readable one wins, and a record storage
-cannot take leaves the catalog unchanged (the API says 503)."""
+cannot take leaves the catalog unchanged (the API says 503); the replica gets them, now or later."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from repo.audit import Preservation
 from repo.auth import Role, TokenStore
 from repo.catalog import Collection
-from repo.lifecycle.collections import PREFIX, CollectionRecords
+from repo.lifecycle.collections import PREFIX, CollectionRecords, ensure_collection, replicate_records
+from repo.preservation import OcflRoot
 from repo.services import Services
 from repo.web import create_app
 from storage import FilesystemStorage
@@ -59,3 +61,25 @@ def test_a_record_storage_refuses_changes_nothing(fs_services: Services) -> None
         assert client.get("/api/v1/collections/plans").status_code == 404
         assert client.get("/api/v1/collections/maps").json()["title"] == "Maps"
     assert CollectionRecords(recording).latest()[0]["maps"].title == "Maps"
+
+
+def test_records_the_replica_missed_are_copied_by_the_catch_up(fs_services: Services) -> None:
+    assert fs_services.replica is not None
+    replica = RecordingStorage(fs_services.replica)
+    fs_services.replica = replica
+
+    def away(key: str) -> None:
+        raise StorageUnavailable("the replica does not answer")
+
+    replica.on_put = away
+    ensure_collection(fs_services, "maps", "Maps")  # stored on the primary all the same
+    assert list(replica.list(PREFIX)) == []
+    replica.on_put = lambda key: None
+    p = Preservation(fs_services)
+    try:
+        assert replicate_records(p) == 1  # what `muniment replicate` runs after the items
+    finally:
+        p.close()
+    assert CollectionRecords(replica).latest() == CollectionRecords(fs_services.preservation).latest()
+    assert CollectionRecords(replica).latest()[0]["maps"].title == "Maps"
+    assert OcflRoot(replica).exists()  # a root like the primary, so that objects can follow
