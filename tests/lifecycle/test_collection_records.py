@@ -3,6 +3,7 @@ cannot take leaves the catalog unchanged (the API says 503); the replica gets th
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -10,12 +11,19 @@ from starlette.testclient import TestClient
 from repo.audit import Preservation
 from repo.auth import Role, TokenStore
 from repo.catalog import Collection
-from repo.lifecycle.collections import PREFIX, CollectionRecords, ensure_collection, replicate_records
+from repo.lifecycle.collections import (
+    PREFIX,
+    CollectionRecords,
+    ensure_collection,
+    replicate_records,
+    update_collection,
+)
 from repo.preservation import OcflRoot
 from repo.services import Services
 from repo.web import create_app
 from storage import FilesystemStorage
 from storage.errors import StorageUnavailable
+from tests.audit.conftest import make_services
 from tests.lifecycle.conftest import RecordingStorage
 
 
@@ -83,3 +91,19 @@ def test_records_the_replica_missed_are_copied_by_the_catch_up(fs_services: Serv
     assert CollectionRecords(replica).latest() == CollectionRecords(fs_services.preservation).latest()
     assert CollectionRecords(replica).latest()[0]["maps"].title == "Maps"
     assert OcflRoot(replica).exists()  # a root like the primary, so that objects can follow
+
+
+def test_concurrent_changes_leave_the_catalog_and_the_latest_record_alike(tmp_path: Path, catalog_url: str) -> None:
+    """The catalog row stays locked until its record is stored, so the last writer's record is the
+    latest one, whichever thread that is (SQLite and PostgreSQL)."""
+    services = make_services(tmp_path, FilesystemStorage(tmp_path / "preservation"), None, database_url=catalog_url)
+    try:
+        ensure_collection(services, "maps", "Maps")
+        for round in range(6):
+            titles = [f"Maps {round}.{n}" for n in range(4)]
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda title: update_collection(services, "maps", title=title), titles))
+            stored = CollectionRecords(services.preservation).latest()[0]["maps"]
+            assert stored == services.catalog.get_collection("maps") and stored.title in titles
+    finally:
+        services.close()
