@@ -115,16 +115,6 @@ def update_collection(services: Services, slug: str, **changes: str) -> Collecti
     return collection
 
 
-def record_unrecorded(services: Services) -> int:
-    """Record every catalog collection that storage has no record of (made before records were kept)."""
-    records = CollectionRecords.of(services)
-    recorded = set(records.latest()[0])
-    missing = [c for c in services.catalog.list_collections() if c.slug not in recorded]
-    for collection in missing:
-        records.write(collection)
-    return len(missing)
-
-
 def replicate_records(p: Preservation) -> int:
     """Copy the records the replica lacks (it was unreachable when they were written); how many."""
     if p.replica is None:

@@ -25,7 +25,7 @@ from repo.catalog import FixityRow, Item, PageFile, Replication, format_datestam
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
-from repo.lifecycle.collections import CollectionRecords, record_unrecorded
+from repo.lifecycle.collections import CollectionRecords
 from repo.lifecycle.page_sizes import image_size
 from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
@@ -53,10 +53,12 @@ class RebuildResult:
 
 
 def rebuild_catalog(p: Preservation) -> RebuildResult:
-    # Collections the old catalog has but storage does not (made before records were kept) are
-    # recorded first, so that rebuilding with --replace keeps their titles.
-    record_unrecorded(p.services)
-    collections, problems = CollectionRecords(p.primary.storage).latest()
+    stored = CollectionRecords.of(p.services)
+    collections, problems = stored.latest()
+    for collection in p.catalog.list_collections():
+        if collection.slug not in collections:  # made before records were kept: --replace keeps its title
+            stored.write(collection)
+            collections[collection.slug] = collection
     result = RebuildResult(problems=problems)
     logs = dict(p.log.all_records())
     with p.catalog.db.transaction():
