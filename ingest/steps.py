@@ -23,6 +23,7 @@ from repo.catalog.from_record import catalog_metadata
 from repo.catalog.slugs import slug_problem
 from repo.errors import Problem
 from repo.identifiers import content_key, derivative_key, item_id_for, object_id, thumbnail_key
+from repo.lifecycle.collections import ensure_collection
 from repo.metadata import premis
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import load_record, record_from_dc_fields
@@ -213,7 +214,7 @@ def register(ctx: ItemContext, services: Services, on_registered: Iterable[Calla
     events = [
         Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail) for e in ctx.events
     ]
-    services.catalog.ensure_collection(ctx.source.collection)
+    ensure_collection(services, ctx.source.collection)  # recorded in storage too, for rebuild-catalog
     services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
     for hook in on_registered:
         hook(ctx.item_id)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from app.api.errors import ApiError
 from app.api.models import CollectionCreate, CollectionList, CollectionOut, CollectionUpdate
 from app.api.operations import Call, Operation, Reply
 from app.api.views import collection_out
 from repo.auth import Role
+from repo.lifecycle import collections
+from storage.errors import StorageError
+
+log = logging.getLogger("muniment.api")
 
 SLUG_PARAM = {"slug": r"[A-Za-z0-9._~-]{1,200}"}
 
@@ -25,26 +33,32 @@ def get_collection(call: Call) -> Reply:
 
 def create_collection(call: Call) -> Reply:
     body: CollectionCreate = call.body
-    catalog = call.services.catalog
-    if catalog.get_collection(body.slug) is not None:
+    # Another request may make it first: ensure_collection never overwrites, so say so.
+    with _stored(body.slug):
+        collection, created = collections.ensure_collection(
+            call.services, body.slug, body.title, body.description, body.rights
+        )
+    if not created:
         raise ApiError(409, f"collection {body.slug!r} already exists")
-    catalog.ensure_collection(body.slug, body.title, body.description, body.rights)
-    created = catalog.get_collection(body.slug)
-    assert created is not None
-    # Another request may have made it first: ensure_collection never overwrites, so say so.
-    if (created.title, created.description, created.rights) != (body.title, body.description, body.rights):
-        raise ApiError(409, f"collection {body.slug!r} already exists")
-    return Reply(collection_out(created), 201, {"Location": f"/api/v1/collections/{body.slug}"}, body.slug)
+    return Reply(collection_out(collection), 201, {"Location": f"/api/v1/collections/{body.slug}"}, body.slug)
 
 
 def update_collection(call: Call) -> Reply:
     body: CollectionUpdate = call.body
-    slug = call.path["slug"]
-    catalog = call.services.catalog
-    if catalog.get_collection(slug) is None:
-        raise ApiError(404, f"no collection {slug!r}")
     changes = {k: v for k, v in body.model_dump(exclude_none=True).items()}
-    return Reply(collection_out(catalog.update_collection(slug, **changes)))
+    with _stored(call.path["slug"]):
+        collection = collections.update_collection(call.services, call.path["slug"], **changes)
+    return Reply(collection_out(collection))
+
+
+@contextmanager
+def _stored(slug: str) -> Iterator[None]:
+    """A collection record storage cannot take leaves the catalog unchanged too: say so, as a 503."""
+    try:
+        yield
+    except StorageError as exc:
+        log.warning("collection %s: record not stored: %s", slug, exc)
+        raise ApiError(503, f"collection {slug!r} not saved: the preservation storage is unavailable") from None
 
 
 OPERATIONS = [

@@ -26,6 +26,7 @@ from repo.catalog import FixityRow, PageFile
 from repo.errors import Problem
 from repo.identifiers import object_id
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, PremisEvent
+from repo.page_sizes import BLOCK, RangeFile
 from repo.preservation import PreservationError
 from repo.version import AGENT
 from storage.base import Storage
@@ -96,9 +97,6 @@ def _undecodable(access: Storage, key: str, size: tuple[int, int] | None) -> tup
     """Whether the header reads with the page's size and the smallest level decodes (all of a
     thumbnail; a pyramid's last level is stored last, so a cut pyramid fails too), over ranged
     reads rather than the whole file."""
-    # Not at the top: repo.lifecycle imports repo.audit (a cycle, not an upward arrow).
-    from repo.lifecycle.page_sizes import BLOCK, RangeFile
-
     local = access.local_path(key)
 
     def load(**options: object) -> pyvips.Image:

@@ -42,14 +42,22 @@ class Catalog:
         if existing:
             return existing
         now = utc_now()
-        self.db.execute(
-            "INSERT INTO collections (slug, title, description, rights, created, modified) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (slug) DO NOTHING",
-            (slug, title or slug.replace("-", " ").title(), description, rights, now, now),
-        )
+        self.insert_collection(Collection(slug, title or default_title(slug), description, rights, now, now))
         collection = self.get_collection(slug)
         assert collection is not None
         return collection
+
+    def insert_collection(self, collection: Collection) -> bool:
+        """Add the collection exactly as given (dates included); False when the slug is taken."""
+        columns = list(Collection.__dataclass_fields__)
+        return (
+            self.db.execute(
+                f"INSERT INTO collections ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+                " ON CONFLICT (slug) DO NOTHING",
+                [getattr(collection, c) for c in columns],
+            )
+            == 1
+        )
 
     def update_collection(self, slug: str, **changes: str) -> Collection:
         allowed = {"title", "description", "rights"}
@@ -409,6 +417,11 @@ class Catalog:
             " WHERE i.status <> 'purged' AND (r.version IS NULL OR r.version <> i.version) ORDER BY i.id"
         )
         return [Item.from_row(r) for r in rows]
+
+
+def default_title(slug: str) -> str:
+    """The title of a collection made without one (by an ingest naming a new collection)."""
+    return slug.replace("-", " ").title()
 
 
 # Rows that belong to one item besides its ``items`` row and its events (kept for tombstones).

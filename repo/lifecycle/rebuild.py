@@ -1,5 +1,6 @@
 """rebuild-catalog: the catalog recreated from preservation storage alone.
 
+Collections: the latest record of each in the collection records (``repo.lifecycle.collections``).
 Per object: the head version's inventory (versions, checksums), its bag (bag-info for the
 collection and identifiers, MODS and DC for the metadata, PREMIS for the lifecycle events and
 the page order), pixel sizes from the access pyramids' headers (or the masters'), and the audit
@@ -24,13 +25,14 @@ from repo.catalog import FixityRow, Item, PageFile, Replication, format_datestam
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
-from repo.lifecycle.page_sizes import image_size
+from repo.lifecycle.collections import CollectionRecords
 from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import record_from_stored
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, REPLICATION
 from repo.page_formats import IMAGE_SUFFIXES
+from repo.page_sizes import image_size
 from repo.preservation import Inventory, PreservationError
 from repo.preservation.ocfl_inventory import SIDECAR_FILE, parse_sidecar, version_number
 from storage.errors import NotFound, StorageError
@@ -45,14 +47,24 @@ class RebuildResult:
     items: int = 0
     withdrawn: int = 0
     purged: int = 0
+    collections: int = 0
+    unrecorded: list[str] = field(default_factory=list)  # collections named by items but with no record
     problems: list[str] = field(default_factory=list)
 
 
 def rebuild_catalog(p: Preservation) -> RebuildResult:
-    result = RebuildResult()
+    stored = CollectionRecords.of(p.services)
+    collections, problems = stored.latest()
+    for collection in p.catalog.list_collections():
+        if collection.slug not in collections:  # made before records were kept: --replace keeps its title
+            stored.write(collection)
+            collections[collection.slug] = collection
+    result = RebuildResult(problems=problems)
     logs = dict(p.log.all_records())
     with p.catalog.db.transaction():
         p.catalog.clear()
+        for collection in collections.values():
+            p.catalog.insert_collection(collection)
         for oid in p.primary.store.list_objects():
             records = logs.pop(oid, [])
             if any(r.tombstone for r in records):
@@ -70,6 +82,9 @@ def rebuild_catalog(p: Preservation) -> RebuildResult:
             if tombstone is not None and tombstone.item is not None:
                 _restore_tombstone(p, tombstone.item, records)
                 result.purged += 1
+        restored = {c.slug for c in p.catalog.list_collections()}
+        result.collections = len(restored)
+        result.unrecorded = sorted(restored - set(collections))
     _reindex(p)
     return result
 

@@ -22,6 +22,7 @@ from ocfl.layout_registry import add_layout
 from ocfl.validator import Validator
 
 from repo.audit.event_log import EXTENSION as EVENT_LOG
+from repo.lifecycle.collections import EXTENSION as COLLECTIONS
 from storage import Storage
 
 NAME = "0004-hashed-n-tuple-storage-layout"
@@ -80,6 +81,7 @@ def validate_root(path: Path) -> Report:
     root = ocfl.StorageRoot(root=str(path))
     root.registered_extensions.append(NAME)  # a registered OCFL extension ocfl-py does not list
     root.registered_extensions.append(EVENT_LOG)  # Muniment's own, documented in repo/audit/event_log.py
+    root.registered_extensions.append(COLLECTIONS)  # and in repo/lifecycle/collections.py
     root.validate(validate_objects=False, log_warnings=True)
     _collect(root.log.messages, report)
     layout = HashedNTuple()

@@ -18,12 +18,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.context import ItemSource
     from ingest.runner import Ingester
     from repo.demo.samples import make_collection
+    from repo.lifecycle.collections import ensure_collection
     from repo.services import Services
 
     samples = make_collection(settings.data_dir / "samples")
     services = Services.open(settings)
-    services.catalog.ensure_collection("books", "Printed Books", "Books printed in the parish.")
-    services.catalog.ensure_collection("manuscripts", "Manuscripts and Plates", "Letters and engraved plates.")
+    ensure_collection(services, "books", "Printed Books", "Books printed in the parish.")
+    ensure_collection(services, "manuscripts", "Manuscripts and Plates", "Letters and engraved plates.")
     ingester = Ingester(services)
     try:
         for sample in samples:

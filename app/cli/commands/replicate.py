@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.audit import replicate_item, sync_log
     from repo.errors import ConfigError, MunimentError
+    from repo.lifecycle.collections import replicate_records
     from repo.preservation import PreservationError
     from storage.errors import StorageError
 
@@ -47,5 +48,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         if not args.item:
             sync_log(preservation)
+            replicate_records(preservation)  # collection records written while the replica was away
     print(f"{done} replicated, {failed} failed")
     return 1 if failed else 0
