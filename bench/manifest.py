@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from starlette.applications import Starlette
 
-from iiif.presentation.prezi import build_with_prezi3
 from iiif.presentation.routes import presentation_routes
 from iiif.presentation.service import PresentationService
 from iiif.presentation.source import Publisher, load_source
 from repo.catalog import Catalog, Event, Item, ItemMetadata, PageFile, utc_now
 from repo.services import Services
 from repo.settings import Settings
+from tests.presentation.prezi_reference import build_with_prezi3
 
 COLD_RUNS = 7
 WARM_RUNS = 300

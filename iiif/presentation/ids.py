@@ -86,5 +86,9 @@ class Urls:
     def mods(self, item_id: str) -> str:
         return f"{self.item_page(item_id)}/mods.xml"
 
+    def linked_data(self, item_id: str, suffix: str) -> str:
+        """The item's Dublin Core as RDF: ``suffix`` is ``ttl`` (Turtle) or ``jsonld`` (JSON-LD)."""
+        return f"{self.item_page(item_id)}/dc.{suffix}"
+
     def dc(self, item_id: str) -> str:
         return f"{self.item_page(item_id)}/dc.xml"

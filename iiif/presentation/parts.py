@@ -144,6 +144,10 @@ def provider(publisher: Publisher) -> list[JsonDict]:
     ]
 
 
+# The item's DC as RDF (app/web/pages/linked_data.py): URL suffix, name, media type.
+LINKED_DATA = (("ttl", "Turtle", "text/turtle"), ("jsonld", "JSON-LD", "application/ld+json"))
+
+
 def see_also(urls: Urls, item_id: str) -> list[JsonDict]:
     return [
         {
@@ -160,6 +164,19 @@ def see_also(urls: Urls, item_id: str) -> list[JsonDict]:
             "format": "application/xml",
             "profile": DC_PROFILE,
         },
+        *(
+            {
+                "id": urls.linked_data(item_id, suffix),
+                "type": "Dataset",
+                "label": ui(f"Dublin Core as linked data ({name})"),
+                "format": media_type,
+                "profile": DC_PROFILE,
+            }
+            for suffix, name, media_type in (
+                ("ttl", "Turtle", "text/turtle"),
+                ("jsonld", "JSON-LD", "application/ld+json"),
+            )
+        ),
     ]
 
 

@@ -247,12 +247,6 @@ class Catalog:
             [(e.item_id, e.type, e.datetime, e.outcome, e.agent, e.detail) for e in events],
         )
 
-    def delete_item(self, item_id: str) -> None:
-        with self.db.transaction():
-            for table in _ITEM_TABLES:
-                self.db.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
-            self.db.execute("DELETE FROM items WHERE id = ?", (item_id,))
-
     def set_version(self, item_id: str, version: int) -> None:
         """The head OCFL version after a write that changes no catalog field (e.g. a withdrawal)."""
         self.db.execute("UPDATE items SET version = ? WHERE id = ?", (version, item_id))

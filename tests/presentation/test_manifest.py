@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from iiif.presentation.manifest import build_manifest
-from iiif.presentation.prezi import prezi3_json
 from iiif.presentation.source import ManifestSource, Publisher, load_source
 from repo.catalog import Catalog, Collection, ItemMetadata
 from tests.presentation import samples
 from tests.presentation.conftest import BASE
+from tests.presentation.prezi_reference import prezi3_json
 from tests.presentation.schema_check import assert_valid
 
 TOC = [
@@ -77,6 +77,8 @@ def test_descriptive_properties(publisher: Publisher) -> None:
     assert [(s["id"], s["format"]) for s in m["seeAlso"]] == [
         (f"{BASE}/items/i1/mods.xml", "application/mods+xml"),
         (f"{BASE}/items/i1/dc.xml", "application/xml"),
+        (f"{BASE}/items/i1/dc.ttl", "text/turtle"),
+        (f"{BASE}/items/i1/dc.jsonld", "application/ld+json"),
     ]
     assert m["partOf"] == [
         {"id": f"{BASE}/iiif/collection/letters", "type": "Collection", "label": {"none": ["Letters"]}}

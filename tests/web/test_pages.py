@@ -236,3 +236,29 @@ def test_the_application_mounts_the_pages_and_the_presentation_api(tmp_path: Pat
         assert client.get("/iiif/ada/manifest").json()["id"] == f"{BASE}/iiif/ada/manifest"
         assert client.get("/iiif/collection/top").status_code == 200
         assert client.get("/").status_code == 200
+
+
+def test_an_item_is_linked_data_by_url_and_by_content_negotiation(client: TestClient) -> None:
+    import rdflib
+    from rdflib.compare import isomorphic
+    from rdflib.namespace import DC
+
+    subject = rdflib.URIRef("http://testserver/items/map")
+    graphs = []
+    for path, accept, media_type, fmt in (
+        ("/items/map/dc.ttl", "*/*", "text/turtle", "turtle"),
+        ("/items/map/dc.jsonld", "*/*", "application/ld+json", "json-ld"),
+        ("/items/map", "text/turtle", "text/turtle", "turtle"),
+        ("/items/map", "application/ld+json, text/html;q=0.5", "application/ld+json", "json-ld"),
+    ):
+        answer = client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(media_type), path
+        graph = rdflib.Graph().parse(data=answer.text, format=fmt)
+        assert (subject, DC.title, rdflib.Literal("A map of the parish", lang="fr")) in graph
+        assert (subject, DC.subject, rdflib.Literal("Parishes", lang="fr")) in graph
+        graphs.append(graph)
+    assert all(isomorphic(graphs[0], g) for g in graphs[1:])
+    page = client.get("/items/map", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html") and page.headers["vary"] == "Accept"
+    assert client.get("/items/secret/dc.ttl").status_code == 401
+    assert client.get("/items/gone", headers={"Accept": "text/turtle"}).status_code == 410

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.web.pages import browse, home, item, records, search_page
+from app.web.pages import browse, home, item, linked_data, records, search_page
 from app.web.pages.site import STATIC, Site
 from repo.search import ensure_indexed
 from repo.services import Services
@@ -39,6 +39,8 @@ def public_pages(services: Services) -> list[BaseRoute]:
         route("/items/{item}/mods.xml", records.mods_record),
         route("/items/{item}/dc.xml", records.dc_record),
         route("/items/{item}/thumbnail", records.thumbnail),
+        route("/items/{item}/dc.ttl", linked_data.turtle_record),
+        route("/items/{item}/dc.jsonld", linked_data.jsonld_record),
         route("/items/{item}/download", item.download),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from app.web.pages.linked_data import linked_data, negotiated
 from app.web.pages.site import Site
 from iiif.presentation.parts import DC_FIELDS
 from repo.access import Access
@@ -41,6 +42,9 @@ def metadata_fields(meta: ItemMetadata | None) -> list[Field]:
 
 
 def item_page(site: Site, request: Request) -> Response:
+    rdf = negotiated(request)
+    if rdf is not None:  # a linked-data client asked for the item's description itself
+        return linked_data(site, request, rdf)
     item, access = site.item_access(request, request.path_params["item"])
     if item is None or access is not Access.VISIBLE:
         return site.refuse(request, access, item)
@@ -61,6 +65,7 @@ def item_page(site: Site, request: Request) -> Response:
         mirador=site.mirador_installed,
         language=(meta.language if meta else None) or "",
     )
+    response.headers["Vary"] = "Accept"  # the same URL gives linked data to a client that asks for it
     if not item.is_public():  # unlocked by this requester's token: no shared cache may keep it
         response.headers["Cache-Control"] = "private, no-cache"
     return response
