@@ -195,16 +195,22 @@ class S3Storage(Storage):
         return self._info_after_put(key, digest)
 
     def create(self, key: str, data: bytes, *, sha512: str | None = None) -> ObjectInfo:
-        """One PUT with ``If-None-Match: *`` (for the small files written once: inventories)."""
+        """``If-None-Match: *`` on the one PUT (or, for an inventory larger than a part, on the
+        completion of its multipart upload): S3 refuses it when the key exists."""
         digest = hashlib.sha512(data).hexdigest()
         check_expected(key, digest, sha512)
+        full = self._key(key)
         if len(data) >= self._part_size:
-            raise StorageError(f"{key!r}: create() is for objects under {self._part_size} bytes")
+            reader = HashingReader(io.BytesIO(data))
+            first = _read_full(reader, self._part_size)
+            upload_id, parts, digest = self._send_multipart(key, full, reader, first, digest)
+            self._complete(key, full, upload_id, parts, exclusive=True)
+            return self._info_after_put(key, digest)
         self._call(
             key,
             self._client.put_object,
             Bucket=self._loc.bucket,
-            Key=self._key(key),
+            Key=full,
             Body=data,
             **self._checksum_args(data),
             Metadata={_SHA_META: digest},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 import threading
@@ -255,3 +256,15 @@ def test_a_forked_child_reads_with_the_parents_store_and_the_parent_reads_on(sea
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     pytest.fail("the child's read hung: the pool it inherited never started threads")
+
+
+def test_create_of_an_object_larger_than_a_part_is_refused_over_an_existing_one(s3_storage: S3Storage) -> None:
+    from storage.errors import AlreadyExists
+
+    big = PatternStream(12 * MB).read()  # two parts at the default part size: a multipart upload
+    s3_storage.create("inv/v9/inventory.json", big)
+    assert s3_storage.get_bytes("inv/v9/inventory.json") == big
+    with pytest.raises(AlreadyExists):
+        s3_storage.create("inv/v9/inventory.json", big[::-1])
+    assert s3_storage.head("inv/v9/inventory.json").sha512 == hashlib.sha512(big).hexdigest()
+    assert s3_storage.abort_pending("inv/") == []  # the refused upload was aborted, not left behind
