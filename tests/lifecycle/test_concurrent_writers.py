@@ -1,4 +1,5 @@
-"""Several writers of one item at once, as real processes, on the filesystem and on S3 (SeaweedFS):
+"""Several writers of one item at once, as real processes, on the filesystem with SQLite and on S3
+(SeaweedFS) with PostgreSQL:
 nothing lost, nothing doubled, nothing corrupted.
 
 - Two ``muniment edit`` commands at once, 20 rounds: each is accepted or refused with a conflict
@@ -31,17 +32,21 @@ from repo.settings import Settings
 from tests.ingest.conftest import MODS, make_item
 from tests.preservation.ocfl_check import validate_storage
 from tests.servers.muniment import MunimentServer
+from tests.servers.postgres import PostgresServer
 from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["filesystem", "s3"])
+@pytest.fixture(params=["filesystem", "s3"], ids=["filesystem-sqlite", "s3-postgresql"])
 def repository(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    """The environment of a repository whose preservation and access are a folder or S3 buckets."""
+    """The environment of a repository: everything in a folder with a SQLite catalog (one machine),
+    or S3 buckets with a PostgreSQL catalog (the several-machine setup, its locks on PostgreSQL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["MUNIMENT_DATA_DIR"] = str(tmp_path / "data")
     if request.param == "s3":
+        postgres: PostgresServer = request.getfixturevalue("postgres")
+        env["MUNIMENT_DATABASE_URL"] = postgres.create_database(f"c_{uuid.uuid4().hex[:12]}")
         server: SeaweedFS = request.getfixturevalue("seaweedfs")
         bucket = server.create_bucket(f"c-{uuid.uuid4().hex[:16]}")
         env.update(
