@@ -187,8 +187,9 @@ class ObjectStore:
         """
         return self.recover_folder(self.root.object_root_for_writing(object_id), object_id)
 
-    def recover_folder(self, object_root: str, object_id: str | None) -> Recovery:
-        """``recover`` for an object root, also one whose id no inventory names (None)."""
+    def recover_folder(self, object_root: str, object_id: str | None, *, shared: bool = True) -> Recovery:
+        """``recover`` for an object root, also one whose id no inventory names (None);
+        ``shared=False`` leaves the shared folders to a caller that sweeps the whole root."""
         recovery = Recovery(object_id or object_root, object_root)
         staging = self.root.staging_prefix(object_root)
         # Staged content may exist before the root does: the root is created at the first commit.
@@ -198,7 +199,8 @@ class ObjectStore:
         if self.root.exists():
             removed += self.storage.discard_temporary(object_root + "/", any_owner=True)
             self._settle_versions(object_root, object_id, recovery)
-        removed += self._discard_shared_temporary(object_root)
+        if shared:
+            removed += self._discard_shared_temporary(object_root)
         return recovery
 
     def _settle_versions(self, object_root: str, object_id: str | None, recovery: Recovery) -> None:

@@ -164,7 +164,7 @@ def recover_root(store: ObjectStore) -> Iterator[Recovered]:
         with object_writer_lock(store, object_root):
             object_id = _stored_id(store, object_root)
             try:
-                recovery = store.recover_folder(object_root, object_id)
+                recovery = store.recover_folder(object_root, object_id, shared=False)
             except OcflError as exc:  # damaged, not interrupted: left as it is, for fixity repair
                 yield Recovered(Recovery(object_id or object_root, object_root), [ObjectProblem(object_root, str(exc))])
                 continue

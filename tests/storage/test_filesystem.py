@@ -55,7 +55,7 @@ def test_changed_file_does_not_claim_its_old_checksum(tmp_path: Path) -> None:
     assert store.head("f").sha512 is None
 
 
-def _crash_while_writing(root: Path, key: str) -> None:
+def crash_while_writing(root: Path, key: str) -> None:
     """A real process killed (SIGKILL) halfway through ``put``: its temporary file stays behind."""
     script = (
         "import os, signal, sys\n"
@@ -79,8 +79,8 @@ def temporary_files(root: Path) -> list[str]:
 def test_crashed_writers_temporary_files_go_and_live_writers_stay(tmp_path: Path) -> None:
     store = FilesystemStorage(tmp_path)
     store.put_bytes("a/kept", b"data")
-    _crash_while_writing(tmp_path, "top-level")
-    _crash_while_writing(tmp_path, "a/b/c/deep")
+    crash_while_writing(tmp_path, "top-level")
+    crash_while_writing(tmp_path, "a/b/c/deep")
     crashed = temporary_files(tmp_path)
     assert len(crashed) == 2 and list(store.list("")) == ["a/kept"]  # hidden from listings
     foreign = tmp_path / "a" / ".muniment-tmp-0badc0de-1-abcdefgh"  # another host's writer, recent

@@ -44,12 +44,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         uncatalogued = [
             r.recovery.object_id
             for copy, r in results
-            if copy == "preservation" and r.committed and not _catalogued(services, r.recovery.object_id)
+            if copy == "preservation" and r.committed and not r.problems
+            if not _catalogued(services, r.recovery.object_id)
         ]
     finally:
         services.close()
     repaired = [(c, r) for c, r in results if r.recovery.changed or r.problems]
     invalid = sum(bool(r.problems) for _, r in results)
+    recovered = sum(bool(r.recovery.object_root) and not r.problems for _, r in repaired)
     if args.json:
         doc = {
             "objects": sum(r.committed for _, r in results),
@@ -62,8 +64,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(doc, indent=2))
     else:
         for copy, r in repaired:
-            state = "INVALID" if r.problems else "recovered"
-            print(f"{state} {copy} {r.recovery.object_id}: {r.recovery.summary()}")
+            if r.problems:
+                done = f"; {r.recovery.summary()}" if r.recovery.changed else ""
+                print(f"INVALID {copy} {r.recovery.object_id}: {len(r.problems)} problem(s){done}")
+            else:
+                print(f"recovered {copy} {r.recovery.object_id}: {r.recovery.summary()}")
             for problem in r.problems:
                 print(f"  {problem.key}: {problem.reason}")
         if access:
@@ -71,7 +76,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for object_id in uncatalogued:
             print(f"  {object_id} is stored but not catalogued: run its ingest again to register it")
         objects = sum(r.committed for _, r in results)
-        print(f"checked {objects} objects: {len(repaired) - invalid} recovered, {invalid} invalid")
+        print(f"checked {objects} objects: {recovered} recovered, {invalid} invalid")
     return 1 if invalid else 0
 
 
