@@ -72,7 +72,7 @@ class FilesystemStorage(Storage):
     def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:
         path = self._path(key)
         reader = HashingReader(stream)
-        fd, tmp_name = _in_folder(path.parent, lambda: tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix()))
+        fd, tmp_name = _temporary_beside(path)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := reader.read(CHUNK_SIZE):
@@ -255,6 +255,11 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:  # alive, someone else's
         return True
     return True
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file, named for this process, in ``path``'s folder (made if missing)."""
+    return _in_folder(path.parent, lambda: tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix()))
 
 
 def _in_folder(folder: Path, make: Callable[[], T]) -> T:

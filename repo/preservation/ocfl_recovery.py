@@ -65,19 +65,20 @@ class ObjectProblem(NamedTuple):
 
 
 @contextmanager
-def object_writer_lock(store: ObjectStore, object_root: str) -> Iterator[None]:
-    """The object's writer lock, held around recovering it.
+def object_writer_lock(store: ObjectStore, name: str) -> Iterator[None]:
+    """The object's writer lock (``name``: its id, or its root when no inventory names it), held
+    around recovering and verifying it.
 
-    TODO(writer lock): take the per-object lock that ``VersionWriter`` holds from
-    ``begin_version`` to ``commit``/``abort`` once it lands; until then recovery must not run
-    while another process writes to the same object.
+    TODO(writer lock): once the per-object lock lands, this is ``store.writing(name)`` (the lock
+    ``VersionWriter`` holds from ``begin_version`` to ``commit``/``abort``); until then recovery
+    must not run while another process writes to the same object.
     """
     yield
 
 
 def recover_and_verify(store: ObjectStore, object_id: str) -> tuple[Recovery, list[ObjectProblem]]:
     """Recover the object under its writer lock, then check it byte by byte."""
-    with object_writer_lock(store, store.root.object_root_for_writing(object_id)):
+    with object_writer_lock(store, object_id):
         recovery = store.recover(object_id)
         return recovery, verify_object(store, object_id)
 
@@ -161,20 +162,23 @@ def recover_root(store: ObjectStore) -> Iterator[Recovered]:
     before its first commit, or only staged), then remove every temporary file that a crashed
     writer left anywhere in the root."""
     for object_root in sorted(_object_roots(store) | _staged_object_roots(store)):
-        with object_writer_lock(store, object_root):
-            object_id = _stored_id(store, object_root)
-            try:
-                recovery = store.recover_folder(object_root, object_id, shared=False)
-            except OcflError as exc:  # damaged, not interrupted: left as it is, for fixity repair
-                yield Recovered(Recovery(object_id or object_root, object_root), [ObjectProblem(object_root, str(exc))])
-                continue
-            if object_id is not None and store.exists(object_id):
-                yield Recovered(recovery, verify_object(store, object_id), committed=True)
-            else:
-                yield Recovered(recovery, [])
+        object_id = _stored_id(store, object_root)
+        with object_writer_lock(store, object_id or object_root):
+            recovered = _recovered(store, object_root, object_id)
+        yield recovered
     leftover = store.storage.discard_temporary("")
     if leftover:
         yield Recovered(Recovery("(storage root)", "", removed=leftover), [])
+
+
+def _recovered(store: ObjectStore, object_root: str, object_id: str | None) -> Recovered:
+    try:
+        recovery = store.recover_folder(object_root, object_id, shared=False)
+    except OcflError as exc:  # damaged, not interrupted: left as it is, for fixity repair
+        return Recovered(Recovery(object_id or object_root, object_root), [ObjectProblem(object_root, str(exc))])
+    if object_id is not None and store.exists(object_id):
+        return Recovered(recovery, verify_object(store, object_id), committed=True)
+    return Recovered(recovery, [])
 
 
 def _object_roots(store: ObjectStore) -> set[str]:

@@ -1,4 +1,4 @@
-"""kill -9 a real `muniment ingest` at each rename, fsync and unlink it makes, then run it again.
+"""kill -9 a real `muniment ingest` at each rename, link, fsync and unlink it makes, then run it again.
 
 strace injects SIGKILL at the Nth call of one system call (``-e inject=rename:signal=SIGKILL:when=N``),
 for N = 1, 2, ... until a run completes without reaching it. After each kill the ingest runs
@@ -35,7 +35,7 @@ from tests.preservation.ocfl_check import validate_root
 ROOT = Path(__file__).resolve().parents[2]
 STRACE = shutil.which("strace") or "/usr/bin/strace"
 # What the commit protocol and the catalog use to make a write durable and visible, or to drop it.
-CALLS = ("rename", "fsync", "fdatasync", "unlink", "unlinkat")
+CALLS = ("rename", "link", "fsync", "fdatasync", "unlink", "unlinkat")
 MAX_CALLS = 120  # far more than a one-page ingest makes of any one kind: a loop that never ends fails
 
 
