@@ -148,8 +148,6 @@ def check_existing_object(ctx: ItemContext, store: ObjectStore) -> None:
     recovery, problems = recover_and_verify(store, oid)
     if recovery.changed:
         log.warning("recovered preservation object %s: %s", oid, recovery.summary())
-    if not store.exists(oid):  # the inventory seen was never committed: ingest afresh
-        return
     if problems:
         raise IngestError(
             f"{ctx.source.name}: preservation object {ctx.item_id!r} is already stored but invalid",
