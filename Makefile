@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
-# chromium for the browser test, iipimage-server/lighttpd/wrk for bench/iiif.py.
-DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium
+# chromium for the browser test, strace for the crash-point test, iipimage-server/lighttpd/wrk for bench/iiif.py.
+DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace
 NODE_STAMP := app/web/static/vendor/.installed
 
 .PHONY: demo test lint bench setup debian node clean-demo

@@ -8,6 +8,7 @@ so a crash leaves no catalog row without its object.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime
@@ -29,9 +30,12 @@ from repo.metadata.errors import MetadataError
 from repo.metadata.loader import load_record, record_from_dc_fields
 from repo.page_formats import IMAGE_SUFFIXES
 from repo.preservation import BagEntry, BagInfo, BuiltBag, ObjectStore, rebuild_tags
+from repo.preservation.ocfl_recovery import recover_and_verify
 from repo.services import Services
 from repo.version import AGENT
 from storage.base import Storage, digest_parts
+
+log = logging.getLogger("muniment.ingest")
 
 
 def now() -> datetime:
@@ -136,10 +140,21 @@ def record_validation(ctx: ItemContext) -> None:
 
 
 def check_existing_object(ctx: ItemContext, store: ObjectStore) -> None:
-    """An object left by a run that stopped before the catalog: reuse it when it holds our pages."""
-    if not store.exists(object_id(ctx.item_id)):
+    """An object left by a run that stopped before the catalog: reuse it when it holds our pages,
+    once recovery (finishing or rolling back its last commit) and a check of every byte say it
+    is valid; an invalid one is the item's problem, never registered."""
+    oid = object_id(ctx.item_id)
+    if not store.exists(oid):
         return
-    stored = {entry.path: entry.sha512 for entry in store.payload_entries(object_id(ctx.item_id))}
+    recovery, problems = recover_and_verify(store, oid)
+    if recovery.changed:
+        log.warning("recovered preservation object %s: %s", oid, recovery.summary())
+    if problems:
+        raise IngestError(
+            f"{ctx.source.name}: preservation object {ctx.item_id!r} is already stored but invalid",
+            [Problem(p.key, p.reason) for p in problems],
+        )
+    stored = {entry.path: entry.sha512 for entry in store.payload_entries(oid)}
     ours = {page.bag_path: page.sha512 for page in ctx.pages}
     if stored != ours:
         raise IngestError(

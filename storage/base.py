@@ -216,6 +216,17 @@ class Storage(abc.ABC):
         sight (left by a crashed process); returns their keys. Nothing to do by default."""
         return []
 
+    def discard_temporary(self, prefix: str = "", *, recursive: bool = True, any_owner: bool = False) -> list[str]:
+        """Remove the temporary files that interrupted writes left under ``prefix`` (hidden from
+        ``list``), and empty folders there and above; returns the files removed, as keys.
+
+        Only files whose writing process is gone are touched, unless ``any_owner`` (the caller
+        knows no writer can be busy there: it holds the object's lock). ``recursive=False``
+        looks at the folder ``prefix`` names and not below. Nothing to do by default: only a
+        backend that writes through temporary files has any.
+        """
+        return []
+
     @abc.abstractmethod
     def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:
         """A readable stream of the object, or of bytes ``start`` to ``end`` (exclusive).

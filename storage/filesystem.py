@@ -1,18 +1,24 @@
 """Local filesystem backend: the embedded default.
 
 Writes go to a temporary file in the destination folder, are fsynced, then renamed, so an
-object is either absent or complete. Keys are resolved strictly under the root.
+object is either absent or complete. Keys are resolved strictly under the root. A temporary
+file's name says which process writes it, so that ``discard_temporary`` removes what a crashed
+writer left and never a live writer's file in progress.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import secrets
+import socket
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, TypeVar, cast
 
 from storage.base import (
     CHUNK_SIZE,
@@ -29,6 +35,14 @@ from storage.errors import AlreadyExists, NotFound, StorageUnavailable
 from storage.ranged import RangeReader
 
 _TMP_PREFIX = ".muniment-tmp-"
+# Temporary names are ``.muniment-tmp-<host>-<pid>-<random>``: a writer on this host is gone when
+# its pid is; another host's (a folder shared between containers) or an unnamed one (older
+# releases) is taken as gone only when untouched this long.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_FOREIGN_TEMP_AGE = 24 * 3600
+# How often a write tries again when a cleaner removed the (empty) folder it had just made.
+_FOLDER_RETRIES = 5
+T = TypeVar("T")
 # The sha512 travels with the file as an extended attribute: set on the temporary file, it
 # becomes visible with the rename, and no extra file appears in the tree (an OCFL root must
 # hold only its own files). The mtime stored beside it detects a file changed in place.
@@ -53,7 +67,7 @@ class FilesystemStorage(Storage):
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.root, prefix=_TMP_PREFIX):
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=_tmp_prefix()):
                 pass
         except OSError as exc:
             raise StorageUnavailable(f"storage folder {self.root} is not writable: {exc.strerror}") from None
@@ -173,11 +187,10 @@ class FilesystemStorage(Storage):
         src, dst = self._path(source), self._path(dest)
         if not src.is_file():
             raise NotFound(source, self.location)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.parent / f"{_TMP_PREFIX}{os.getpid()}-{id(dst)}"
+        tmp = dst.parent / f"{_tmp_prefix()}{secrets.token_hex(6)}"
         try:
-            os.link(src, tmp)
-        except OSError:  # links not supported here: copy the bytes
+            _in_folder(dst.parent, lambda: os.link(src, tmp))
+        except OSError:  # links not supported here (or the source went): copy the bytes
             info = self.head(source)
             with self.open(source) as stream:
                 return self.put(dest, stream, sha512=info.sha512)
@@ -210,6 +223,87 @@ class FilesystemStorage(Storage):
     def local_path(self, key: str) -> str | None:
         return str(self._path(key))
 
+    def discard_temporary(self, prefix: str = "", *, recursive: bool = True, any_owner: bool = False) -> list[str]:
+        folder = self._path(validate_prefix(prefix).rstrip("/")) if prefix else self.root
+        if recursive:
+            folders = [Path(f) for f, _, _ in os.walk(folder, topdown=False)]  # deepest first
+        else:
+            folders = [folder] if folder.is_dir() else []
+        removed: list[str] = []
+        for current in folders:
+            try:
+                entries = list(os.scandir(current))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if not entry.name.startswith(_TMP_PREFIX) or not entry.is_file(follow_symlinks=False):
+                    continue
+                if any_owner or _writer_gone(entry):
+                    _remove_quietly(entry.path)
+                    removed.append(Path(entry.path).relative_to(self.root).as_posix())
+            self._remove_empty_folders(current)
+        if not folders:
+            self._remove_empty_folders(folder.parent)
+        return removed
+
+    def _remove_empty_folders(self, folder: Path) -> None:
+        """``folder`` and its parents, while empty. A writer may fill or remove one meanwhile:
+        both are fine (ENOTEMPTY, ENOENT), and writers try again when theirs vanished."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:  # not empty (or not ours to remove): the folders above are not either
+                return
+            folder = folder.parent
+
+
+def _tmp_prefix() -> str:
+    return f"{_TMP_PREFIX}{_HOST}-{os.getpid()}-"
+
+
+def _writer_gone(entry: os.DirEntry[str]) -> bool:
+    """Whether the process that writes this temporary file has ended (see ``_TMP_PREFIX``)."""
+    host, _, rest = entry.name[len(_TMP_PREFIX) :].partition("-")
+    pid = rest.partition("-")[0]
+    if host == _HOST and pid.isdigit():
+        return not _process_alive(int(pid))
+    try:
+        return time.time() - entry.stat(follow_symlinks=False).st_mtime > _FOREIGN_TEMP_AGE
+    except FileNotFoundError:
+        return False
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file, named for this process, in ``path``'s folder (made if missing)."""
+    return _in_folder(path.parent, lambda: tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix()))
+
+
+def _in_folder(folder: Path, make: Callable[[], T]) -> T:
+    """Create ``folder`` and ``make`` a file in it. A cleaner removes folders it finds empty
+    (``delete``, ``discard_temporary``), perhaps between the two: then both are done again."""
+    for attempt in range(_FOLDER_RETRIES):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return make()
+        except FileNotFoundError:
+            if attempt == _FOLDER_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
 
 class _LinkedPut(PendingPut):
     def __init__(self, storage: FilesystemStorage, key: str, staging_key: str, info: ObjectInfo) -> None:
@@ -221,8 +315,7 @@ class _LinkedPut(PendingPut):
     def commit(self) -> ObjectInfo:
         storage = self._storage
         staged, path = storage._path(self._staging_key), storage._path(self.key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _link_new(str(staged), path, self.key, storage.location)
+        _in_folder(path.parent, lambda: _link_new(str(staged), path, self.key, storage.location))
         if storage._fsync:
             _fsync_dir(path.parent)
         storage.delete(self._staging_key)
@@ -230,19 +323,6 @@ class _LinkedPut(PendingPut):
 
     def abort(self) -> None:
         self._storage.delete(self._staging_key)
-
-
-def _temporary_beside(path: Path) -> tuple[int, str]:
-    """A new temporary file in ``path``'s folder, made if missing. Another writer's ``delete``
-    may remove that folder, left empty, between the two steps: then make it again."""
-    for attempt in range(5):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
-        except FileNotFoundError:
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _link_new(source: str, path: Path, key: str, location: str) -> None:

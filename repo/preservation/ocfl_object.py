@@ -2,8 +2,9 @@
 
 Writing a version (the commit protocol, in ``ocfl_writer.VersionWriter``):
 
-1. recover: remove what an interrupted write left (staged uploads, a version folder above the
-   committed head, a stale root sidecar);
+1. recover: finish or roll back what an interrupted write left (staged uploads, a version folder
+   above the committed head, a missing root sidecar) and remove crashed writers' temporary files
+   (see ``ocfl_recovery``, which also verifies the result);
 2. stage the files whose sha512 is not yet in the object with ``Storage.put_pending``, each
    verifying its digest: stored, but not visible in the object (S3: multipart uploads not yet
    completed; other backends: a copy under ``extensions/muniment-staging/<object root>/``);
@@ -51,7 +52,8 @@ from repo.preservation.ocfl_inventory import (
     version_number,
 )
 from repo.preservation.ocfl_layout import HashedNTupleLayout
-from repo.preservation.ocfl_root import OBJECT_DECLARATION, OcflRoot
+from repo.preservation.ocfl_recovery import Recovery
+from repo.preservation.ocfl_root import EXTENSIONS, OBJECT_DECLARATION, STAGING, OcflRoot
 from repo.preservation.ocfl_writer import VersionInfo, VersionWriter
 from storage.base import Storage
 from storage.errors import NotFound
@@ -183,28 +185,42 @@ class ObjectStore:
         """The object's next version, to be written file by file (see ``VersionWriter``)."""
         return VersionWriter(self, object_id)
 
-    def recover(self, object_id: str) -> list[str]:
-        """Undo what an interrupted write left behind; returns the keys removed.
+    def recover(self, object_id: str) -> Recovery:
+        """Return the object to a valid state after an interrupted write; says what it did.
 
-        Run before every write, under the object's lock (taken here when not held yet), so that
-        no live writer's staged files are touched.
+        A commit whose root inventory was written is finished (its sidecar), one whose root
+        inventory was not is rolled back (its version folder and staged files removed), and the
+        temporary files of crashed writers go, from the object, its staging and the folders above.
+        Run before every write, under the object's writer lock (taken here when not held yet), so
+        that nothing of the object belongs to a live writer; ``ocfl_recovery.verify_object`` then
+        checks the result.
         """
         with self.writing(object_id):
-            return self._recover(object_id)
+            return self.recover_folder(self.root.object_root_for_writing(object_id), object_id)
 
-    def _recover(self, object_id: str) -> list[str]:
-        object_root = self.root.object_root_for_writing(object_id)
+    def recover_folder(self, object_root: str, object_id: str | None, *, shared: bool = True) -> Recovery:
+        """``recover`` for an object root, also one whose id no inventory names (None);
+        ``shared=False`` leaves the shared folders to a caller that sweeps the whole root."""
+        recovery = Recovery(object_id or object_root, object_root)
         staging = self.root.staging_prefix(object_root)
         # Staged content may exist before the root does: the root is created at the first commit.
-        removed = self.storage.abort_pending(object_root + "/")
-        removed += self.delete_prefix(staging) + self._discard_unlisted(staging)
-        if not self.root.exists():
-            return removed
-        removed += self._discard_unlisted(object_root + "/")
+        removed = recovery.removed
+        removed += self.storage.abort_pending(object_root + "/")
+        removed += self.delete_prefix(staging) + self.storage.discard_temporary(staging, any_owner=True)
+        if self.root.exists():
+            removed += self.storage.discard_temporary(object_root + "/", any_owner=True)
+            self._settle_versions(object_root, object_id, recovery)
+        if shared:
+            removed += self._discard_shared_temporary(object_root)
+        return recovery
+
+    def _settle_versions(self, object_root: str, object_id: str | None, recovery: Recovery) -> None:
+        """Finish the commit whose root inventory is written; remove versions never committed."""
         inventory, _, sidecar_ok = self._read_committed(object_root, object_id)
         if inventory is not None and not sidecar_ok:
             # The crash fell between the root inventory and its sidecar: finish the commit.
             self.storage.put_bytes(f"{object_root}/{SIDECAR_FILE}", sidecar_bytes(digest_of(inventory.to_bytes())))
+            recovery.finished = inventory.head
         committed = set(inventory.versions) if inventory else set()
         keys = list(self.storage.list(object_root + "/"))
         if inventory is None and keys:
@@ -214,12 +230,34 @@ class ObjectStore:
                     f"object root {object_root} has no inventory but holds "
                     f"{sorted(leftovers)}; not cleaning it automatically"
                 )
+        rolled_back: set[str] = set()
         for key in keys:
             top = key[len(object_root) + 1 :].split("/", 1)[0]
             if inventory is None or (_is_version_name(top) and top not in committed):
                 self.storage.delete(key)
-                removed.append(key)
+                recovery.removed.append(key)
+                rolled_back.add(top)
+        recovery.rolled_back = sorted((t for t in rolled_back if _is_version_name(t)), key=version_number)
+
+    def _discard_shared_temporary(self, object_root: str) -> list[str]:
+        """Temporary files of crashed writers in the folders this object's writes share with
+        others: the root's own, the object's parents, its folder in each root extension."""
+        parts = object_root.split("/")
+        shared = ["", f"{EXTENSIONS}/", f"{EXTENSIONS}/{HashedNTupleLayout.NAME}/"]
+        shared += ["/".join(parts[:depth]) + "/" for depth in range(1, len(parts))]
+        removed = [key for prefix in shared for key in self.storage.discard_temporary(prefix, recursive=False)]
+        for extension in self._extension_folders():
+            if extension != STAGING:  # the object's staging is its own: cleaned above
+                removed += self.storage.discard_temporary(f"{extension}/{object_root}/")
         return removed
+
+    def _extension_folders(self) -> list[str]:
+        """The root's extension folders; only a local folder can hold temporary files."""
+        local = self.storage.local_path(EXTENSIONS)
+        if local is None or not os.path.isdir(local):
+            return []
+        with os.scandir(local) as entries:
+            return sorted(f"{EXTENSIONS}/{e.name}" for e in entries if e.is_dir(follow_symlinks=False))
 
     def purge(self, object_id: str) -> int:
         """Delete the object entirely (the inventory first, so it disappears at once)."""
@@ -247,7 +285,7 @@ class ObjectStore:
             return None, None, True
         return self._read_committed(self.object_root(object_id), object_id)
 
-    def _read_committed(self, object_root: str, object_id: str) -> tuple[Inventory | None, bytes | None, bool]:
+    def _read_committed(self, object_root: str, object_id: str | None) -> tuple[Inventory | None, bytes | None, bool]:
         """(inventory, its bytes, whether the root sidecar matches) or (None, None, True).
 
         A sidecar that does not match is accepted only when the inventory is byte-identical to
@@ -284,34 +322,6 @@ class ObjectStore:
             current = None
         if current != previous:
             raise ConcurrentUpdate(f"object root {object_root} changed while a version was staged")
-
-    def _discard_unlisted(self, prefix: str) -> list[str]:
-        """Remove files under ``prefix`` that the storage leaves out of its listings.
-
-        A process killed during a filesystem write leaves its temporary file beside the final
-        name, hidden from ``list``; inside an object root it would make the object invalid (OCFL
-        E023a) even after the version is written again. Other backends have no such files.
-        """
-        local = self.storage.local_path(prefix.rstrip("/"))
-        if local is None or not os.path.isdir(local):
-            return []
-        listed = set(self.storage.list(prefix))
-        removed: list[str] = []
-        for folder, _, files in os.walk(local, topdown=False):
-            rel = os.path.relpath(folder, local)
-            for name in files:
-                key = prefix + (name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-                if key not in listed:
-                    os.unlink(os.path.join(folder, name))
-                    removed.append(key)
-            if removed and not os.listdir(folder):
-                os.rmdir(folder)
-        parts = prefix.rstrip("/").split("/")
-        for depth in range(len(parts) - 1, 0, -1):  # empty parents too: validators flag empty folders
-            parent = self.storage.local_path("/".join(parts[:depth]))
-            if removed and parent and os.path.isdir(parent) and not os.listdir(parent):
-                os.rmdir(parent)
-        return removed
 
     def delete_prefix(self, prefix: str) -> list[str]:
         keys = list(self.storage.list(prefix))

@@ -201,8 +201,9 @@ def test_crash_after_promotion_before_commit(store: ObjectStore, make_bag: MakeB
     report = validate_storage(storage, tmp_path)
     assert report.errors and all("E046b" in e for e in report.errors)
 
-    removed = store.recover(OBJECT_ID)
-    assert any(key.startswith(f"{root}/v3/") for key in removed)
+    recovery = store.recover(OBJECT_ID)
+    assert recovery.rolled_back == ["v3"] and recovery.finished is None
+    assert any(key.startswith(f"{root}/v3/") for key in recovery.removed)
     assert_valid(storage, tmp_path)
     assert (
         store.create_or_update(OBJECT_ID, new_metadata_version(store, tmp_path, 3, "v3b"), "ok", USER).version == "v3"
@@ -218,7 +219,7 @@ def test_crash_between_root_inventory_and_its_sidecar(store: ObjectStore, make_b
     with pytest.raises(SimulatedCrash):
         crashing.create_or_update(OBJECT_ID, new_metadata_version(store, tmp_path, 2, "v2"), "DC", USER)
     assert store.read_inventory(OBJECT_ID).head == "v2"  # committed: the inventory was written
-    store.recover(OBJECT_ID)  # completes the sidecar
+    assert store.recover(OBJECT_ID).finished == "v2"  # completes the sidecar
     assert_valid(storage, tmp_path)
 
 

@@ -11,6 +11,7 @@ from app.cli.commands import (
     ingest,
     purge,
     rebuild_catalog,
+    recover,
     replicate,
     serve,
     token,
@@ -30,6 +31,7 @@ REGISTRY = [
     fixity.register,
     replicate.register,
     rebuild_catalog.register,
+    recover.register,
     token.register,
     audit.register,
 ]
