@@ -81,8 +81,7 @@ class Ingester:
                 return self._run(ctx)
             except AlreadyIngested as exc:
                 if not self.dry_run:
-                    # A run killed while committing this object may have left debris beside it.
-                    self.store.recover(object_id(exc.item_id))
+                    self._finish_registration(exc.item_id)
                 return ItemResult(source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes)
             except IngestError as exc:
                 return ItemResult(
@@ -128,6 +127,16 @@ class Ingester:
             decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
             steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
+
+    def _finish_registration(self, item_id: str) -> None:
+        """What a run killed after registering the item may have left undone: debris beside the
+        object, and the bookkeeping after registration (event log, fixity rows, search), which has
+        run when the item has fixity rows."""
+        with self.store.writing(object_id(item_id)):
+            self.store.recover(object_id(item_id))
+            if self.services.catalog.fixity_version(item_id, "preservation") is None:
+                for hook in self.on_registered:
+                    hook(item_id)
 
     @staticmethod
     def _stop_on_problems(ctx: ItemContext) -> None:

@@ -302,6 +302,11 @@ class Catalog:
                 (item_id, copy, version),
             )
 
+    def fixity_version(self, item_id: str, copy: str) -> int | None:
+        """The object version the copy's fixity rows of the item were taken from; None before any."""
+        row = self.db.query_one("SELECT version FROM fixity_versions WHERE item_id = ? AND copy = ?", (item_id, copy))
+        return int(row["version"]) if row else None
+
     def fixity_unsynced(self, copy: str, *, replicated: bool) -> list[tuple[str, int]]:
         """(item id, version) whose rows for ``copy`` are missing or older than the version it holds:
         the head version for the preservation copy, the replicated version for the replica."""

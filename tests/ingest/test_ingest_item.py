@@ -226,3 +226,23 @@ def test_ingest_with_a_postgresql_catalog(postgres, tmp_path: Path, sample_folde
 def test_report_json_shape(services: Services, sample_folder: Path) -> None:
     result = ingest(services, ItemSource(sample_folder, "letters"))
     assert json.loads(json.dumps(result.to_json()))["status"] == "ingested"
+
+
+def test_a_run_killed_after_registration_has_its_bookkeeping_done_by_the_next(
+    services: Services, sample_folder: Path
+) -> None:
+    """Registered, then killed before the event log, fixity rows and search index were written:
+    the next run reports already-ingested and writes them."""
+    from repo.audit import EventLog
+    from repo.search import Search, SearchQuery
+
+    first = ingest(services, ItemSource(sample_folder, "letters"), on_registered=[lambda item_id: None])
+    assert first.status == "ingested"
+    assert services.catalog.fixity_version(first.item_id, "preservation") is None
+    again = ingest(services, ItemSource(sample_folder, "letters"))
+    assert (again.status, again.item_id) == ("already-ingested", first.item_id)
+    assert services.catalog.fixity_version(first.item_id, "preservation") == 1
+    log = EventLog(services.preservation, ObjectStore(services.preservation).root)
+    assert [r.item for r in log.records(object_id(first.item_id)) if r.item]  # the facts rebuild needs
+    found = Search(services.catalog.db).search(SearchQuery(text="Translator"))
+    assert [hit.item_id for hit in found.hits] == [first.item_id]
