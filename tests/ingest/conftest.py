@@ -63,6 +63,15 @@ def services(settings: Settings) -> Iterator[Services]:
     services.close()
 
 
+def unregister(services: Services, item_id: str) -> None:
+    """The catalog as it was before a run that stored the item's object, then stopped."""
+    db = services.catalog.db
+    with db.transaction():
+        for table in ("search_subjects", "search_docs", "events", "files", "metadata", "fixity", "fixity_versions"):
+            db.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
+        db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+
+
 def all_keys(storage: Storage) -> list[str]:
     return list(storage.list(""))
 

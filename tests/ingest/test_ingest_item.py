@@ -15,7 +15,7 @@ from repo.identifiers import object_id
 from repo.preservation import ObjectStore, check_profile, load_profile
 from repo.services import Services
 from repo.settings import Settings
-from tests.ingest.conftest import all_keys, make_item, write_page
+from tests.ingest.conftest import all_keys, make_item, unregister, write_page
 from tests.preservation.ocfl_check import validate_storage
 
 BTR_PROFILE = Path(__file__).parents[1] / "preservation" / "fixtures" / "bagit-profiles" / "btr-bagit-profile.json"
@@ -149,10 +149,7 @@ def test_dry_run_validates_and_stores_nothing(services: Services, sample_folder:
 def test_object_stored_before_a_crash_is_registered_on_the_next_run(services: Services, sample_folder: Path) -> None:
     """A run that stopped after the OCFL commit but before the catalog: the next run reuses the object."""
     first = ingest(services, ItemSource(sample_folder, "letters"))
-    with services.catalog.db.transaction():  # the catalog as it was before the run that stopped
-        for table in ("search_subjects", "search_docs", "events", "files", "metadata", "fixity", "fixity_versions"):
-            services.catalog.db.execute(f"DELETE FROM {table} WHERE item_id = ?", (first.item_id,))
-        services.catalog.db.execute("DELETE FROM items WHERE id = ?", (first.item_id,))
+    unregister(services, first.item_id)
     versions_before = ObjectStore(services.preservation).read_inventory(object_id(first.item_id)).head
     again = ingest(services, ItemSource(sample_folder, "letters"))
     assert again.status == "ingested" and again.item_id == first.item_id

@@ -42,7 +42,7 @@ MAX_CALLS = 120  # far more than a one-page ingest makes of any one kind: a loop
 def cli(data: Path, *args: str, strace: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env |= {"MUNIMENT_DATA_DIR": str(data), "MUNIMENT_INGEST_WORKERS": "1"}
-    command = [sys.executable, "-m", "repo.cli.main", *args]
+    command = [sys.executable, "-m", "app.cli.main", *args]
     return subprocess.run((strace or []) + command, cwd=ROOT, env=env, capture_output=True, text=True)
 
 

@@ -17,7 +17,7 @@ from repo.preservation import ObjectStore
 from repo.services import Services
 from repo.settings import Settings
 from tests.audit.conftest import content_key, damage
-from tests.ingest.conftest import make_item
+from tests.ingest.conftest import make_item, unregister
 from tests.preservation.ocfl_check import validate_root
 from tests.storage.test_filesystem import crash_while_writing
 
@@ -37,13 +37,13 @@ def stored_not_catalogued(services: Services, tmp_path: Path, name: str) -> tupl
     folder = make_item(tmp_path / "scans" / name, ["p1.png", "p2.png"], title=name, seed=len(name))
     result = ingest(services, folder)
     assert result.status == "ingested" and result.item_id
-    services.catalog.delete_item(result.item_id)
+    unregister(services, result.item_id)
     return result.item_id, folder
 
 
 def recover(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")} | {"MUNIMENT_DATA_DIR": str(data)}
-    command = [sys.executable, "-m", "repo.cli.main", "recover", *args]
+    command = [sys.executable, "-m", "app.cli.main", "recover", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
