@@ -116,10 +116,14 @@ class Worker:
 
     def consumer(self) -> Consumer:
         # A short poll: the SQLite queue is polled, PostgreSQL's wakes workers with NOTIFY.
-        return Consumer(self.queue.huey, workers=max(1, self.settings.worker_threads), max_delay=1.0)
+        # SIGTERM (docker stop, `muniment serve` ending) lets the running task finish; SIGINT does not
+        # wait (the task's lease runs out and it is delivered again).
+        return Consumer(
+            self.queue.huey, workers=max(1, self.settings.worker_threads), max_delay=1.0, graceful_signal="TERM"
+        )
 
     def run(self) -> None:
-        """Run until SIGINT or SIGTERM (Huey's consumer handles them; a running task finishes)."""
+        """Run until SIGTERM (after the running task) or SIGINT (at once)."""
         keeper = threading.Thread(target=self.keep_leases, name="lease-keeper", daemon=True)
         keeper.start()
         self.queue.requeue_stale()

@@ -9,17 +9,21 @@ from app.cli.commands import (
     fixity,
     history,
     ingest,
+    jobs,
     purge,
     rebuild_catalog,
     replicate,
     serve,
     token,
     withdraw,
+    worker,
 )
 
 REGISTRY = [
     ingest.register,
     serve.register,
+    worker.register,
+    jobs.register,
     demo.register,
     config.register,
     edit.register,
