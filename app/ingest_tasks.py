@@ -36,7 +36,9 @@ def item_task(source: ItemSource) -> tuple[str, dict[str, Any]]:
     return source.name, params
 
 
-def bag_task(location: Path, name: str, collection: str | None, profile: Path | None = None) -> tuple[str, dict[str, Any]]:
+def bag_task(
+    location: Path, name: str, collection: str | None, profile: Path | None = None
+) -> tuple[str, dict[str, Any]]:
     params = {
         "location": str(location.resolve()),
         "collection": collection,

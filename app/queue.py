@@ -108,9 +108,9 @@ class TaskQueue:
         self.requeue_stale()  # a reader never sees a task held by a worker that is gone
         return self.jobs.get(job_id)
 
-    def list(self, **query: Any) -> list[Job]:
+    def recent(self, **query: Any) -> list[Job]:
         self.requeue_stale()
-        return self.jobs.list(**query)
+        return self.jobs.recent(**query)
 
     def retry(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)

@@ -59,12 +59,12 @@ class Jobs:
         return ingest_out(job) if job and job.kind in INGEST_KINDS else None
 
     def ingest_jobs(self, state: str | None, limit: int) -> list[JobOut]:
-        return [ingest_out(j) for j in self.queue.list(state=state, kinds=INGEST_KINDS, limit=limit)]
+        return [ingest_out(j) for j in self.queue.recent(state=state, kinds=INGEST_KINDS, limit=limit)]
 
     def wait_idle(self, timeout: float = 120) -> None:
         """Block until no job is queued or running (tests, with a worker running beside them)."""
         deadline = time.monotonic() + timeout
-        while any(not j.finished for j in self.queue.list(limit=500)):
+        while any(not j.finished for j in self.queue.recent(limit=500)):
             if time.monotonic() > deadline:
                 raise TimeoutError("jobs are still queued or running: is a worker running?")
             time.sleep(0.05)
@@ -74,7 +74,11 @@ class Jobs:
     def list_jobs(self, call: Call) -> Reply:
         query: JobsQuery = call.query
         kinds = (query.kind,) if query.kind else ()
-        return Reply(JobDetailList(jobs=[detail_out(j) for j in self.queue.list(state=query.state, kinds=kinds, limit=query.limit)]))
+        return Reply(
+            JobDetailList(
+                jobs=[detail_out(j) for j in self.queue.recent(state=query.state, kinds=kinds, limit=query.limit)]
+            )
+        )
 
     def get_job(self, call: Call) -> Reply:
         if self.queue.jobs.find(call.path["job"]) is None:

@@ -227,7 +227,7 @@ class JobStore:
             raise NotFoundError(f"no job {job_id!r}")
         return job
 
-    def list(self, *, state: str | None = None, kinds: Sequence[str] = (), limit: int = 50) -> list[Job]:
+    def recent(self, *, state: str | None = None, kinds: Sequence[str] = (), limit: int = 50) -> list[Job]:
         """Newest first; ``state`` is the derived one, so it is filtered here, not in SQL."""
         where, params = ("WHERE kind IN (" + ", ".join("?" * len(kinds)) + ")", list(kinds)) if kinds else ("", [])
         jobs: list[Job] = []

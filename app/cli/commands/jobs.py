@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     queue = TaskQueue(settings, JobStore(services.catalog.db))
     try:
         if args.action == "list":
-            jobs = queue.list(state=args.state, limit=args.limit)
+            jobs = queue.recent(state=args.state, limit=args.limit)
             if args.json:
                 print(json.dumps([detail_out(j).model_dump() for j in jobs], indent=2))
             for job in [] if args.json else jobs:

@@ -13,7 +13,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "worker",
         help="run queued tasks (ingests) until stopped",
-        description="Take tasks from the queue and run them; SIGTERM stops after the running task, SIGINT at once (the task is delivered again).",
+        description=(
+            "Take tasks from the queue and run them. SIGTERM stops after the running task; "
+            "SIGINT at once (the task is delivered again)."
+        ),
     )
     parser.add_argument("--threads", type=int, help="tasks run at once (default: MUNIMENT_WORKER_THREADS)")
     parser.set_defaults(handler=run)
