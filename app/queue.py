@@ -104,8 +104,12 @@ class TaskQueue:
             self.deliver(job_id, seq)
         return len(stale)
 
-    def get(self, job_id: str) -> Job:
+    def find(self, job_id: str) -> Job | None:
         self.requeue_stale()  # a reader never sees a task held by a worker that is gone
+        return self.jobs.find(job_id)
+
+    def get(self, job_id: str) -> Job:
+        self.requeue_stale()
         return self.jobs.get(job_id)
 
     def recent(self, **query: Any) -> list[Job]:

@@ -55,7 +55,7 @@ class Jobs:
         return ingest_out(job)
 
     def ingest_job(self, job_id: str) -> JobOut | None:
-        job = self.queue.get(job_id) if self.queue.jobs.find(job_id) else None
+        job = self.queue.find(job_id)
         return ingest_out(job) if job and job.kind in INGEST_KINDS else None
 
     def ingest_jobs(self, state: str | None, limit: int) -> list[JobOut]:
@@ -81,9 +81,10 @@ class Jobs:
         )
 
     def get_job(self, call: Call) -> Reply:
-        if self.queue.jobs.find(call.path["job"]) is None:
+        job = self.queue.find(call.path["job"])
+        if job is None:
             raise ApiError(404, "no such job")
-        return Reply(detail_out(self.queue.get(call.path["job"])))
+        return Reply(detail_out(job))
 
     def operations(self) -> list[Operation]:
         return [

@@ -59,7 +59,6 @@ TABLES = (
 )
 
 TASK_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
-JOB_STATES = TASK_STATES
 _TERMINAL = ("succeeded", "failed", "cancelled")
 
 

@@ -23,6 +23,7 @@ from repo.services import Services
 from repo.settings import Settings
 from tests.ingest.conftest import make_item
 from tests.preservation.ocfl_check import validate_storage
+from tests.servers.muniment import MunimentServer
 from tests.servers.postgres import PostgresServer
 from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
@@ -185,3 +186,19 @@ def test_two_workers_share_a_batch_and_one_is_killed(tmp_path: Path) -> None:
         for process in workers:
             stop(process)
     assert_each_item_once(env, tmp_path / "check")
+
+
+def test_serve_runs_queued_ingests_with_its_own_task_worker(tmp_path: Path) -> None:
+    """The embedded default in one command: `muniment serve` starts the consumer beside the web."""
+    server = MunimentServer(tmp_path / "data", env={"MUNIMENT_LOG_LEVEL": "WARNING"})
+    env = server.env
+    folder = make_item(tmp_path / "scans" / "letter", ["p1.tif"], title="A letter", seed=3)
+    job_id = run(env, "ingest", str(folder), "--collection", "letters", "--identifier", "L-1", "--queue", "--quiet")
+    server.start()
+    try:
+        job = wait_until_ended(env, job_id.strip(), timeout=90)
+        assert job["state"] == "succeeded", job
+        listed = run(env, "jobs", "list")
+        assert f"{job_id.strip()}  succeeded  folder  1/1" in listed, listed
+    finally:
+        server.stop()

@@ -39,7 +39,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             jobs = queue.recent(state=args.state, limit=args.limit)
             if args.json:
                 print(json.dumps([detail_out(j).model_dump() for j in jobs], indent=2))
-            for job in [] if args.json else jobs:
+                return 0
+            for job in jobs:
                 counts = job.counts
                 done = len(job.tasks) - counts["queued"] - counts["running"]
                 print(f"{job.id}  {job.state:<9}  {job.kind:<6}  {done}/{len(job.tasks)}  {job.created}  {job.source}")
