@@ -60,8 +60,10 @@ class Ingester:
         dry_run: bool = False,
         workers: int | None = None,
         on_registered: Iterable[Callable[[str], None]] = (),
+        reraise: tuple[type[Exception], ...] = (),
     ) -> None:
         self.services = services
+        self.reraise = reraise  # errors the caller handles (a queued task retries transient ones)
         self.dry_run = dry_run
         self.workers = workers or services.settings.effective_workers(services.settings.ingest_workers)
         self.store = services.object_store()
@@ -90,6 +92,8 @@ class Ingester:
                     ctx.item_id or None,
                     problems=exc.problems or [Problem(source.name, exc.message)],
                 )
+            except self.reraise:
+                raise
             except Exception as exc:  # one item's unexpected failure must not end a batch without its report
                 log.exception("ingest of %s failed", source.name)
                 return ItemResult(

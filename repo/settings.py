@@ -102,6 +102,24 @@ class Settings:
     ingest_allowed_roots: tuple[str, ...] = setting(
         (), "Folders the admin API may ingest server-side bags from (comma separated); empty refuses every path."
     )
+    queue_url: str = setting(
+        "",
+        "Task queue (Huey): sqlite:///path, postgresql://... or redis://host:port/db. Default: beside the catalog "
+        "(a SQLite file in its folder, or the catalog's PostgreSQL server).",
+    )
+    queue_lease_seconds: int = setting(
+        30,
+        "A running task's lease: its worker renews it every third of this; a task whose lease runs out "
+        "(its worker died) is delivered to a worker again.",
+    )
+    queue_attempts: int = setting(
+        3, "Attempts of a task that meets transient storage or database errors before it stays failed."
+    )
+    queue_retry_seconds: int = setting(5, "Wait before a task's second attempt; doubled before each further one.")
+    worker_threads: int = setting(1, "Tasks one `muniment worker` runs at once (each ingest uses every core).")
+    serve_worker: bool = setting(
+        True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
+    )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # -- derived locations ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from app.api import collections, items, reports
 from app.api.ingests import Ingests
-from app.api.jobs import JobRunner
+from app.api.jobs import Jobs
 from app.api.openapi import openapi_document
 from app.api.operations import Dispatcher, Operation
 from repo.services import Services
@@ -16,15 +16,21 @@ from repo.services import Services
 PREFIX = "/api/v1"
 
 
-def api_operations(runner: JobRunner) -> list[Operation]:
-    return [*collections.OPERATIONS, *items.OPERATIONS, *Ingests(runner).operations(), *reports.OPERATIONS]
+def api_operations(jobs: Jobs) -> list[Operation]:
+    return [
+        *collections.OPERATIONS,
+        *items.OPERATIONS,
+        *Ingests(jobs).operations(),
+        *jobs.operations(),
+        *reports.OPERATIONS,
+    ]
 
 
 def api_routes(services: Services) -> list[BaseRoute]:
     """The route provider listed in ``app.web.app.PROVIDERS``."""
     dispatcher = Dispatcher(services)
-    runner = JobRunner(services)
-    operations = api_operations(runner)
+    jobs = Jobs(services)
+    operations = api_operations(jobs)
     document = openapi_document(operations)
 
     async def openapi(request: Request) -> JSONResponse:
@@ -33,5 +39,5 @@ def api_routes(services: Services) -> list[BaseRoute]:
     routes: list[BaseRoute] = [dispatcher.route(op) for op in operations]
     routes.append(Route("/openapi.json", openapi, methods=["GET"], name="openapi"))
     mount = Mount(PREFIX, routes=routes, name="api")
-    mount.jobs = runner  # type: ignore[attr-defined]  # tests wait on it
+    mount.jobs = jobs  # type: ignore[attr-defined]  # tests wait on it
     return [mount]

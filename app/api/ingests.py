@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio.to_thread
 
 from app.api.errors import ApiError
-from app.api.jobs import JOB_ID, JobRunner, JobSpec, new_job_id
+from app.api.jobs import JOB_ID, Jobs, new_job_id
 from app.api.models import JobList, JobListQuery, JobOut, PathIngest, UploadQuery
 from app.api.operations import Call, Operation, Reply
 from ingest.bag_input import ARCHIVE_SUFFIXES
@@ -27,8 +27,8 @@ _FLUSH = 1024 * 1024
 
 
 class Ingests:
-    def __init__(self, runner: JobRunner) -> None:
-        self.runner = runner
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
 
     def _accepted(self, job: JobOut) -> Reply:
         return Reply(job, 202, {"Location": f"/api/v1/ingests/{job.id}"}, job.id)
@@ -38,16 +38,16 @@ class Ingests:
         settings = call.services.settings
         location, root = allowed_location(body.path, settings.ingest_allowed_roots)
         assert call.principal is not None
-        spec = JobSpec(
+        job = self.jobs.submit_bag(
             new_job_id(),
             "path",
             body.path,
             location,
             body.collection,
             call.principal.name,
-            hidden_prefixes=(str(root), os.path.realpath(root)),
+            hidden=(str(root), os.path.realpath(root)),
         )
-        return self._accepted(self.runner.submit(spec))
+        return self._accepted(job)
 
     async def upload(self, call: Call) -> Reply:
         query: UploadQuery = call.query
@@ -68,28 +68,36 @@ class Ingests:
             shutil.rmtree(folder, ignore_errors=True)  # nothing of a refused upload stays
             raise
         assert call.principal is not None
-        spec = JobSpec(
-            job_id,
-            "upload",
-            archive.name,
-            archive,
-            query.collection,
-            call.principal.name,
-            cleanup=folder,
-            hidden_prefixes=(str(folder),),
-        )
-        job = await anyio.to_thread.run_sync(self.runner.submit, spec)
+        principal = call.principal.name
+
+        def submit() -> JobOut:
+            return self.jobs.submit_bag(
+                job_id,
+                "upload",
+                archive.name,
+                archive,
+                query.collection,
+                principal,
+                cleanup=folder,
+                hidden=(str(folder),),
+            )
+
+        try:
+            job = await anyio.to_thread.run_sync(submit)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # not queued: nothing of it stays
+            raise
         return self._accepted(job)
 
     def get_job(self, call: Call) -> Reply:
-        job = self.runner.store.get(call.path["job"])
+        job = self.jobs.ingest_job(call.path["job"])
         if job is None:
             raise ApiError(404, "no such ingest job")
         return Reply(job)
 
     def list_jobs(self, call: Call) -> Reply:
         query: JobListQuery = call.query
-        return Reply(JobList(jobs=self.runner.store.list(query.state, query.limit)))
+        return Reply(JobList(jobs=self.jobs.ingest_jobs(query.state, query.limit)))
 
     def operations(self) -> list[Operation]:
         job = {"job": JOB_ID}

@@ -1,198 +1,179 @@
-"""Ingest jobs: kept in the catalog, so any worker answers their status; run in the worker that
-accepted them, one at a time (an ingest already uses every core for its pages).
-
-A job whose worker died (same host, process gone) is reported failed rather than running forever.
-"""
+"""Jobs through the API: ingests queued for the task workers (no web worker runs a task), and
+the job records of every kind (``GET /jobs``, ``GET /jobs/{job}``), read from the catalog, so
+any web worker answers for them."""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import secrets
-import shutil
-import socket
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import time
 from pathlib import Path
-from typing import Any
 
-from app.api.models import JobOut, ProblemOut
-from ingest.bag_input import bag_source
-from ingest.errors import IngestError
-from ingest.runner import Ingester, ItemResult
-from repo.catalog import Database, utc_now
+from app.api.errors import ApiError
+from app.api.models import JobDetail, JobDetailList, JobOut, JobsQuery, ProblemOut, ProgressOut, TaskOut
+from app.api.operations import Call, Operation, Reply
+from app.ingest_tasks import bag_task
+from app.queue import TaskQueue
+from repo.auth import Role
+from repo.catalog.jobs import Job, JobStore, JobTask
 from repo.errors import Problem
 from repo.services import Services
 
-log = logging.getLogger("muniment.api")
-
 JOB_ID = r"[0-9a-f]{16}"
-_SUCCEEDED = ("ingested", "already-ingested")
+INGEST_KINDS = ("path", "upload")
 
 
 def new_job_id() -> str:
     return secrets.token_hex(8)
 
 
-def this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    id: str
-    kind: str  # path | upload
-    source: str  # what the client named: the server path, or the upload's name
-    location: Path  # the bag folder or archive to ingest
-    collection: str | None
-    submitted_by: str
-    cleanup: Path | None = None  # the upload's staging folder, removed when the job ends
-    hidden_prefixes: tuple[str, ...] = ()  # server paths never shown in problems
-
-
-class JobStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def add(self, spec: JobSpec) -> None:
-        self.db.execute(
-            "INSERT INTO api_jobs (id, kind, state, source, collection, submitted_by, created, worker)"
-            " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
-            (spec.id, spec.kind, spec.source, spec.collection, spec.submitted_by, utc_now(), this_worker()),
-        )
-
-    def started(self, job_id: str) -> None:
-        self.db.execute("UPDATE api_jobs SET state = 'running', started = ? WHERE id = ?", (utc_now(), job_id))
-
-    def finished(self, job_id: str, result: ItemResult, message: str, problems: list[Problem]) -> None:
-        state = "succeeded" if result.status in _SUCCEEDED else "failed"
-        self.db.execute(
-            "UPDATE api_jobs SET state = ?, finished = ?, result = ?, item_id = ?, message = ?, problems_json = ?"
-            " WHERE id = ?",
-            (
-                state,
-                utc_now(),
-                result.status,
-                result.item_id,
-                message,
-                json.dumps([{"file": p.file, "reason": p.reason} for p in problems]),
-                job_id,
-            ),
-        )
-
-    def get(self, job_id: str) -> JobOut | None:
-        row = self.db.query_one("SELECT * FROM api_jobs WHERE id = ?", (job_id,))
-        return self._out(row) if row else None
-
-    def list(self, state: str | None, limit: int) -> list[JobOut]:
-        where, params = ("WHERE state = ?", [state]) if state else ("", [])
-        rows = self.db.query(f"SELECT * FROM api_jobs {where} ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
-        return [self._out(r) for r in rows]
-
-    def _out(self, row: dict[str, Any]) -> JobOut:
-        if row["state"] in ("queued", "running") and _dead(row["worker"]):
-            message = "interrupted: the server stopped before the job finished; submit it again"
-            self.db.execute(
-                "UPDATE api_jobs SET state = 'failed', finished = ?, result = 'failed', message = ?"
-                " WHERE id = ? AND state IN ('queued', 'running')",
-                (utc_now(), message, row["id"]),
-            )
-            row = {**row, "state": "failed", "result": "failed", "message": message, "finished": utc_now()}
-        return JobOut(
-            id=row["id"],
-            kind=row["kind"],
-            state=row["state"],
-            source=row["source"],
-            collection=row["collection"],
-            submitted_by=row["submitted_by"],
-            created=row["created"],
-            started=row["started"],
-            finished=row["finished"],
-            result=row["result"],
-            item_id=row["item_id"],
-            message=row["message"],
-            problems=[ProblemOut(**p) for p in json.loads(row["problems_json"])],
-        )
-
-
-class JobRunner:
+class Jobs:
     def __init__(self, services: Services) -> None:
-        self.services = services
-        self.store = JobStore(services.catalog.db)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="api-ingest")
-        self._ingester: Ingester | None = None
-        self._lock = threading.Lock()
+        self.queue = TaskQueue(services.settings, JobStore(services.catalog.db))
 
-    def submit(self, spec: JobSpec) -> JobOut:
-        self.store.add(spec)
-        self._pool.submit(self._run, spec)
-        job = self.store.get(spec.id)
-        assert job is not None
-        return job
+    def submit_bag(
+        self,
+        job_id: str,
+        kind: str,
+        source: str,
+        location: Path,
+        collection: str | None,
+        submitted_by: str,
+        *,
+        cleanup: Path | None = None,
+        hidden: tuple[str, ...] = (),
+    ) -> JobOut:
+        job = self.queue.submit(
+            job_id,
+            kind,
+            source,
+            [bag_task(location, source, collection)],
+            submitted_by=submitted_by,
+            collection=collection,
+            cleanup=str(cleanup or ""),
+            hidden=hidden,
+        )
+        return ingest_out(job)
 
-    def wait_idle(self) -> None:
-        """Block until every job submitted so far has finished (for tests and shutdown)."""
-        self._pool.submit(lambda: None).result()
+    def ingest_job(self, job_id: str) -> JobOut | None:
+        job = self.queue.find(job_id)
+        return ingest_out(job) if job and job.kind in INGEST_KINDS else None
 
-    def _ingester_once(self) -> Ingester:
-        with self._lock:
-            if self._ingester is None:
-                self._ingester = Ingester(self.services)
-            return self._ingester
+    def ingest_jobs(self, state: str | None, limit: int) -> list[JobOut]:
+        return [ingest_out(j) for j in self.queue.recent(state=state, kinds=INGEST_KINDS, limit=limit)]
 
-    def _run(self, spec: JobSpec) -> None:
-        self.store.started(spec.id)
-        ingester = self._ingester_once()
-        try:
-            with ingester.staging() as unpack:
-                hidden = (str(unpack / "unpacked"), str(unpack), *spec.hidden_prefixes)
-                try:
-                    source = bag_source(
-                        spec.location, unpack, self.services.settings, collection=spec.collection, profile_path=None
-                    )
-                    result = ingester.ingest(source)
-                except IngestError as exc:
-                    result = ItemResult(spec.source, "failed", problems=exc.problems or [Problem("", exc.message)])
-                message = _summary(result)
-                self.store.finished(spec.id, result, message, [_public(p, hidden) for p in result.problems])
-        except Exception:  # a job must end in a state, whatever happened
-            log.exception("ingest job %s failed unexpectedly", spec.id)
-            failed = ItemResult(spec.source, "failed")
-            self.store.finished(spec.id, failed, "internal error: see the server log", [])
-        finally:
-            if spec.cleanup is not None:
-                shutil.rmtree(spec.cleanup, ignore_errors=True)
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Block until no job is queued or running (tests, with a worker running beside them)."""
+        deadline = time.monotonic() + timeout
+        while any(not j.finished for j in self.queue.recent(limit=500)):
+            if time.monotonic() > deadline:
+                raise TimeoutError("jobs are still queued or running: is a worker running?")
+            time.sleep(0.05)
+
+    # -- /jobs --------------------------------------------------------------------------------
+
+    def list_jobs(self, call: Call) -> Reply:
+        query: JobsQuery = call.query
+        kinds = (query.kind,) if query.kind else ()
+        return Reply(
+            JobDetailList(
+                jobs=[detail_out(j) for j in self.queue.recent(state=query.state, kinds=kinds, limit=query.limit)]
+            )
+        )
+
+    def get_job(self, call: Call) -> Reply:
+        job = self.queue.find(call.path["job"])
+        if job is None:
+            raise ApiError(404, "no such job")
+        return Reply(detail_out(job))
+
+    def operations(self) -> list[Operation]:
+        return [
+            Operation(
+                "listJobs",
+                "GET",
+                "/jobs",
+                "Jobs of every kind (ingests of folders, batches, bags, uploads), newest first",
+                JobDetailList,
+                self.list_jobs,
+                role=Role.CURATOR,
+                query=JobsQuery,
+            ),
+            Operation(
+                "getJob",
+                "GET",
+                "/jobs/{job}",
+                "A job's state, progress, attempts and each task's result and problems",
+                JobDetail,
+                self.get_job,
+                role=Role.CURATOR,
+                params={"job": JOB_ID},
+                errors=(404,),
+            ),
+        ]
 
 
-def _summary(result: ItemResult) -> str:
-    if result.status == "ingested":
-        return f"ingested as {result.item_id} ({result.pages} pages)"
-    if result.status == "already-ingested":
-        return f"already ingested as {result.item_id}"
-    return f"{len(result.problems)} problem(s): nothing was stored"
+def _problems(problems: list[Problem]) -> list[ProblemOut]:
+    return [ProblemOut(file=p.file, reason=p.reason) for p in problems]
 
 
-def _public(problem: Problem, hidden: tuple[str, ...]) -> Problem:
-    """The problem without server paths (staging folders, allowed roots) in its file name or reason."""
-    file, reason = problem.file, problem.reason
-    for prefix in sorted(hidden, key=len, reverse=True):
-        file = file.replace(prefix.rstrip("/") + "/", "")
-        reason = reason.replace(prefix.rstrip("/") + "/", "")
-    if file.startswith("/"):
-        file = Path(file).name
-    return Problem(file, reason)
+def ingest_out(job: Job) -> JobOut:
+    """An API ingest job (one task) in the shape ``/ingests`` has always answered."""
+    task = job.tasks[0]
+    return JobOut(
+        id=job.id,
+        kind=job.kind,  # type: ignore[arg-type]  # only path and upload jobs come here
+        state=job.state,  # type: ignore[arg-type]
+        source=job.source,
+        collection=job.collection,
+        submitted_by=job.submitted_by,
+        created=job.created,
+        started=job.started,
+        finished=job.ended,
+        result=task.result if job.finished else None,
+        item_id=task.item_id,
+        message=task.message,
+        problems=_problems(task.problems),
+    )
 
 
-def _dead(worker: str) -> bool:
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's job: its own worker answers for it
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+def _task_out(task: JobTask) -> TaskOut:
+    return TaskOut(
+        seq=task.seq,
+        name=task.name,
+        state=task.state,  # type: ignore[arg-type]
+        attempts=task.attempts,
+        worker=task.holder.rsplit(":", 1)[0],
+        started=task.started,
+        finished=task.finished,
+        result=task.result,
+        item_id=task.item_id,
+        pages=task.pages,
+        bytes=task.bytes,
+        message=task.message,
+        problems=_problems(task.problems),
+    )
+
+
+def detail_out(job: Job) -> JobDetail:
+    counts = job.counts
+    return JobDetail(
+        id=job.id,
+        kind=job.kind,
+        state=job.state,  # type: ignore[arg-type]
+        source=job.source,
+        collection=job.collection,
+        submitted_by=job.submitted_by,
+        created=job.created,
+        started=job.started,
+        finished=job.ended,
+        attempts=job.attempts,
+        progress=ProgressOut(
+            tasks=len(job.tasks),
+            done=counts["succeeded"] + counts["failed"] + counts["cancelled"],
+            succeeded=counts["succeeded"],
+            failed=counts["failed"],
+            pages=sum(t.pages for t in job.tasks),
+            bytes=sum(t.bytes for t in job.tasks),
+        ),
+        tasks=[_task_out(t) for t in job.tasks],
+    )

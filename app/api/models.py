@@ -47,7 +47,7 @@ Slug = Annotated[
 SlugParameter = Annotated[str, Field(pattern=SLUG_PATTERN, description=_SLUG_TEXT), AfterValidator(_usable_slug)]
 Visibility = Literal["public", "restricted", "embargoed"]
 Status = Literal["active", "withdrawn", "purged"]
-JobState = Literal["queued", "running", "succeeded", "failed"]
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
 def schema_extra(extra: dict[str, Any] | None = None) -> Any:
@@ -282,6 +282,59 @@ class JobOut(Answer):
 
 class JobList(Answer):
     jobs: list[JobOut]
+
+
+# -- jobs of every kind -----------------------------------------------------------------------------
+
+
+class JobsQuery(Query):
+    state: JobState | None = None
+    kind: Literal["folder", "batch", "bag", "path", "upload"] | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+
+
+class TaskOut(Answer):
+    seq: int
+    name: str
+    state: JobState
+    attempts: int
+    worker: str  # who holds it while it runs
+    started: str | None
+    finished: str | None
+    result: str | None  # ingested | already-ingested | failed
+    item_id: str | None
+    pages: int
+    bytes: int
+    message: str
+    problems: list[ProblemOut]
+
+
+class ProgressOut(Answer):
+    tasks: int
+    done: int  # succeeded, failed or cancelled
+    succeeded: int
+    failed: int
+    pages: int
+    bytes: int
+
+
+class JobDetail(Answer):
+    id: str
+    kind: str
+    state: JobState
+    source: str
+    collection: str | None
+    submitted_by: str
+    created: str
+    started: str | None
+    finished: str | None
+    attempts: int
+    progress: ProgressOut
+    tasks: list[TaskOut]
+
+
+class JobDetailList(Answer):
+    jobs: list[JobDetail]
 
 
 # -- reports --------------------------------------------------------------------------------------

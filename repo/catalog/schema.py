@@ -6,7 +6,7 @@ per stored content file of each copy (``preservation`` and ``replica``; ``last_c
 the first check, so never-checked files sort first), ``fixity_versions`` the object version each
 copy's rows were taken from, ``replication`` the last object version copied to the replica and
 verified there, ``search_*`` the search index. Tokens (``api_tokens``), the audit log
-(``api_audit``) and job records (``api_jobs``) are the catalog's own: back them up with it.
+(``api_audit``) and job records (``jobs``, ``job_tasks``) are the catalog's own: back them up with it.
 
 Datestamps are UTC text ``YYYY-MM-DDThh:mm:ssZ`` so they sort, compare and print the same on
 both databases and match OAI-PMH granularity.
@@ -237,6 +237,43 @@ def _first_release(dialect: str) -> list[str]:
     return [s for script in scripts for s in _statements(script, dialect)] + FULL_TEXT[dialect] + _oai_indexes()
 
 
+# Job records of the task queue (repo/catalog/jobs.py): a job, and one task per item a worker runs.
+JOB_QUEUE_TABLES = (
+    """CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    collection TEXT,
+    submitted_by TEXT NOT NULL,
+    created TEXT NOT NULL,
+    cancelled TEXT,
+    cleanup TEXT NOT NULL DEFAULT '',
+    hidden_json TEXT NOT NULL DEFAULT '[]'
+)""",
+    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created, id)",
+    """CREATE TABLE IF NOT EXISTS job_tasks (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    holder TEXT NOT NULL DEFAULT '',
+    lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+    started TEXT,
+    finished TEXT,
+    result TEXT,
+    item_id TEXT,
+    pages INTEGER NOT NULL DEFAULT 0,
+    bytes BIGINT NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    problems_json TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (job_id, seq)
+)""",
+    "CREATE INDEX IF NOT EXISTS job_tasks_lease ON job_tasks(state, lease_until)",
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -250,6 +287,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "metadata.marc_xml: the MARCXML record an item came with, or one made from its MODS",
         lambda dialect: ["ALTER TABLE metadata ADD COLUMN marc_xml TEXT NOT NULL DEFAULT ''"],
+    ),
+    Migration(
+        3,
+        "jobs and job_tasks: job records of the task queue (api_jobs, the web workers' own runner, goes)",
+        lambda dialect: [*JOB_QUEUE_TABLES, "DROP TABLE IF EXISTS api_jobs"],
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

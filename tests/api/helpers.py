@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from app.api.jobs import JobRunner
+from app.api.jobs import Jobs
 from app.web import create_app
+from app.worker import Worker
 from ingest.context import ItemSource
 from ingest.runner import Ingester
 from repo.auth import Role, TokenStore
@@ -36,10 +37,10 @@ class Repository:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
 
     @property
-    def jobs(self) -> JobRunner:
+    def jobs(self) -> Jobs:
         mount = next(r for r in self.app.routes if isinstance(r, Mount) and r.path == "/api/v1")
-        runner: JobRunner = mount.jobs  # type: ignore[attr-defined]
-        return runner
+        jobs: Jobs = mount.jobs  # type: ignore[attr-defined]
+        return jobs
 
     def wait_for_job(self, job_id: str, timeout: float = 60) -> dict[str, object]:
         deadline = time.monotonic() + timeout
@@ -57,8 +58,13 @@ def open_repository(settings: Settings) -> Iterator[Repository]:
     app = create_app(settings, services)
     store = TokenStore(services.catalog.db)
     tokens = {role: store.create(f"{role.value}-token", role)[0] for role in Role}
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Repository(services, app, client, tokens)
+    # The task worker beside the app runs the API's ingests (a real Huey consumer, in threads).
+    stop_worker = Worker(services).start_in_background()
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield Repository(services, app, client, tokens)
+    finally:
+        stop_worker()
 
 
 def ingest_item(services: Services, root: Path, identifier: str, *, pages: int = 1, collection: str = "letters") -> str:

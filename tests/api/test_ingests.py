@@ -3,12 +3,14 @@ their state and per-file problems in the catalog for any worker to answer."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from app.api.jobs import JobStore
+from app.ingest_tasks import bag_task
 from repo.auth import Role
+from repo.catalog.jobs import JobStore
 from repo.settings import Settings
 from tests.api.helpers import Repository, make_bag, zip_folder
 
@@ -74,15 +76,26 @@ def test_a_failed_job_lists_every_problem_without_server_paths(repo: Repository,
     assert repo.client.get(f"{API}/items/MS-12").status_code == 404
 
 
-def test_a_job_whose_worker_died_is_reported_failed(repo: Repository) -> None:
+def test_a_job_whose_worker_died_is_delivered_again(repo: Repository, settings: Settings) -> None:
+    """A worker took the task and died (kill -9: its Huey message is gone, its lease runs out):
+    the job never reads ``running`` for it, and a live worker finishes it."""
+    root = Path(settings.ingest_allowed_roots[0])
+    make_bag(root / "ms13", "MS-13")
     store = JobStore(repo.services.catalog.db)
-    repo.services.catalog.db.execute(
-        "INSERT INTO api_jobs (id, kind, state, source, submitted_by, created, worker)"
-        " VALUES ('00000000000000aa', 'upload', 'running', 'x.zip', 'someone', '2024-01-01T00:00:00Z', ?)",
-        (f"{__import__('socket').gethostname()}:999999999",),
-    )
-    job = store.get("00000000000000aa")
-    assert job is not None and job.state == "failed" and "interrupted" in job.message
-    assert repo.client.get(f"{API}/ingests/00000000000000aa", headers=repo.auth(Role.CURATOR)).json()["state"] == (
-        "failed"
-    )
+    store.create("00000000000000aa", "path", "ms13", [bag_task(root / "ms13", "ms13", None)], submitted_by="someone")
+    held = store.claim("00000000000000aa", 1, "gone-host:999999:dead", lease_seconds=0.2)
+    assert held is not None and held.attempts == 1
+    time.sleep(0.3)
+    job = repo.client.get(f"{API}/ingests/00000000000000aa", headers=repo.auth(Role.CURATOR)).json()
+    assert job["state"] in ("queued", "running"), job
+    done = repo.wait_for_job("00000000000000aa")
+    assert done["state"] == "succeeded" and done["item_id"] == "MS-13", done
+    detail = repo.client.get(f"{API}/jobs/00000000000000aa", headers=repo.auth(Role.CURATOR)).json()
+    assert detail["attempts"] == 2 and detail["progress"] == {
+        "tasks": 1,
+        "done": 1,
+        "succeeded": 1,
+        "failed": 0,
+        "pages": 1,
+        "bytes": detail["progress"]["bytes"],
+    }

@@ -61,6 +61,8 @@ OPERATIONS = [
     "ingestUpload",
     "listIngests",
     "getIngest",
+    "listJobs",
+    "getJob",
     "fixityReport",
     "auditLog",
 ]

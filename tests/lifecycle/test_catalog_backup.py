@@ -92,7 +92,7 @@ def test_a_catalog_backup_restores_tokens_and_the_audit_log_after_a_rebuild(
         services.close()
 
 
-TABLES = ("--table=api_tokens", "--table=api_audit", "--table=api_jobs")
+TABLES = ("--table=api_tokens", "--table=api_audit", "--table=jobs", "--table=job_tasks")
 
 
 def run(*command: str) -> None:

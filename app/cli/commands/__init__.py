@@ -9,6 +9,7 @@ from app.cli.commands import (
     fixity,
     history,
     ingest,
+    jobs,
     purge,
     rebuild_catalog,
     recover,
@@ -16,11 +17,14 @@ from app.cli.commands import (
     serve,
     token,
     withdraw,
+    worker,
 )
 
 REGISTRY = [
     ingest.register,
     serve.register,
+    worker.register,
+    jobs.register,
     demo.register,
     config.register,
     edit.register,

@@ -30,6 +30,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--profile", type=Path, help="BagIt profile (JSON) the bag must satisfy")
     parser.add_argument("--dry-run", action="store_true", help="validate everything, store nothing")
     parser.add_argument(
+        "--queue", action="store_true", help="hand the work to the task workers (`muniment worker`); print the job id"
+    )
+    parser.add_argument(
         "--report",
         type=Path,
         help="write a JSON report of every item here (batch default: ingest-report.json)",
@@ -53,6 +56,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     chosen = [x for x in (args.folder, args.batch, args.bag) if x is not None]
     if len(chosen) != 1:
         raise MunimentError("give exactly one of FOLDER, --batch FILE or --bag PATH")
+    if args.queue:
+        return _queue(args, settings)
     services = Services.open(settings)
     ingester = Ingester(services, dry_run=args.dry_run)
     ingester.clean_stale_staging()
@@ -102,3 +107,56 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if report is not None:
         report.write_text(json.dumps({"summary": summary, "items": [r.to_json() for r in results]}, indent=2))
     return 1 if summary["failed"] else 0
+
+
+def _queue(args: argparse.Namespace, settings: Settings) -> int:
+    """Record the job, one task per item, for the workers; the ids are all that is printed."""
+    import getpass
+
+    from app.api.jobs import new_job_id
+    from app.ingest_tasks import bag_task, item_task
+    from app.queue import TaskQueue
+    from ingest.batch import read_batch
+    from ingest.context import ItemSource
+    from repo.catalog.jobs import JobStore
+    from repo.errors import MunimentError
+    from repo.services import Services
+
+    if args.dry_run:
+        raise MunimentError("--dry-run runs here, not in the queue: leave out --queue")
+    if args.batch:
+        kind, source = "batch", args.batch
+        tasks = [item_task(s) for s in read_batch(args.batch, args.collection)]
+    elif args.bag:
+        if not args.bag.exists():
+            raise MunimentError(f"{args.bag}: no such bag")
+        kind, source = "bag", args.bag
+        tasks = [bag_task(args.bag, args.bag.name, args.collection, args.profile)]
+    else:
+        if not args.collection:
+            raise MunimentError("--collection is required with a folder")
+        if not args.folder.is_dir():
+            raise MunimentError(f"{args.folder}: not a folder")
+        kind, source = "folder", args.folder
+        tasks = [item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier))]
+    services = Services.open(settings)
+    queue = TaskQueue(settings, JobStore(services.catalog.db))
+    try:
+        job = queue.submit(
+            new_job_id(),
+            kind,
+            str(source),
+            tasks,
+            submitted_by=f"{getpass.getuser()} (command line)",
+            collection=args.collection,
+        )
+    finally:
+        queue.close()
+        services.close()
+    if args.json:
+        print(json.dumps({"job": job.id, "tasks": len(job.tasks)}))
+    elif not args.quiet:
+        print(f"queued job {job.id}: {len(job.tasks)} item(s); follow it with `muniment jobs show {job.id}`")
+    else:
+        print(job.id)
+    return 0

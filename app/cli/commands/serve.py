@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 from typing import Any
 
 from repo.settings import Settings
@@ -30,6 +32,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Muniment serving at http://{host}:{port} with {workers} worker(s)", flush=True)
+    # No web worker runs a task: one task worker process beside them (MUNIMENT_SERVE_WORKER).
+    consumer = _start_task_worker(args) if settings.serve_worker else None
+    try:
+        _serve(uvicorn, host, port, workers, settings)
+    finally:
+        if consumer is not None:
+            consumer.terminate()  # SIGTERM: the worker stops after its running task
+            try:
+                consumer.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                consumer.kill()
+    return 0
+
+
+def _start_task_worker(args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "app.cli.main"]
+    if args.config:
+        command += ["--config", str(args.config.resolve())]
+    return subprocess.Popen([*command, "worker"])
+
+
+def _serve(uvicorn: Any, host: str, port: int, workers: int, settings: Settings) -> None:
     uvicorn.run(
         "app.web.asgi:create_app_from_environment",
         factory=True,
@@ -42,4 +66,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         http="httptools",
         server_header=False,
     )
-    return 0

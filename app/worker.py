@@ -1,0 +1,156 @@
+"""The task worker: a Huey consumer that runs the tasks of job records.
+
+Each task is claimed in its job record first (a lease this process renews while it lives), so
+a message delivered twice runs once, and a task whose worker died is delivered again when its
+lease runs out (any worker, or any reader of the job, notices). The ingest steps are idempotent
+(an object already stored is found, not stored twice; the object's lock keeps two writers
+apart), so a task run again after a crash finishes the item without doubling it.
+
+Transient errors (storage or database out of reach, an object's lock held too long) put the
+task back with a backoff, ``MUNIMENT_QUEUE_RETRY_SECONDS`` doubled each time, until
+``MUNIMENT_QUEUE_ATTEMPTS``; then it is ``failed`` with its reason, retryable by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+
+import psycopg
+from huey.consumer import Consumer
+
+from app.ingest_tasks import KINDS, run_ingest_task
+from app.queue import TaskQueue, end_of_job
+from ingest.runner import Ingester
+from repo.catalog.jobs import JobStore, JobTask, TaskResult
+from repo.errors import ConfigError
+from repo.preservation.errors import ObjectBusy
+from repo.services import Services
+from storage.errors import StorageUnavailable
+
+log = logging.getLogger("muniment.worker")
+
+TRANSIENT: tuple[type[Exception], ...] = (
+    StorageUnavailable,
+    ObjectBusy,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+)
+
+
+class Worker:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.store = JobStore(services.catalog.db)
+        self.queue = TaskQueue(self.settings, self.store, executor=self.execute)
+        # One holder per process and start: leases of a process that died are never renewed.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = float(self.settings.queue_lease_seconds)
+        self._ingester: Ingester | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- one task ---------------------------------------------------------------------------
+
+    def execute(self, job_id: str, seq: int) -> None:
+        task = self.store.claim(job_id, seq, self.holder, self.lease)
+        if task is None:
+            log.info("task %s/%s is held or done elsewhere: skipped", job_id, seq)
+            return
+        job = self.store.get(job_id)
+        log.info("task %s/%s (%s %s), attempt %d", job_id, seq, job.kind, task.name, task.attempts)
+        try:
+            if job.kind not in KINDS:
+                raise ConfigError(f"job {job_id}: unknown kind {job.kind!r}")
+            result = run_ingest_task(job, task, self._ingester_once())
+        except TRANSIENT as exc:
+            self._transient(task, exc)
+            return
+        except Exception as exc:  # a task must end in a state, whatever happened
+            log.exception("task %s/%s failed unexpectedly", job_id, seq)
+            result = TaskResult("failed", message=f"internal error: {type(exc).__name__}; see the worker's log")
+        self._finish(task, result)
+
+    def _transient(self, task: JobTask, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if task.attempts >= self.settings.queue_attempts:
+            log.warning("task %s/%s failed after %d attempts: %s", task.job_id, task.seq, task.attempts, reason)
+            self._finish(task, TaskResult("failed", message=f"failed after {task.attempts} attempts: {reason}"))
+            return
+        delay = self.settings.queue_retry_seconds * 2 ** (task.attempts - 1)
+        log.warning("task %s/%s: %s; trying again in %d s", task.job_id, task.seq, reason, delay)
+        if self.store.release(task, f"attempt {task.attempts} failed ({reason}); trying again in {delay} s"):
+            self.queue.deliver(task.job_id, task.seq, delay=delay)
+
+    def _finish(self, task: JobTask, result: TaskResult) -> None:
+        if not self.store.finish(task, result):
+            log.warning("task %s/%s was taken over while it ran: its result is not recorded", task.job_id, task.seq)
+            return
+        end_of_job(self.store.get(task.job_id))
+
+    def _ingester_once(self) -> Ingester:
+        with self._lock:
+            if self._ingester is None:
+                self._ingester = Ingester(self.services, reraise=TRANSIENT)
+                self._ingester.clean_stale_staging()
+            return self._ingester
+
+    # -- the process ------------------------------------------------------------------------
+
+    def keep_leases(self) -> None:
+        """Renew this process's leases and deliver again the tasks of dead workers, until stopped."""
+        interval = max(self.lease / 3, 0.2)
+        while not self._stop.wait(interval):
+            try:
+                self.store.renew(self.holder, self.lease)
+                if requeued := self.queue.requeue_stale():
+                    log.info("delivered %d task(s) of stopped workers again", requeued)
+            except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn
+                log.warning("could not renew leases: %s", exc)
+
+    def consumer(self) -> Consumer:
+        # A short poll: the SQLite queue is polled, PostgreSQL's wakes workers with NOTIFY.
+        # SIGTERM (docker stop, `muniment serve` ending) lets the running task finish; SIGINT does not
+        # wait (the task's lease runs out and it is delivered again).
+        return Consumer(
+            self.queue.huey, workers=max(1, self.settings.worker_threads), max_delay=1.0, graceful_signal="TERM"
+        )
+
+    def run(self) -> None:
+        """Run until SIGTERM (after the running task) or SIGINT (at once)."""
+        keeper = threading.Thread(target=self.keep_leases, name="lease-keeper", daemon=True)
+        keeper.start()
+        self.queue.requeue_stale()
+        try:
+            self.consumer().run()
+        finally:
+            self.close()
+
+    def start_in_background(self) -> Callable[[], None]:
+        """Run the consumer's threads in this process without taking its signals (tests, embedding);
+        returns the function that stops them, after the running task."""
+        consumer = self.consumer()
+        keeper = threading.Thread(target=self.keep_leases, name="lease-keeper", daemon=True)
+        keeper.start()
+        consumer.scheduler.start()
+        for _, thread in consumer.worker_threads:
+            thread.start()
+
+        def stop() -> None:
+            consumer.stop(graceful=True)
+            self.close()
+            keeper.join()
+
+        return stop
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ingester is not None:
+            self._ingester.close()
+        self.queue.close()
