@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from repo.catalog import Database
+from repo.catalog import Catalog
 from repo.catalog.jobs import JobStore, TaskResult
 from repo.errors import MunimentError
 
 
 @pytest.fixture
 def store(catalog_url: str) -> JobStore:
-    return JobStore(Database(catalog_url))
+    return JobStore(Catalog.open(catalog_url).db)  # the job tables are the catalog schema's
 
 
 def new_job(store: JobStore, tasks: int = 2) -> str:
