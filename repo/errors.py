@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass, field
 
 
@@ -52,3 +54,34 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class ResourceError(MunimentError):
+    """The machine, not the input, is at fault: a full disk, a refused permission, a read-only folder."""
+
+    status = 503
+
+
+# What the system says about its disks and rights, in words that name the cause rather than the errno.
+_SYSTEM_CAUSES = {
+    errno.ENOSPC: "disk full: no space left on the device holding {path}",
+    errno.EDQUOT: "disk quota exceeded for {path}",
+    errno.EACCES: "permission denied: {path}",
+    errno.EPERM: "permission denied: {path}",
+    errno.EROFS: "read-only file system: {path}",
+    errno.EMFILE: "too many open files in this process (opening {path})",
+    errno.ENFILE: "too many open files on this machine (opening {path})",
+}
+
+
+def system_cause(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str | None:
+    """One line naming a disk or permission failure, with the path at fault (``exc``'s own, else
+    ``path``); None when ``exc`` is something else. libvips reports such failures only as text."""
+    number = exc.errno if isinstance(exc, OSError) else None
+    if number is None:
+        text = str(exc)
+        number = next((n for n in _SYSTEM_CAUSES if f"system error: {os.strerror(n)}" in text), None)
+    if number not in _SYSTEM_CAUSES:
+        return None
+    where = getattr(exc, "filename", None) or path
+    return _SYSTEM_CAUSES[number].format(path=os.fspath(where) if where is not None else "(unknown path)")
