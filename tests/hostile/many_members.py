@@ -31,20 +31,14 @@ def _template() -> tuple[bytearray, int]:
 def write_many_member_tar_gz(path: Path, members: int) -> Path:
     """``bag/data/f0000000`` ... as empty files: about 7 bytes each once gzipped."""
     template, base = _template()
-    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip wrapper
+    width = len(b"bag/data/f0000000")
+    head, middle, tail = bytes(template[width:148]), bytes(template[156:]), bytes(2 * _BLOCK)
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # 31: a gzip wrapper
     with path.open("wb") as out:
-        batch = bytearray()
-        for index in range(members):
-            name = b"bag/data/f%07d" % index
-            header = bytearray(template)
-            header[: len(name)] = name
-            header[148:156] = b"%06o\0 " % (base + sum(name))
-            batch += header
-            if len(batch) >= 1 << 20:
-                out.write(packer.compress(bytes(batch)))
-                batch.clear()
-        batch += bytes(2 * _BLOCK)  # the end-of-archive marker
-        out.write(packer.compress(bytes(batch)) + packer.flush())
+        for start in range(0, members, 10_000):
+            names = [b"bag/data/f%07d" % index for index in range(start, min(start + 10_000, members))]
+            out.write(packer.compress(b"".join(n + head + b"%06o\0 " % (base + sum(n)) + middle for n in names)))
+        out.write(packer.compress(tail) + packer.flush())  # the end-of-archive marker
     return path
 
 
@@ -52,11 +46,11 @@ _MEASURE = """
 import json, resource, sys
 from pathlib import Path
 from repo.preservation import ArchiveLimits, UnsafeArchive, extract_archive
-archive, dest, how = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+archive, dest, how, cap = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 message = ""
 if how == "extract":
     try:
-        extract_archive(archive, dest, ArchiveLimits(max_bytes=10**9))
+        extract_archive(archive, dest, ArchiveLimits(max_bytes=10**9, max_files=cap))
     except UnsafeArchive as exc:
         message = str(exc)
 elif how == "list":  # what reading the whole member list first costs (tarfile keeps every member)
@@ -67,11 +61,10 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
-def refusal_cost(archive: Path, dest: Path, how: str = "extract") -> tuple[float, str]:
-    """Peak RSS in MB of a fresh process that extracts (``extract``), lists every member with
-    tarfile (``list``) or only imports (``none``), and what it said."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(archive), str(dest), how], capture_output=True, text=True, check=True
-    )
+def refusal_cost(archive: Path, dest: Path, how: str = "extract", max_files: int = 100_000) -> tuple[float, str]:
+    """Peak RSS in MB of a fresh process that extracts (``extract``, at most ``max_files``
+    members), lists every member with tarfile (``list``) or only imports (``none``), and what it said."""
+    command = [sys.executable, "-c", _MEASURE, str(archive), str(dest), how, str(max_files)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
     answer = json.loads(done.stdout)
     return float(answer["peak_mb"]), str(answer["message"])
