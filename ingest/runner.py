@@ -17,7 +17,7 @@ from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.pipeline import decode_and_store
 from ingest.progress import Progress
-from repo.errors import Problem
+from repo.errors import Problem, known_cause
 from repo.identifiers import object_id
 from repo.preservation import BuiltBag, ObjectStore, User
 from repo.services import Services
@@ -92,12 +92,14 @@ class Ingester:
                     problems=exc.problems or [Problem(source.name, exc.message)],
                 )
             except Exception as exc:  # one item's unexpected failure must not end a batch without its report
-                log.exception("ingest of %s failed", source.name)
+                cause = known_cause(exc, self._folders())  # a full disk, S3 out of reach: one line, no traceback
+                if cause is None:
+                    log.exception("ingest of %s failed", source.name)
                 return ItemResult(
                     source.name,
                     "failed",
                     ctx.item_id or None,
-                    problems=[Problem(source.name, f"unexpected error: {type(exc).__name__}: {exc}")],
+                    problems=[Problem(source.name, cause or f"unexpected error: {type(exc).__name__}: {exc}")],
                 )
 
     def _run(self, ctx: ItemContext) -> ItemResult:
@@ -123,6 +125,10 @@ class Ingester:
         decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
         steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
+
+    def _folders(self) -> list[Path]:
+        s = self.services.settings
+        return [s.staging_path, Path(s.preservation_location), Path(s.access_location)]
 
     @staticmethod
     def _stop_on_problems(ctx: ItemContext) -> None:

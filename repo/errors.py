@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from storage.errors import StorageUnavailable
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,31 @@ _SYSTEM_CAUSES = {
 
 
 def system_cause(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str | None:
-    """One line naming a disk or permission failure, with the path at fault (``exc``'s own, else
-    ``path``); None when ``exc`` is something else. libvips reports such failures only as text."""
+    """One line naming a disk or permission failure, with the path at fault (``path`` when given,
+    else ``exc``'s own); None when ``exc`` is something else. libvips reports them only as text."""
     number = exc.errno if isinstance(exc, OSError) else None
     if number is None:
         text = str(exc)
         number = next((n for n in _SYSTEM_CAUSES if f"system error: {os.strerror(n)}" in text), None)
     if number not in _SYSTEM_CAUSES:
         return None
-    where = getattr(exc, "filename", None) or path
+    where = path if path is not None else getattr(exc, "filename", None)
     return _SYSTEM_CAUSES[number].format(path=os.fspath(where) if where is not None else "(unknown path)")
+
+
+def known_cause(exc: BaseException, folders: Iterable[Path] = ()) -> str | None:
+    """One line for a failure of the machine or of a service the repository relies on (a full
+    disk, S3 out of reach, the catalog unable to grow), with the path or setting to check; None
+    for anything else, which is a defect worth its traceback. A disk error that names no path
+    (a write to an open file) is put on the fullest of ``folders``."""
+    if isinstance(exc, StorageUnavailable):
+        return f"{exc} (MUNIMENT_S3_ENDPOINT)" if "cannot reach" in str(exc) else str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):
+        return "disk full: the catalog cannot grow"
+    named = getattr(exc, "filename", None)
+    return system_cause(exc, None if named else _fullest(folders))
+
+
+def _fullest(folders: Iterable[Path]) -> Path | None:
+    existing = [f for f in folders if f.is_dir()]
+    return min(existing, key=lambda f: shutil.disk_usage(f).free, default=None)

@@ -198,7 +198,8 @@ def _public(problem: Problem, hidden: tuple[str, ...]) -> Problem:
     file, reason = problem.file, problem.reason
     for prefix in sorted(hidden, key=len, reverse=True):
         file = file.replace(prefix.rstrip("/") + "/", "")
-        reason = reason.replace(prefix.rstrip("/") + "/", "")
+        # A folder itself (a full disk's) stays unnamed too.
+        reason = reason.replace(prefix.rstrip("/") + "/", "").replace(prefix.rstrip("/"), "the server's folder")
     if file.startswith("/"):
         file = Path(file).name
     return Problem(file, reason)
