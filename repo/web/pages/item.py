@@ -13,7 +13,7 @@ from iiif.presentation.parts import DC_FIELDS
 from repo.catalog import ItemMetadata
 from repo.metadata.languages import language_name
 from repo.metadata.rights import rights_uri
-from repo.web.pages.site import Site
+from repo.web.pages.site import Site, caching_of
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ def item_page(site: Site, request: Request) -> Response:
         mirador=site.mirador_installed,
         language=(meta.language if meta else None) or "",
     )
-    if not item.is_public():  # unlocked by this requester's token: no shared cache may keep it
-        response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.update(caching_of(item))
     return response
 
 
@@ -76,4 +75,4 @@ def download(site: Site, request: Request) -> Response:
     seq = int(wanted) if wanted.isdigit() and int(wanted) in seqs else (seqs[0] if seqs else None)
     if seq is None:
         return site.refuse(request, Access.NOT_FOUND, item)
-    return RedirectResponse(site.urls.image(item.id, seq), status_code=303)
+    return RedirectResponse(site.urls.image(item.id, seq), status_code=303, headers=caching_of(item))
