@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 
@@ -46,6 +47,7 @@ class Ingests:
             body.collection,
             call.principal.name,
             hidden_prefixes=(str(root), os.path.realpath(root)),
+            **_caller(call),
         )
         return self._accepted(self.runner.submit(spec))
 
@@ -77,6 +79,7 @@ class Ingests:
             call.principal.name,
             cleanup=folder,
             hidden_prefixes=(str(folder),),
+            **_caller(call),
         )
         job = await anyio.to_thread.run_sync(self.runner.submit, spec)
         return self._accepted(job)
@@ -182,3 +185,14 @@ async def _receive(call: Call, folder: Path, name: str, limit: int) -> Path:
     archive = folder / (name.removesuffix(suffix) + suffix)
     partial.rename(archive)
     return archive
+
+
+def _caller(call: Call) -> dict[str, Any]:
+    """Who submits a job and from where, for the audit entry of a refusal."""
+    assert call.principal is not None
+    client = call.request.client
+    return {
+        "role": call.principal.role.value,
+        "token_id": call.principal.token_id,
+        "remote": client.host if client else "",
+    }

@@ -22,6 +22,7 @@ from ingest.bag_input import bag_source
 from ingest.errors import IngestError
 from ingest.runner import Ingester, ItemResult
 from repo.api.models import JobOut, ProblemOut
+from repo.auth import WriteLog, WriteRecord, refused_bag
 from repo.catalog import Database, utc_now
 from repo.errors import Problem
 from repo.services import Services
@@ -68,6 +69,9 @@ class JobSpec:
     submitted_by: str
     cleanup: Path | None = None  # the upload's staging folder, removed when the job ends
     hidden_prefixes: tuple[str, ...] = ()  # server paths never shown in problems
+    role: str = ""  # the submitter's token, and where the request came from: for the audit log
+    token_id: str = ""
+    remote: str = ""
 
 
 class JobStore:
@@ -140,6 +144,7 @@ class JobRunner:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = JobStore(services.catalog.db)
+        self.writes = WriteLog(services.catalog.db)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="api-ingest")
         self._ingester: Ingester | None = None
         self._lock = threading.Lock()
@@ -175,7 +180,10 @@ class JobRunner:
                 except IngestError as exc:
                     result = ItemResult(spec.source, "failed", problems=exc.problems or [Problem("", exc.message)])
                 message = _summary(result)
-                self.store.finished(spec.id, result, message, [_public(p, hidden) for p in result.problems])
+                problems = [_public(p, hidden) for p in result.problems]
+                self.store.finished(spec.id, result, message, problems)
+                if result.status == "failed":
+                    self._record_refusal(spec, problems)
         except Exception:  # a job must end in a state, whatever happened
             log.exception("ingest job %s failed unexpectedly", spec.id)
             failed = ItemResult(spec.source, "failed")
@@ -183,6 +191,21 @@ class JobRunner:
         finally:
             if spec.cleanup is not None:
                 shutil.rmtree(spec.cleanup, ignore_errors=True)
+
+    def _record_refusal(self, spec: JobSpec, problems: list[Problem]) -> None:
+        """A refused bag (a bad checksum, a hostile archive...) in the audit log: who sent it, which
+        bag, and why; the request itself was logged when it was accepted."""
+        entry = WriteRecord(
+            actor=spec.submitted_by,
+            action=f"ingest refused ({spec.kind})",
+            target=spec.id,
+            outcome=422,
+            remote=spec.remote,
+            detail=refused_bag(spec.source, problems),
+            token_id=spec.token_id,
+            role=spec.role,
+        )
+        self.writes.record(entry)
 
 
 def _summary(result: ItemResult) -> str:

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.errors import IngestError
     from ingest.progress import Progress
     from ingest.runner import Ingester, ItemResult
+    from repo.auth import WriteLog, refused_bag
+    from repo.cli.commands.audit import cli_record
     from repo.errors import MunimentError
     from repo.services import Services
 
@@ -73,6 +75,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         result = ingester.ingest(source)
                     except IngestError as exc:
                         result = ItemResult(args.bag.name, "failed", problems=exc.problems)
+                if result.status == "failed" and not args.dry_run:
+                    detail = refused_bag(args.bag.name, result.problems)
+                    WriteLog(services.catalog.db).record(cli_record("ingest refused (bag)", str(args.bag), detail, 1))
             else:
                 if not args.collection:
                     raise MunimentError("--collection is required with a folder")

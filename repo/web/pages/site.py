@@ -23,6 +23,7 @@ TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 MIRADOR = STATIC / "vendor" / "mirador" / "mirador.min.js"
 
+
 def caching_of(item: Item) -> dict[str, str]:
     """The headers of any answer about ``item``: one that is not public was unlocked by this
     requester's token, and no shared cache may keep it for anyone else."""
