@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,19 @@ def system_cause(exc: BaseException, path: str | os.PathLike[str] | None = None)
         return None
     where = path if path is not None else getattr(exc, "filename", None)
     return _SYSTEM_CAUSES[number].format(path=os.fspath(where) if where is not None else "(unknown path)")
+
+
+def probed_cause(folder: Path) -> str | None:
+    """Whether ``folder`` still takes bytes, asked by writing some: for failures that say only
+    "write failed" (libvips does, at times, when a disk is full); None when it does."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(bytes(64 * 1024))
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return system_cause(exc, folder)
+    return None
 
 
 def known_cause(exc: BaseException, folders: Iterable[Path] = ()) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sqlite3
 import sys
@@ -62,8 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _env_config() -> Path | None:
-    import os
-
     value = os.environ.get("MUNIMENT_CONFIG")
     return Path(value) if value else None
 
@@ -92,9 +91,12 @@ def _catalog_failure(exc: Exception, settings: Settings | None) -> str:
     reason = known_cause(exc) or str(exc).strip().splitlines()[0]
     if url.startswith("sqlite:///"):
         folder = Path(url[len("sqlite:///") :]).parent
-        # SQLite says "disk I/O error" when its shared-memory file cannot grow on a full disk.
+        # SQLite says "disk I/O error" when its shared-memory file cannot grow on a full disk,
+        # and "unable to open database file" when its folder refuses this account.
         if "disk" in reason and folder.is_dir() and shutil.disk_usage(folder).free < 1024 * 1024:
             reason = "disk full: the catalog cannot grow"
+        elif folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            reason = f"permission denied: {folder}"
     return f"{reason}: {_catalog_name(url) if url else 'the catalog'} (MUNIMENT_DATABASE_URL)"
 
 
