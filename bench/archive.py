@@ -1,4 +1,4 @@
-"""Archive bomb benchmark: a tar.gz of 1,000,000 empty members (about 7 MB) is refused at the
+"""Archive bomb benchmark: a tar.gz of 1,000,000 empty members (about 10 MB) is refused at the
 member cap; this prints the peak RSS of a fresh process refusing it with ``extract_archive``,
 beside the same process only importing (the floor) and listing every member with tarfile first
 (what the extraction did before it read archives as streams), and the time each took.
