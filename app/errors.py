@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.web.methods import allowed_methods
 from repo.errors import MunimentError, error_document
 
 log = logging.getLogger("muniment.web")
 
 
-def error_response(status: int, message: str, details: list[str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, details: list[str] | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
-        error_document(status, message, details), status_code=status, headers={"Access-Control-Allow-Origin": "*"}
+        error_document(status, message, details),
+        status_code=status,
+        headers={"Access-Control-Allow-Origin": "*", **(headers or {})},
     )
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(exc.status_code, str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # From the top: a mount the request went through has moved its scope's root_path.
+        top = {**request.scope, "root_path": request.scope.get("app_root_path", ""), "path_params": {}}
+        methods = allowed_methods(request.app.router.routes, top)
+        headers["Allow"] = ", ".join(methods) or headers.get("Allow", "")
+    return error_response(exc.status_code, str(exc.detail), headers=headers)
 
 
 async def muniment_error(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,7 @@ from ingest.bag_input import bag_source
 from ingest.context import ItemSource
 from ingest.errors import IngestError
 from ingest.runner import Ingester, ItemResult
+from repo.auth import WriteLog, WriteRecord, refused_bag
 from repo.catalog.jobs import Job, JobTask, TaskResult
 from repo.errors import Problem
 
@@ -78,14 +79,23 @@ def run_ingest_task(job: Job, task: JobTask, ingester: Ingester) -> TaskResult:
             bag_info=tuple((k, v) for k, v in params.get("bag_info", [])),
         )
         result = ingester.ingest(source)
-    return TaskResult(
-        result.status,
-        result.item_id,
-        result.pages,
-        result.bytes,
-        summary(result),
-        [public(p, hidden) for p in result.problems],
+    problems = [public(p, hidden) for p in result.problems]
+    if job.kind in BAG_KINDS and result.status == "failed":
+        _record_refusal(ingester, job, task, problems)
+    return TaskResult(result.status, result.item_id, result.pages, result.bytes, summary(result), problems)
+
+
+def _record_refusal(ingester: Ingester, job: Job, task: JobTask, problems: list[Problem]) -> None:
+    """A refused bag (a bad checksum, a hostile archive...) in the audit log: who sent it, which
+    bag, and why; the request itself was logged when it was accepted."""
+    entry = WriteRecord(
+        actor=job.submitted_by,
+        action=f"ingest refused ({job.kind})",
+        target=job.id,
+        outcome=422,
+        detail=refused_bag(task.name, problems),
     )
+    WriteLog(ingester.services.catalog.db).record(entry)
 
 
 def summary(result: ItemResult) -> str:

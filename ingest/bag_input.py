@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest.context import ItemSource
 from ingest.errors import IngestError
-from repo.errors import Problem
+from repo.errors import Problem, ResourceError
 from repo.preservation import ArchiveLimits, UnsafeArchive, extract_archive, validate_bag
 from repo.preservation.bag_format import read_bag_info, read_declaration
 from repo.settings import Settings
@@ -29,6 +29,8 @@ def bag_source(
             raise IngestError(
                 f"{path.name}: unsafe archive", [Problem(f"{path.name}:{f}", r) for f, r in exc.problems]
             ) from None
+        except ResourceError as exc:  # the machine's fault (a full disk), not the archive's
+            raise IngestError(exc.message, [Problem(path.name, exc.message)]) from None
         bag_dir, serialization = extracted.bag_dir, extracted.media_type
     elif not path.is_dir():
         raise IngestError(f"{path}: not a bag folder or a .zip/.tar archive", [Problem(str(path), "not a bag")])

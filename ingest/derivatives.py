@@ -8,7 +8,7 @@ from pathlib import Path
 import pyvips
 
 from ingest.images import open_for_decoding, short_reason, to_srgb8
-from repo.errors import Problem
+from repo.errors import Problem, probed_cause, system_cause
 
 TILE = 256
 PYRAMID_QUALITY = 90
@@ -42,7 +42,11 @@ def make_derivatives(source: Path, mime: str, out_dir: Path, stem: str) -> Deriv
         thumb = pyvips.Image.thumbnail(str(pyramid), THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
         thumb.jpegsave(str(thumbnail), Q=80)
         return Derivatives(pyramid, thumbnail, image.width, image.height)
-    except (pyvips.Error, OSError, ValueError) as exc:
+    except (pyvips.Error, OSError, ValueError, SyntaxError) as exc:  # Pillow: SyntaxError for a bad JPEG 2000
+        # A full disk is the machine's fault, not the image's: asked before the partial files go.
+        cause = system_cause(exc, out_dir) or (probed_cause(out_dir) if isinstance(exc, pyvips.Error) else None)
         pyramid.unlink(missing_ok=True)
         thumbnail.unlink(missing_ok=True)
+        if cause:
+            return Problem(str(source), f"its derivatives cannot be written: {cause}")
         return Problem(str(source), f"image does not decode: {short_reason(exc)}")

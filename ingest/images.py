@@ -1,7 +1,8 @@
 """Page images: check what a file claims from its header, then decode it fully while making derivatives.
 
-The pixel limit is applied from the header alone, so a decompression bomb is refused before a
-single pixel is decoded. Truncated files fail during the full decode (``fail_on="error"``).
+The pixel limit (``MUNIMENT_MAX_IMAGE_PIXELS``, Pillow's too) is applied from the header alone, so a
+decompression bomb is refused before a single pixel is decoded. Truncated files fail during the
+full decode (``fail_on="error"``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyvips
-from PIL import Image
+from PIL import Image, Jpeg2KImagePlugin
 
 from repo.errors import Problem
 
@@ -44,12 +45,16 @@ def read_header(path: Path, mime: str, max_pixels: int) -> ImageHeader | Problem
         return Problem(str(path), f"content is not {mime.split('/')[1].upper()} although the name says so")
     try:
         if mime == "image/jp2":
-            with Image.open(path) as im:  # Pillow reads only the header here
+            # Pillow's own bomb limit would refuse first (above 179 MP by default), in its words:
+            # the header is read without it, so that the setting decides, and it follows the setting
+            # for any other use of Pillow in this process.
+            Image.MAX_IMAGE_PIXELS = max_pixels
+            with Jpeg2KImagePlugin.Jpeg2KImageFile(path) as im:  # reads only the header
                 width, height = im.size
         else:
             header = pyvips.Image.new_from_file(str(path), access="sequential")
             width, height = header.width, header.height
-    except (pyvips.Error, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (pyvips.Error, OSError, ValueError, SyntaxError) as exc:  # Pillow: SyntaxError for a bad header
         return Problem(str(path), f"unreadable image header: {short_reason(exc)}")
     if width <= 0 or height <= 0:
         return Problem(str(path), "image has no pixels")
@@ -62,10 +67,11 @@ def read_header(path: Path, mime: str, max_pixels: int) -> ImageHeader | Problem
 
 
 def open_for_decoding(path: Path, mime: str) -> pyvips.Image:
-    """A pyvips image that fails on any decode error, read sequentially (flat memory)."""
+    """A pyvips image that fails on any decode error, read sequentially (flat memory); its size
+    was checked by ``read_header`` first."""
     if mime == "image/jp2":
         # pyvips-binary has no JPEG 2000 loader; Pillow (openjpeg) decodes it.
-        with Image.open(path) as im:
+        with Jpeg2KImagePlugin.Jpeg2KImageFile(path) as im:
             im.load()
             rgb = im.convert("RGBA" if "A" in im.getbands() else "RGB")
         return pyvips.Image.new_from_memory(rgb.tobytes(), rgb.width, rgb.height, len(rgb.getbands()), "uchar")

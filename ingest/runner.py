@@ -17,7 +17,7 @@ from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.pipeline import decode_and_store
 from ingest.progress import Progress
-from repo.errors import Problem
+from repo.errors import Problem, known_cause
 from repo.identifiers import object_id
 from repo.preservation import BuiltBag, User
 from repo.services import Services
@@ -95,12 +95,14 @@ class Ingester:
             except self.reraise:
                 raise
             except Exception as exc:  # one item's unexpected failure must not end a batch without its report
-                log.exception("ingest of %s failed", source.name)
+                cause = known_cause(exc, self._folders())  # a full disk, S3 out of reach: one line, no traceback
+                if cause is None:
+                    log.exception("ingest of %s failed", source.name)
                 return ItemResult(
                     source.name,
                     "failed",
                     ctx.item_id or None,
-                    problems=[Problem(source.name, f"unexpected error: {type(exc).__name__}: {exc}")],
+                    problems=[Problem(source.name, cause or f"unexpected error: {type(exc).__name__}: {exc}")],
                 )
 
     def _run(self, ctx: ItemContext) -> ItemResult:
@@ -141,6 +143,10 @@ class Ingester:
             if self.services.catalog.fixity_version(item_id, "preservation") is None:
                 for hook in self.on_registered:
                     hook(item_id)
+
+    def _folders(self) -> list[Path]:
+        s = self.services.settings
+        return [s.staging_path, Path(s.preservation_location), Path(s.access_location)]
 
     @staticmethod
     def _stop_on_problems(ctx: ItemContext) -> None:

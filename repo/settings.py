@@ -66,8 +66,8 @@ class Settings:
     repository_identifier: str = setting("muniment.example.org", "OAI identifier namespace: oai:{this}:{item-id}.")
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
     secret_key: str = setting(
-        "change-me-muniment-secret",
-        "Key that signs OAI-PMH resumption tokens; set your own in production.",
+        "",
+        "Key that signs OAI-PMH resumption tokens; empty: a random key made at first start and kept in the catalog.",
         secret=True,
     )
     max_image_pixels: int = setting(

@@ -29,6 +29,7 @@ log = logging.getLogger("muniment.api")
 
 READS = frozenset({"GET", "HEAD"})
 JSON_BODY_MAX = 16 * 1024 * 1024  # a MODS record may be 10 MB
+PRIVATE = "private, no-cache"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ class Dispatcher:
                 return response
             if op.writes:
                 await self._record(op, request, principal, reply.status, "", reply.target or _target(call))
-            return JSONResponse(reply.body.model_dump(mode="json", by_alias=True), reply.status, headers=reply.headers)
+            # What a token was shown (restricted items among them) is for it alone: no shared cache keeps it.
+            headers = reply.headers if principal is None else {"Cache-Control": PRIVATE, **reply.headers}
+            return JSONResponse(reply.body.model_dump(mode="json", by_alias=True), reply.status, headers=headers)
 
         return Route(op.path, endpoint, methods=[op.method], name=op.id)
 

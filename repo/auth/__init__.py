@@ -3,7 +3,7 @@
 from repo.auth.request import authenticate_header, bearer_token, request_principal, token_store
 from repo.auth.roles import Role
 from repo.auth.tokens import Principal, TokenInfo, TokenStore
-from repo.auth.write_log import WriteLog, WriteRecord
+from repo.auth.write_log import WriteLog, WriteRecord, refused_bag
 
 __all__ = [
     "Principal",
@@ -14,6 +14,7 @@ __all__ = [
     "WriteRecord",
     "authenticate_header",
     "bearer_token",
+    "refused_bag",
     "request_principal",
     "token_store",
 ]

@@ -3,6 +3,7 @@ where (the client address), and how it ended (the HTTP status). Append-only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from repo.catalog import Database, utc_now
@@ -23,6 +24,11 @@ class WriteRecord:
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
+
+
+def refused_bag(bag: str, problems: Iterable[object]) -> str:
+    """The detail of a refused bag's entry: which bag, and every reason."""
+    return f"bag {bag!r}: {'; '.join(str(p) for p in problems) or 'refused'}"
 
 
 class WriteLog:

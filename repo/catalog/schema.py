@@ -293,6 +293,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "jobs and job_tasks: job records of the task queue (api_jobs, the web workers' own runner, goes)",
         lambda dialect: [*JOB_QUEUE_TABLES, "DROP TABLE IF EXISTS api_jobs"],
     ),
+    Migration(
+        4,
+        "oai_token_key: the random key of OAI-PMH resumption tokens when MUNIMENT_SECRET_KEY is unset",
+        lambda dialect: ["CREATE TABLE oai_token_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL)"],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -138,3 +138,20 @@ def test_an_embargo_lifts_by_the_clock_with_no_job(three: Repository) -> None:
         "/oai", params={"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": OAI_PREFIX + "E-1"}
     ).text
     assert f"<datestamp>{format_datestamp(until)}</datestamp>" in record
+
+
+@pytest.mark.parametrize("item", ["R-1", "E-1"])
+def test_every_answer_about_a_hidden_item_is_private(three: Repository, item: str) -> None:
+    client, reader = three.client, three.auth(Role.READER)
+    for path in ("mods.xml", "dc.xml", "thumbnail", "download"):
+        url = f"/items/{item}/{path}"
+        assert client.get(url, follow_redirects=False).status_code == 401, url
+        answer = client.get(url, headers=reader, follow_redirects=False)
+        assert answer.status_code in (200, 303, 307), url
+        assert answer.headers["cache-control"] == "private, no-cache", url
+    for url in (f"{API}/items/{item}", f"{API}/items"):
+        answer = client.get(url, headers=reader)
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "private, no-cache", url
+    for path in ("mods.xml", "dc.xml"):
+        public = client.get(f"/items/P-1/{path}")
+        assert public.status_code == 200 and "private" not in public.headers.get("cache-control", ""), path

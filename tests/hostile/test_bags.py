@@ -73,3 +73,23 @@ def test_fetch_txt_from_an_allowed_host_downloads_nothing(hostile: Hostile, tmp_
     job = hostile.repo.wait_for_job(answer.json()["id"])
     assert job["state"] == "succeeded", job
     hostile.mark()
+
+
+@pytest.mark.parametrize("where", ["upload", "folder"])
+def test_a_bag_refused_for_a_bad_checksum_is_in_the_audit_log(hostile: Hostile, tmp_path: Path, where: str) -> None:
+    bag = make_bag(tmp_path / "made", "MS-31")
+    page = next((bag / "data").rglob("*.tif"))
+    data = page.read_bytes()
+    page.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit changed: its sha512 no longer matches
+    job = _submit(hostile, bag, tmp_path, where)
+    assert job["state"] == "failed" and "sha512 validation failed" in str(job["problems"]), job
+    entries = hostile.repo.client.get("/api/v1/audit", headers=hostile.repo.auth(Role.ADMIN)).json()["entries"]
+    refused = [e for e in entries if e["target"] == job["id"] and e["action"].startswith("ingest refused")]
+    assert len(refused) == 1, entries
+    entry = refused[0]
+    assert entry["actor"] == "curator-token" and entry["role"] == "curator" and entry["outcome"] == 422
+    named = (
+        "upload.zip" if where == "upload" else str(Path(hostile.repo.services.settings.ingest_allowed_roots[0]) / "bag")
+    )
+    assert entry["detail"].startswith(f"bag '{named}': "), entry
+    assert f"data/{page.name} sha512 validation failed" in entry["detail"] and "staging" not in entry["detail"]

@@ -8,7 +8,10 @@ import struct
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from ingest.images import ImageHeader, read_header
+from repo.errors import Problem
 from tests.api.helpers import make_bag, zip_folder
 from tests.hostile.conftest import Hostile
 
@@ -63,3 +66,31 @@ def test_lying_or_broken_images_are_refused(hostile: Hostile, tmp_path: Path, ca
     assert [p["file"] for p in job["problems"]] == ["bag/data/p1.tif"], job
     assert reason in job["problems"][0]["reason"]
     assert job["message"].endswith("nothing was stored")
+
+
+def jp2_claiming(path: Path, width: int, height: int) -> Path:
+    """A JPEG 2000 whose header box claims ``width`` x ``height``, over a 16 x 16 codestream."""
+    Image.new("RGB", (16, 16)).save(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"ihdr") + 4
+    data[at : at + 8] = struct.pack(">II", height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("limit", [400_000_000, 100_000_000])
+def test_the_jpeg_2000_limit_is_the_setting_not_pillows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # put back afterwards
+    page = jp2_claiming(tmp_path / "p1.jp2", 15_000, 12_000)  # 180 MP: beyond Pillow's own 179 MP
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(page)
+    header = read_header(page, "image/jp2", limit)
+    if limit > 180_000_000:
+        assert header == ImageHeader(15_000, 12_000, "image/jp2")
+        with Image.open(page) as im:  # Pillow's limit follows the setting
+            assert im.size == (15_000, 12_000)
+    else:
+        assert isinstance(header, Problem)
+        assert header.reason == "15000x12000 pixels is above the limit of 100,000,000 (MUNIMENT_MAX_IMAGE_PIXELS)"

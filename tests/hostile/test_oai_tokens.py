@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
 from app.web import create_app
+from repo.oai.errors import OAIError
+from repo.oai.tokens import TokenCodec
 from repo.services import Services
 from tests.oai.helpers import Spec, assert_valid, error_code, open_services, seed, token_of
 
@@ -69,3 +72,26 @@ def test_a_token_with_extra_arguments(client: TestClient) -> None:
         root = _get(client, verb="ListRecords", resumptionToken=token, **extra)
         assert error_code(root) == "badArgument"
     assert error_code(_get(client, verb="ListRecords", resumptionToken=token)) is None, "the token itself is good"
+
+
+def test_without_a_secret_key_tokens_are_signed_with_a_random_key_kept_in_the_catalog(
+    tmp_path: Path, catalog_url: str
+) -> None:
+    first = open_services(tmp_path / "first", database_url=catalog_url, page_size=2)
+    seed(first.catalog, [Spec(f"i{n}", f"2021-01-0{n}T00:00:00Z") for n in range(1, 6)])
+    token = _token(TestClient(create_app(first.settings, first)), "ListIdentifiers")
+    public_constant = TokenCodec("change-me-muniment-secret")  # the default once: anyone could sign with it
+    with pytest.raises(OAIError):
+        public_constant.decode(token, "ListIdentifiers", now=0)
+    # Another worker, another data folder, the same catalog: the same key, so the token resumes.
+    again = open_services(tmp_path / "again", database_url=catalog_url, page_size=2)
+    other = open_services(tmp_path / "other", page_size=2)  # a catalog of its own: a key of its own
+    seed(other.catalog, [Spec(f"i{n}", f"2021-01-0{n}T00:00:00Z") for n in range(1, 6)])
+    try:
+        resumed = _get(TestClient(create_app(again.settings, again)), verb="ListIdentifiers", resumptionToken=token)
+        assert error_code(resumed) is None
+        refused = _get(TestClient(create_app(other.settings, other)), verb="ListIdentifiers", resumptionToken=token)
+        assert error_code(refused) == "badResumptionToken"
+    finally:
+        for services in (first, again, other):
+            services.close()

@@ -4,9 +4,11 @@ left in staging."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
 import pytest
+from starlette.routing import BaseRoute, Mount, Route
 
 from repo.auth import Role
 from tests.hostile.conftest import UPLOAD_LIMIT, Hostile
@@ -107,3 +109,36 @@ def test_server_side_paths_outside_the_allowed_roots(hostile: Hostile) -> None:
     __import__("os").symlink(hostile.outside.folder, link)
     answer = client.post("/api/v1/ingests", json={"path": link}, headers=curator)
     assert answer.status_code == 422 and "not under an allowed root" in answer.json()["error"]["details"][0]
+
+
+def _paths(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[str]:
+    """A concrete path for every route of the app, its parameters filled in."""
+    for route in routes:
+        path = prefix + re.sub(r"\{[^}:]+(:path)?\}", "sample-1", getattr(route, "path", ""))
+        if isinstance(route, Mount):
+            inner = route.routes
+            yield from _paths(inner, path) if inner else [path + "/sample.css"]
+        elif isinstance(route, Route):
+            yield path
+
+
+def test_every_405_names_the_methods_the_path_allows(hostile: Hostile) -> None:
+    client = hostile.repo.client
+    paths = sorted({*_paths(hostile.repo.app.routes), "/iiif/3/sample~1/info.json"})
+    assert len(paths) > 20 and "/api/v1/items/sample-1" in paths and "/oai" in paths
+    refusals = 0
+    for path in paths:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            answer = client.request(method, path)
+            if answer.status_code != 405:
+                continue
+            refusals += 1
+            allowed = [m.strip() for m in answer.headers.get("allow", "").split(",") if m.strip()]
+            assert allowed and method not in allowed, f"{method} {path}: Allow {answer.headers.get('allow')!r}"
+            for other in allowed:
+                assert client.request(other, path).status_code != 405, f"{other} {path} is listed but refused"
+    assert refusals > 20
+    collection = client.delete("/api/v1/collections/sample-1")  # GET and PATCH are separate operations
+    assert collection.headers["allow"] == "GET, HEAD, PATCH", collection.headers
+    manifest = client.post("/iiif/sample-1/manifest")  # its CORS preflight is a route of its own
+    assert manifest.headers["allow"] == "GET, HEAD, OPTIONS", manifest.headers

@@ -183,3 +183,46 @@ def test_destination_must_not_exist(make_bag: MakeBag, tmp_path: Path) -> None:
     (tmp_path / "staging").mkdir()
     with pytest.raises(FileExistsError):
         extract_archive(archive, tmp_path / "staging", LIMITS)
+
+
+@pytest.mark.parametrize("order", ["file first", "folder first"])
+def test_a_name_used_as_file_and_folder_is_refused_naming_the_member(tmp_path: Path, order: str) -> None:
+    file, inner = (member("item/data/x"), b"scan"), (member("item/data/x/y"), b"page")
+    archive = tar_with(tmp_path / "both.tar", *((file, inner) if order == "file first" else (inner, file)))
+    expected = (
+        ("item/data/x/y", "lies inside item/data/x, a file earlier in the archive")
+        if order == "file first"
+        else ("item/data/x", "is a file here, but earlier members lie inside it as a folder")
+    )
+    assert refused(archive, tmp_path / "staging") == [expected]
+
+
+def test_a_zip_stating_fewer_members_than_it_holds_is_counted(tmp_path: Path) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for index in range(50):
+            zf.writestr(f"item/data/f{index}", b"")
+    data = bytearray(archive.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8 : end + 12] = (3).to_bytes(2, "little") * 2  # the end record claims 3 entries
+    archive.write_bytes(bytes(data))
+    few = ArchiveLimits(max_bytes=10**9, max_files=10)
+    assert refused(archive, tmp_path / "staging", few) == [(".", "more than 10 members: at most 10 allowed")]
+
+
+def test_declared_sizes_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    big = member("item/data/big")
+    big.size = 10**12  # the header's claim; the bytes never come
+    archive = tmp_path / "claims.tar"
+    archive.write_bytes(member("item/bagit.txt").tobuf() + big.tobuf() + bytes(1024))
+    assert refused(archive, tmp_path / "staging") == [(".", f"expands beyond {LIMITS.max_bytes} bytes")]
+
+
+def test_a_huge_extended_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    archive = tmp_path / "pax.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tf:
+        info = member("item/data/p1.tif")
+        info.pax_headers = {"comment": "x" * (2 * 1024 * 1024)}
+        tf.addfile(info, io.BytesIO(b""))
+    problems = refused(archive, tmp_path / "staging")
+    assert len(problems) == 1 and problems[0][1].startswith("an extended tar header of 2097"), problems

@@ -26,13 +26,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def cli_record(action: str, target: str, detail: str) -> WriteRecord:
-    """A write made on the command line: the OS account, from this host."""
+def cli_record(action: str, target: str, detail: str, outcome: int = 0) -> WriteRecord:
+    """A write made (or refused: ``outcome`` the exit status) on the command line: the OS account, from this host."""
     return WriteRecord(
         actor=getpass.getuser(),
         action=action,
         target=target,
-        outcome=0,
+        outcome=outcome,
         remote=f"cli@{socket.gethostname()}",
         detail=detail,
     )

@@ -44,12 +44,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli.commands.audit import cli_record
+
     from ingest.bag_input import bag_source
     from ingest.batch import read_batch
     from ingest.context import ItemSource
     from ingest.errors import IngestError
     from ingest.progress import Progress
     from ingest.runner import Ingester, ItemResult
+    from repo.auth import WriteLog, refused_bag
     from repo.errors import MunimentError
     from repo.services import Services
 
@@ -81,6 +84,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         result = ingester.ingest(source)
                     except IngestError as exc:
                         result = ItemResult(args.bag.name, "failed", problems=exc.problems)
+                if result.status == "failed" and not args.dry_run:
+                    detail = refused_bag(args.bag.name, result.problems)
+                    WriteLog(services.catalog.db).record(cli_record("ingest refused (bag)", str(args.bag), detail, 1))
             else:
                 if not args.collection:
                     raise MunimentError("--collection is required with a folder")

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.web.pages.linked_data import linked_data, negotiated
-from app.web.pages.site import Site
+from app.web.pages.site import Site, caching_of
 from iiif.presentation.parts import DC_FIELDS
 from repo.access import Access
 from repo.catalog import ItemMetadata
@@ -66,8 +66,7 @@ def item_page(site: Site, request: Request) -> Response:
         language=(meta.language if meta else None) or "",
     )
     response.headers["Vary"] = "Accept"  # the same URL gives linked data to a client that asks for it
-    if not item.is_public():  # unlocked by this requester's token: no shared cache may keep it
-        response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.update(caching_of(item))
     return response
 
 
@@ -81,4 +80,4 @@ def download(site: Site, request: Request) -> Response:
     seq = int(wanted) if wanted.isdigit() and int(wanted) in seqs else (seqs[0] if seqs else None)
     if seq is None:
         return site.refuse(request, Access.NOT_FOUND, item)
-    return RedirectResponse(site.urls.image(item.id, seq), status_code=303)
+    return RedirectResponse(site.urls.image(item.id, seq), status_code=303, headers=caching_of(item))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.web.pages.site import Site
+from app.web.pages.site import Site, caching_of
 from iiif.presentation.parts import thumbnail_request
 from repo.access import Access
 from storage import StorageError
@@ -23,7 +23,7 @@ def _record(site: Site, request: Request, which: str) -> Response:
     if meta is None:
         return site.refuse(request, Access.NOT_FOUND, item)
     body, media_type = (meta.mods_xml, MODS_TYPE) if which == "mods" else (meta.dc_xml, DC_TYPE)
-    return Response(body, media_type=media_type, headers=CORS)
+    return Response(body, media_type=media_type, headers={**CORS, **caching_of(item)})
 
 
 def mods_record(site: Site, request: Request) -> Response:
@@ -49,8 +49,7 @@ def thumbnail(site: Site, request: Request) -> Response:
         except StorageError:
             data = b""  # not made (yet): the image server can make one
         if data:
-            # A thumbnail a token unlocked must not be kept by shared caches for everyone.
-            caching = "public, max-age=3600" if item.is_public() else "private, no-cache"
-            return Response(data, media_type="image/jpeg", headers={"Cache-Control": caching})
+            caching = caching_of(item) or {"Cache-Control": "public, max-age=3600"}
+            return Response(data, media_type="image/jpeg", headers=caching)
     size = thumbnail_request(first.width, first.height)
-    return RedirectResponse(site.urls.image(item.id, first.seq, size), status_code=307)
+    return RedirectResponse(site.urls.image(item.id, first.seq, size), status_code=307, headers=caching_of(item))

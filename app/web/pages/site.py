@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.web.pages.links import search_link
+from iiif.presentation.http import PRIVATE_CACHE_CONTROL
 from iiif.presentation.ids import Urls
 from repo.access import Access, decide_access
 from repo.auth import request_principal
@@ -22,6 +23,13 @@ WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 MIRADOR = STATIC / "vendor" / "mirador" / "mirador.min.js"
+
+
+def caching_of(item: Item) -> dict[str, str]:
+    """The headers of any answer about ``item``: one that is not public was unlocked by this
+    requester's token, and no shared cache may keep it for anyone else."""
+    return {} if item.is_public() else {"Cache-Control": PRIVATE_CACHE_CONTROL}
+
 
 # Shown when an item cannot be shown, by the reason it cannot.
 REFUSALS = {
