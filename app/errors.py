@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.web.methods import allowed_methods
+from app.methods import allowed_methods
 from repo.errors import MunimentError, error_document
 
 log = logging.getLogger("muniment.web")

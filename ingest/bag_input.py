@@ -27,7 +27,7 @@ def bag_source(
             extracted = extract_archive(path, staging / "unpacked", ArchiveLimits(max_bytes=settings.archive_max_bytes))
         except UnsafeArchive as exc:
             raise IngestError(
-                f"{path.name}: unsafe archive", [Problem(f"{path.name}:{f}", r) for f, r in exc.problems]
+                f"{path.name}: unsafe archive", [Problem(f"{path.name}:{p.file}", p.reason) for p in exc.problems]
             ) from None
         except ResourceError as exc:  # the machine's fault (a full disk), not the archive's
             raise IngestError(exc.message, [Problem(path.name, exc.message)]) from None

@@ -16,13 +16,15 @@ from storage.errors import StorageUnavailable
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one file."""
+    """One thing wrong with one file, located as precisely as we know (a line, or a CSV row)."""
 
     file: str
     reason: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.reason}" if self.file else self.reason
+        where = f"{self.file}:{self.line}" if self.file and self.line is not None else self.file
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 class MunimentError(Exception):

@@ -8,14 +8,15 @@ from pydantic import ValidationError
 
 from repo.errors import MunimentError, NotFoundError
 from repo.metadata.errors import MetadataError
-from repo.preservation.errors import ConcurrentUpdate
+from repo.preservation.errors import ConcurrentUpdate, PreservationError
 
 
-class ApiError(Exception):
+class ApiError(MunimentError):
+    """An answer of the API other than success: its status, message, details and headers."""
+
     def __init__(self, status: int, message: str, details: Sequence[str] = (), headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
-        self.message = message
         self.details = list(details)
         self.headers = headers or {}
 
@@ -46,6 +47,8 @@ def from_domain(exc: Exception) -> ApiError | None:
         return ApiError(404, exc.message)
     if isinstance(exc, ConcurrentUpdate):  # another writer holds or changed the item: try again later
         return ApiError(409, str(exc))
+    if isinstance(exc, PreservationError):  # stored data that cannot be read or trusted: ours to fix
+        return ApiError(500, f"preservation storage: {exc.message}")
     if isinstance(exc, MunimentError):
         # A refused domain operation (already withdrawn, purged...): the request conflicts with the state.
         return ApiError(409, exc.message, [str(p) for p in exc.problems])

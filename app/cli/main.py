@@ -70,10 +70,10 @@ def _env_config() -> Path | None:
 def _one_line(exc: BaseException, settings: Settings | None, *, debug: bool) -> str:
     """The cause in words: our own errors say it already; a failure of the machine or of the
     catalog names the path or setting at fault; anything else is a defect, named by its type."""
-    if isinstance(exc, (MunimentError, StorageError)):
-        return str(exc)
     if isinstance(exc, MetadataError):
         return f"{exc.problems[0].file}: the metadata record is refused\n" + "\n".join(f"  - {p}" for p in exc.problems)
+    if isinstance(exc, (MunimentError, StorageError)):
+        return str(exc)
     psycopg = sys.modules.get("psycopg")  # never imported: the error cannot be one of its
     if isinstance(exc, sqlite3.Error) or (psycopg is not None and isinstance(exc, psycopg.Error)):
         return _catalog_failure(exc, settings)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from repo.errors import MunimentError
 
-class IIIFError(Exception):
+
+class IIIFError(MunimentError):
     """A request that cannot be answered: ``status`` is the HTTP status to return.
 
     ``message`` is shown to the client, so it never holds a server path or a traceback.
@@ -14,7 +16,6 @@ class IIIFError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-        self.message = message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.status}, {self.message!r})"

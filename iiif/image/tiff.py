@@ -13,6 +13,8 @@ import struct
 from dataclasses import dataclass
 from typing import Protocol
 
+from repo.errors import MunimentError
+
 COMPRESSION_JPEG = 7
 PHOTOMETRIC_MINISBLACK, PHOTOMETRIC_RGB, PHOTOMETRIC_YCBCR = 1, 2, 6
 
@@ -57,7 +59,7 @@ _MAX_ENTRIES = 4096
 _MAX_VALUE_BYTES = 256 * 1024 * 1024
 
 
-class TiffError(ValueError):
+class TiffError(MunimentError, ValueError):
     """The file is not a TIFF pyramid this server can read."""
 
 

@@ -1,33 +1,24 @@
-"""The metadata package's one exception: it carries every problem found, not only the first."""
+"""The metadata package's error: it carries every problem found (file, line, reason), not only the first."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from repo.errors import MunimentError, Problem
+
+__all__ = ["MetadataError", "Problem"]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a metadata file, located as precisely as we know."""
-
-    file: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return f"{self.file}: {self.reason}"
-        return f"{self.file}:{self.line}: {self.reason}"
-
-
-class MetadataError(Exception):
+class MetadataError(MunimentError):
     """A metadata file or record could not be accepted; ``problems`` lists why."""
 
+    status = 422
+
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
-        if not self.problems:
+        found = list(problems)
+        if not found:
             raise ValueError("MetadataError needs at least one problem")
-        super().__init__(str(self))
+        super().__init__("\n".join(str(p) for p in found), found)
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from repo.errors import MunimentError, Problem
+
 
 class BagProblem(NamedTuple):
     """One thing wrong with a bag: the file it concerns (relative to the bag, "." for the bag
@@ -12,9 +14,14 @@ class BagProblem(NamedTuple):
     file: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
 
-class PreservationError(Exception):
-    """Base of every preservation error."""
+
+class PreservationError(MunimentError):
+    """Base of every preservation error (a stored object that cannot be read, written or trusted)."""
+
+    status = 500
 
 
 class BagBuildError(PreservationError, ValueError):
@@ -29,7 +36,10 @@ class UnsafeArchive(PreservationError):
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         super().__init__(f"archive {archive} refused: {shown}{more}")
         self.archive = archive
-        self.problems = problems
+        self.problems = [Problem(p.file, p.reason) for p in problems]
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class OcflError(PreservationError):

@@ -38,6 +38,11 @@ def opened_preservation(settings: Settings) -> Iterator[Preservation]:
     from repo.services import Services
 
     services = Services.open(settings)
+    try:
+        services.check()  # storage out of reach is one line naming the setting, not an empty run
+    except BaseException:
+        services.close()
+        raise
     preservation = Preservation(services)
     try:
         yield preservation

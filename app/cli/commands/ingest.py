@@ -45,7 +45,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli.commands.audit import cli_record
-
     from ingest.bag_input import bag_source
     from ingest.batch import read_batch
     from ingest.context import ItemSource
