@@ -67,7 +67,7 @@ class Settings:
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
     secret_key: str = setting(
         "change-me-muniment-secret",
-        "Key that signs OAI-PMH resumption tokens; set your own in production.",
+        "Key that signs OAI-PMH resumption tokens and staff session cookies; set your own in production.",
         secret=True,
     )
     max_image_pixels: int = setting(
@@ -101,6 +101,13 @@ class Settings:
     upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API.")
     ingest_allowed_roots: tuple[str, ...] = setting(
         (), "Folders the admin API may ingest server-side bags from (comma separated); empty refuses every path."
+    )
+    staff_session_hours: int = setting(12, "How long a staff sign-in lasts before the staff pages ask again.")
+    staff_sign_in_failures: int = setting(
+        5, "Failed staff sign-ins for one account (four times as many from one address) before sign-in is paused."
+    )
+    staff_sign_in_pause_minutes: int = setting(
+        15, "How long staff sign-in stays paused after too many failures, and the window they are counted in."
     )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 

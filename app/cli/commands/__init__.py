@@ -14,6 +14,7 @@ from app.cli.commands import (
     replicate,
     serve,
     token,
+    user,
     withdraw,
 )
 
@@ -31,5 +32,6 @@ REGISTRY = [
     replicate.register,
     rebuild_catalog.register,
     token.register,
+    user.register,
     audit.register,
 ]
