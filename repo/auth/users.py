@@ -126,16 +126,17 @@ class UserStore:
         if role is not None:
             self.db.execute("UPDATE staff_users SET role = ? WHERE name = ?", (role.value, name))
         if disabled is not None:
-            self.db.execute(
-                "UPDATE staff_users SET disabled = ? WHERE name = ?", (utc_now() if disabled else "", name)
-            )
+            self.db.execute("UPDATE staff_users SET disabled = ? WHERE name = ?", (utc_now() if disabled else "", name))
         found = self.get(name)
         assert found is not None
         return found
 
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
-        if self.db.execute("UPDATE staff_users SET password_hash = ? WHERE name = ?", (hash_password(password), name)) != 1:
+        if (
+            self.db.execute("UPDATE staff_users SET password_hash = ? WHERE name = ?", (hash_password(password), name))
+            != 1
+        ):
             raise NotFoundError(f"no user {name!r}")
 
     def authenticate(self, name: str, password: str, remote: str) -> StaffUser:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from repo.catalog.db import Database
 from repo.catalog.models import Item
+from repo.search.fts import full_text_for
+from repo.search.text import terms
 
 _CURSOR = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)~([A-Za-z0-9._-]{1,200})")
 
@@ -19,7 +21,7 @@ class ItemFilter:
     status: str = ""  # active | withdrawn | purged; '' for any
     ingested_from: str = ""  # YYYY-MM-DD, inclusive
     ingested_to: str = ""  # YYYY-MM-DD, inclusive
-    text: str = ""  # in the title (any case), or the item's id exactly
+    text: str = ""  # every word in the item's indexed text (title, names, ...), or the item's id exactly
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,20 @@ def list_items_page(db: Database, where: ItemFilter, *, after: str = "", limit: 
         params.append(f"{where.ingested_to}T23:59:59Z")
     text = where.text.strip()
     if text:
-        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("(LOWER(title) LIKE ? ESCAPE '\\' OR id = ?)")
-        params += [f"%{escaped}%", text]
+        # The search index holds every item's words (title, names, subjects, description, page
+        # text): a word query there, rather than a LIKE that reads every row.
+        words = terms(text)
+        if words:
+            matching, found = full_text_for(db).matches(words)
+            clauses.append(f"(id IN (SELECT item_id FROM ({matching}) AS found) OR id = ?)")
+            params += [*found, text]
+        else:
+            clauses.append("id = ?")
+            params.append(text)
     match = _CURSOR.fullmatch(after)
     if match:
-        created, item_id = match.groups()
-        clauses.append("(created < ? OR (created = ? AND id < ?))")
-        params += [created, created, item_id]
+        clauses.append("(created, id) < (?, ?)")  # a row value: both databases seek the index with it
+        params += list(match.groups())
     rows = db.query(
         f"SELECT * FROM items WHERE {' AND '.join(clauses)} ORDER BY created DESC, id DESC LIMIT ?",
         (*params, limit + 1),

@@ -235,7 +235,8 @@ CREATE TABLE staff_sign_in_failures (
 );
 CREATE INDEX staff_failures_account ON staff_sign_in_failures(account, at);
 CREATE INDEX staff_failures_remote ON staff_sign_in_failures(remote, at);
-CREATE INDEX items_created ON items(created, id)
+CREATE INDEX items_created ON items(created, id);
+CREATE INDEX items_collection_created ON items(collection, created, id)
 """
 
 # The full-text index: FTS5 beside search_docs on SQLite, a weighted tsvector in it on PostgreSQL.

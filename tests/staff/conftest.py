@@ -56,7 +56,9 @@ class Staff:
 @pytest.fixture(scope="module")
 def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staff]:
     root = tmp_path_factory.mktemp("staff")
-    settings = Settings(data_dir=root / "data", ingest_workers=2, base_url="http://testserver", staff_sign_in_failures=3)
+    settings = Settings(
+        data_dir=root / "data", ingest_workers=2, base_url="http://testserver", staff_sign_in_failures=3
+    )
     services = Services.open(settings)
     ensure_collection(services, "letters", "Letters")
     item_id = ingest_item(services, root / "scans", "letter-1")

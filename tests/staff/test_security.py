@@ -137,4 +137,6 @@ def test_staff_writes_are_in_the_audit_log(staff: Staff) -> None:
     csrf = staff.csrf(client)
     client.post("/staff/collections", data={"csrf_token": csrf, "slug": "maps", "title": "Maps"})
     entries = [e for e in staff.services.catalog.db.query("SELECT * FROM api_audit WHERE actor = 'curator'")]
-    assert any(e["action"] == "POST /staff/collections" and e["target"] == "maps" and e["outcome"] == 303 for e in entries)
+    assert any(
+        e["action"] == "POST /staff/collections" and e["target"] == "maps" and e["outcome"] == 303 for e in entries
+    )

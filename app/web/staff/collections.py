@@ -52,7 +52,9 @@ def create_collection(call: StaffCall) -> Response:
 def collection_page(call: StaffCall, *, problems: list[str] | None = None, status: int = 200) -> Response:
     collection = call.site.catalog.get_collection(call.path["slug"])
     if collection is None:
-        return call.site.refusal(call.request, 404, "Not found", "There is no such collection.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such collection.", session=call.session, user=call.user
+        )
     items = call.site.catalog.list_items(collection.slug, limit=200)
     return call.render(
         "collection.html", status, collection=collection, items=items, problems=problems or [], form=call.form

@@ -41,7 +41,9 @@ class SourceLine:
 def edit_page(call: StaffCall) -> Response:
     item = call.site.catalog.get_item(call.path["item"])
     if item is None or item.status == "purged":
-        return call.site.refusal(call.request, 404, "Not found", "There is no such item to edit.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such item to edit.", session=call.session, user=call.user
+        )
     meta = call.site.catalog.metadata(item.id)
     dc = {e: list(meta.dc.get(e, [])) for e in ELEMENTS} if meta else {e: [] for e in ELEMENTS}
     xml = meta.mods_xml if meta else ""
@@ -51,7 +53,9 @@ def edit_page(call: StaffCall) -> Response:
 def save_edit(call: StaffCall) -> Response:
     item = call.site.catalog.get_item(call.path["item"])
     if item is None or item.status == "purged":
-        return call.site.refusal(call.request, 404, "Not found", "There is no such item to edit.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such item to edit.", session=call.session, user=call.user
+        )
     call.target = item.id
     mode = "xml" if call.form.get("mode") == "xml" else "dc"
     dc = {e: [v for v in call.lists.get(f"dc.{e}", []) if v.strip()] for e in ELEMENTS}

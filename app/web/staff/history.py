@@ -16,7 +16,9 @@ from storage.errors import StorageError
 def history_page(call: StaffCall) -> Response:
     item = call.site.catalog.get_item(call.path["item"])
     if item is None or item.status == "purged":
-        return call.site.refusal(call.request, 404, "Not found", "There is no stored item here.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no stored item here.", session=call.session, user=call.user
+        )
     store = call.site.services.object_store()
     oid = object_id(item.id)
     versions = item_history(store, oid)

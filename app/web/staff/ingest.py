@@ -13,7 +13,6 @@ from ingest.runner import ItemResult
 from repo.errors import Problem
 
 
-
 def ingest_page(call: StaffCall) -> Response:
     jobs = call.site.ingests.jobs.list(None, 20)
     return call.render("ingest.html", collections=call.site.catalog.list_collections(), jobs=jobs)
@@ -53,7 +52,9 @@ async def receive_chunk(call: StaffCall) -> Response:
     async for chunk in call.request.stream():
         data += chunk
         if len(data) > CHUNK_MAX or total + len(data) > limit:
-            return JSONResponse({"error": f"{name}: the upload is larger than allowed (MUNIMENT_UPLOAD_MAX_BYTES)"}, 413)
+            return JSONResponse(
+                {"error": f"{name}: the upload is larger than allowed (MUNIMENT_UPLOAD_MAX_BYTES)"}, 413
+            )
 
     def append() -> int:
         with part.open("ab") as out:
@@ -69,11 +70,20 @@ def upload_page(call: StaffCall) -> Response:
     ingests = call.site.ingests
     upload_id = call.path["upload"]
     if ingests.folder(upload_id) is None:
-        return call.site.refusal(call.request, 404, "Not found", "No such upload (it may have been ingested).", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request,
+            404,
+            "Not found",
+            "No such upload (it may have been ingested).",
+            session=call.session,
+            user=call.user,
+        )
     collection = call.query.get("collection", "")
     problems: list[Problem] = []
     if call.site.catalog.get_collection(collection) is None:
-        result = ItemResult("the upload", "failed", problems=[Problem("Collection", "choose the collection to ingest into")])
+        result = ItemResult(
+            "the upload", "failed", problems=[Problem("Collection", "choose the collection to ingest into")]
+        )
     else:
         result = ingests.dry_run(upload_id, collection)
     folder = ingests.folder(upload_id)
@@ -103,7 +113,9 @@ def start_ingest(call: StaffCall) -> Response:
 def job_page(call: StaffCall) -> Response:
     job = call.site.ingests.jobs.get(call.path["job"])
     if job is None:
-        return call.site.refusal(call.request, 404, "Not found", "There is no such job.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such job.", session=call.session, user=call.user
+        )
     if call.query.get("format") == "json":
         return JSONResponse(job.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
     return call.render("job.html", job=job)

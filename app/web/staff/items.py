@@ -71,7 +71,9 @@ def items_list(call: StaffCall) -> Response:
 def item_page(call: StaffCall, *, problems: list[str] | None = None, status: int = 200) -> Response:
     item = _item(call)
     if item is None:
-        return call.site.refusal(call.request, 404, "Not found", "There is no such item.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such item.", session=call.session, user=call.user
+        )
     catalog = call.site.catalog
     meta = catalog.metadata(item.id)
     versions = []
@@ -145,12 +147,16 @@ def export_zip(call: StaffCall) -> Response:
     """The item's head (or ``?version=N``) as a zip of its BagIt bag, made in staging and removed after."""
     item = _item(call)
     if item is None or item.status == "purged":
-        return call.site.refusal(call.request, 404, "Not found", "There is no stored item to export.", session=call.session, user=call.user)
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no stored item to export.", session=call.session, user=call.user
+        )
     version = call.query.get("version") or None
     work = Path(tempfile.mkdtemp(prefix="staff-export-", dir=_staging(call)))
     name = f"{item.id}-{version or 'head'}"
     try:
-        archive = export_bag(call.site.services.object_store(), object_id(item.id), version, work / f"{name}.zip", "zip", name)
+        archive = export_bag(
+            call.site.services.object_store(), object_id(item.id), version, work / f"{name}.zip", "zip", name
+        )
     except MunimentError as exc:
         shutil.rmtree(work, ignore_errors=True)
         return item_page(call, problems=[f"Export: {exc.message}"], status=422)

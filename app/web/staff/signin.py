@@ -67,7 +67,9 @@ def _form(
     site: StaffSite, request: Request, session: StaffSession | None, next_url: str, name: str, error: str, status: int
 ) -> Response:
     fresh = session if session is not None and not session.signed_in else site.sessions.start(hours=1)
-    response = site.render(request, "sign_in.html", status, session=fresh, user=None, next=next_url, name=name, error=error)
+    response = site.render(
+        request, "sign_in.html", status, session=fresh, user=None, next=next_url, name=name, error=error
+    )
     if fresh is not session:
         site.set_cookie(request, response, fresh)
     return response

@@ -76,7 +76,9 @@ class StaffSite:
         session: StaffSession | None = None,
         user: StaffUser | None = None,
     ) -> HTMLResponse:
-        return self.render(request, "refusal.html", status, heading=heading, message=message, session=session, user=user)
+        return self.render(
+            request, "refusal.html", status, heading=heading, message=message, session=session, user=user
+        )
 
     def set_cookie(self, request: Request, response: Response, session: StaffSession) -> None:
         response.set_cookie(

@@ -14,7 +14,6 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from app.api.jobs import JobRunner, JobSpec, JobStore, new_job_id
 from ingest.bag_input import ARCHIVE_SUFFIXES, bag_source
 from ingest.context import ItemSource
@@ -77,7 +76,9 @@ class StaffIngests:
         job_id = new_job_id()
         hidden = (str(folder / "files"), str(folder))
         if archive is not None:
-            spec = JobSpec(job_id, "upload", archive.name, archive, collection, user, cleanup=folder, hidden_prefixes=hidden)
+            spec = JobSpec(
+                job_id, "upload", archive.name, archive, collection, user, cleanup=folder, hidden_prefixes=hidden
+            )
             return self.runner.submit(spec).id
         spec = JobSpec(job_id, "upload", "uploaded folder", folder / "files", collection, user, folder, hidden)
         self.jobs.add(spec)
