@@ -88,7 +88,7 @@ def sign_in_redirect(request: Request) -> Response:
 
 
 def csrf_matches(session: StaffSession, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(given.encode(), session.csrf.encode())  # type: ignore[union-attr]
+    return given is not None and given != "" and hmac.compare_digest(given.encode(), session.csrf.encode())
 
 
 async def read_form(request: Request) -> FormData:
@@ -133,7 +133,7 @@ def route(site: StaffSite, page: StaffPage) -> Route:
         if page.stream is None:
             assert page.handler is not None
             response = await run_in_threadpool(page.handler, call)
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and page.stream is None:  # not every upload chunk
             await run_in_threadpool(site.writes.record, write_record(call, response.status_code))
         response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -3,14 +3,13 @@ rendered and a session cookie set."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app.web.pages.site import STATIC, TEMPLATES
+from app.web.pages.site import TEMPLATES, versioned_static
 from app.web.staff.uploads import StaffIngests
 from repo.auth import WriteLog
 from repo.auth.sessions import SessionStore, StaffSession
@@ -54,12 +53,7 @@ class StaffSite:
         )
 
     def static_url(self, path: str) -> str:
-        version = self._static_versions.get(path)
-        if version is None:
-            file = STATIC / path
-            data = file.read_bytes() if file.is_file() else b""
-            version = self._static_versions[path] = hashlib.sha256(data).hexdigest()[:12]
-        return f"/static/{path}?v={version}"
+        return versioned_static(path, self._static_versions)
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("notice", request.query_params.get("notice", "")[:300])
