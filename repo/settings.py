@@ -67,7 +67,8 @@ class Settings:
     admin_email: str = setting("admin@example.org", "Administrator e-mail for OAI-PMH Identify.")
     secret_key: str = setting(
         "",
-        "Key that signs OAI-PMH resumption tokens; empty: a random key made at first start and kept in the catalog.",
+        "Key that signs OAI-PMH resumption tokens and staff session cookies; empty: a random key made at "
+        "first start and kept in the catalog.",
         secret=True,
     )
     max_image_pixels: int = setting(
@@ -119,6 +120,13 @@ class Settings:
     worker_threads: int = setting(1, "Tasks one `muniment worker` runs at once (each ingest uses every core).")
     serve_worker: bool = setting(
         True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
+    )
+    staff_session_hours: int = setting(12, "How long a staff sign-in lasts before the staff pages ask again.")
+    staff_sign_in_failures: int = setting(
+        5, "Failed staff sign-ins for one account (four times as many from one address) before sign-in is paused."
+    )
+    staff_sign_in_pause_minutes: int = setting(
+        15, "How long staff sign-in stays paused after too many failures, and the window they are counted in."
     )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 

@@ -14,6 +14,7 @@ from app.api import api_routes
 from app.errors import HANDLERS
 from app.web.oai import oai_routes
 from app.web.pages import public_pages
+from app.web.staff import staff_routes
 from iiif.catalog_images import image_api_routes
 from iiif.presentation.routes import presentation_routes
 from repo.services import Services
@@ -27,6 +28,7 @@ PROVIDERS: list[Provider] = [
     oai_routes,  # OAI-PMH at /oai
     presentation_routes,  # IIIF Presentation: /iiif/{item}/manifest, /iiif/collection/{slug}, .../top
     api_routes,  # admin API at /api/v1 (tokens and roles)
+    staff_routes,  # staff pages at /staff (accounts and sessions)
     public_pages,  # /, /search, /collections/..., /items/..., /static
 ]
 

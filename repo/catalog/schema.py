@@ -6,7 +6,8 @@ per stored content file of each copy (``preservation`` and ``replica``; ``last_c
 the first check, so never-checked files sort first), ``fixity_versions`` the object version each
 copy's rows were taken from, ``replication`` the last object version copied to the replica and
 verified there, ``search_*`` the search index. Tokens (``api_tokens``), the audit log
-(``api_audit``) and job records (``jobs``, ``job_tasks``) are the catalog's own: back them up with it.
+(``api_audit``), job records (``jobs``, ``job_tasks``) and staff accounts (``staff_*``) are the catalog's
+own: back them up with it.
 
 Datestamps are UTC text ``YYYY-MM-DDThh:mm:ssZ`` so they sort, compare and print the same on
 both databases and match OAI-PMH granularity.
@@ -206,6 +207,38 @@ CREATE TABLE IF NOT EXISTS search_subjects (
 CREATE INDEX IF NOT EXISTS search_subjects_subject ON search_subjects(subject, item_id);
 """
 
+# Staff accounts (the staff pages' users; the API keeps its tokens), their sessions (only a hash of
+# the session id is kept; ``user_name`` '' is a session before sign-in, which holds a CSRF token
+# only), and failed sign-ins, counted per account and per address to throttle guessing.
+STAFF_TABLES = """
+CREATE TABLE staff_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created TEXT NOT NULL,
+    disabled TEXT NOT NULL DEFAULT '',
+    last_sign_in TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE staff_sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL DEFAULT '',
+    csrf TEXT NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+CREATE INDEX staff_sessions_expires ON staff_sessions(expires);
+CREATE TABLE staff_sign_in_failures (
+    id {serial},
+    account TEXT NOT NULL,
+    remote TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX staff_failures_account ON staff_sign_in_failures(account, at);
+CREATE INDEX staff_failures_remote ON staff_sign_in_failures(remote, at);
+CREATE INDEX items_created ON items(created, id);
+CREATE INDEX items_collection_created ON items(collection, created, id)
+"""
+
 # The full-text index: FTS5 beside search_docs on SQLite, a weighted tsvector in it on PostgreSQL.
 FULL_TEXT = {
     "sqlite": [
@@ -295,8 +328,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
-        "oai_token_key: the random key of OAI-PMH resumption tokens when MUNIMENT_SECRET_KEY is unset",
-        lambda dialect: ["CREATE TABLE oai_token_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL)"],
+        "instance_secret: the random key of OAI-PMH tokens and staff sessions when MUNIMENT_SECRET_KEY is unset",
+        lambda dialect: ["CREATE TABLE instance_secret (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL)"],
+    ),
+    Migration(
+        5,
+        "staff accounts, sessions and failed sign-ins; items listed by when they were ingested",
+        lambda dialect: _statements(STAFF_TABLES, dialect),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from repo.auth.secret import instance_secret
 from repo.catalog import Catalog, Database
-from repo.oai.key import token_key
 from repo.oai.tokens import TokenCodec
 from repo.oai.xmlwriter import RecordWriter
 from repo.services import Services
@@ -41,6 +41,6 @@ class OAIContext:
             admin_email=s.admin_email,
             page_size=max(1, s.oai_page_size),
             token_lifetime=timedelta(hours=max(1, s.oai_token_lifetime_hours)),
-            codec=TokenCodec(token_key(s.secret_key, services.catalog.db)),
+            codec=TokenCodec(instance_secret(s.secret_key, services.catalog.db)),
             writer=RecordWriter(s.repository_identifier),
         )

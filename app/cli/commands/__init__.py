@@ -16,6 +16,7 @@ from app.cli.commands import (
     replicate,
     serve,
     token,
+    user,
     withdraw,
     worker,
 )
@@ -37,5 +38,6 @@ REGISTRY = [
     rebuild_catalog.register,
     recover.register,
     token.register,
+    user.register,
     audit.register,
 ]

@@ -37,8 +37,32 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         ingester.close()
         services.close()
+    _demo_curator(settings)
     if args.no_serve:
         return 0
     from app.cli.commands import serve
 
     return serve.run(argparse.Namespace(host=None, port=None, workers=None, config=args.config), settings)
+
+
+DEMO_USER, DEMO_PASSWORD = "curator", "demo-curator-password"
+
+
+def _demo_curator(settings: Settings) -> None:
+    """A curator account for trying the staff pages: a known password, fit for a demo only."""
+    from repo.auth import Role
+    from repo.auth.users import UserStore
+    from repo.services import Services
+
+    services = Services.open(settings)
+    try:
+        users = UserStore(services.catalog.db)
+        if users.get(DEMO_USER) is None:
+            users.create(DEMO_USER, Role.CURATOR, DEMO_PASSWORD)
+    finally:
+        services.close()
+    print(
+        f"Staff pages: {settings.base_url}/staff/ - sign in as {DEMO_USER!r} with the password "
+        f"{DEMO_PASSWORD!r} (a demo account: make your own with `muniment user create NAME --role curator`)",
+        flush=True,
+    )

@@ -39,6 +39,16 @@ REFUSALS = {
 }
 
 
+def versioned_static(path: str, versions: dict[str, str]) -> str:
+    """``/static/path?v=...``: the version changes with the file, so browsers may cache it for long."""
+    version = versions.get(path)
+    if version is None:
+        file = STATIC / path
+        data = file.read_bytes() if file.is_file() else b""
+        version = versions[path] = hashlib.sha256(data).hexdigest()[:12]
+    return f"/static/{path}?v={version}"
+
+
 class Site:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -63,13 +73,7 @@ class Site:
         )
 
     def static_url(self, path: str) -> str:
-        """``/static/path?v=...``: the version changes with the file, so browsers may cache it for long."""
-        version = self._static_versions.get(path)
-        if version is None:
-            file = STATIC / path
-            data = file.read_bytes() if file.is_file() else b""
-            version = self._static_versions[path] = hashlib.sha256(data).hexdigest()[:12]
-        return f"/static/{path}?v={version}"
+        return versioned_static(path, self._static_versions)
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(template).render(request=request, **context)

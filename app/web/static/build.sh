@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mirador 4 for the item pages, served by Muniment itself (no CDN at run time).
+# Mirador 4 for the item pages, served by Muniment itself (no CDN at run time), and axe-core for the tests.
 # Installs the versions pinned in the root package-lock.json from the npm registry into build/mirador
 # (node_modules never enter the repository) and copies the browser bundle into vendor/mirador/.
 # Needs node and npm; the network only here, at setup. Usage: bash app/web/static/build.sh
@@ -20,5 +20,9 @@ package="$work/node_modules/mirador"
 cp "$package/dist/mirador.min.js" "$vendor/mirador.min.js"
 cp "$package/LICENSE" "$vendor/LICENSE.txt"
 node -p "require('$package/package.json').version" > "$vendor/VERSION"
+# axe-core, for the browser tests' accessibility checks (injected into the page under test, never served).
+mkdir -p "$static/vendor/axe"
+cp "$work/node_modules/axe-core/axe.min.js" "$static/vendor/axe/axe.min.js"
+cp "$work/node_modules/axe-core/LICENSE" "$static/vendor/axe/LICENSE.txt"
 touch "$static/vendor/.installed"
 echo "Mirador $(cat "$vendor/VERSION") installed in ${vendor#"$root"/}"

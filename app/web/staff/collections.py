@@ -1,0 +1,74 @@
+"""Collections: create, rename, describe."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.responses import Response
+
+from app.web.staff.guard import StaffCall
+from repo.errors import MunimentError
+from repo.lifecycle import collections
+from storage.errors import StorageError
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+
+
+def collections_page(call: StaffCall, *, problems: list[str] | None = None, status: int = 200) -> Response:
+    catalog = call.site.catalog
+    listed = catalog.list_collections()
+    return call.render(
+        "collections.html",
+        status,
+        collections=listed,
+        counts={c.slug: catalog.count_items(c.slug) for c in listed},
+        problems=problems or [],
+        form=call.form,
+    )
+
+
+def create_collection(call: StaffCall) -> Response:
+    slug = call.form.get("slug", "").strip()
+    title = call.form.get("title", "").strip()
+    call.target = slug
+    problems = []
+    if not _SLUG.fullmatch(slug):
+        problems.append("Slug: lower-case letters, digits and . _ -, starting with a letter or digit (it is in URLs)")
+    if not title:
+        problems.append("Title: give the collection a title")
+    if problems:
+        return collections_page(call, problems=problems, status=422)
+    try:
+        _, created = collections.ensure_collection(
+            call.site.services, slug, title, call.form.get("description", "").strip()
+        )
+    except (MunimentError, StorageError) as exc:
+        return collections_page(call, problems=[f"Collection: not created: {exc}"], status=503)
+    if not created:
+        return collections_page(call, problems=[f"Slug: a collection {slug!r} already exists"], status=409)
+    return call.redirect(f"/staff/collections/{slug}", f"Collection {title!r} created.")
+
+
+def collection_page(call: StaffCall, *, problems: list[str] | None = None, status: int = 200) -> Response:
+    collection = call.site.catalog.get_collection(call.path["slug"])
+    if collection is None:
+        return call.site.refusal(
+            call.request, 404, "Not found", "There is no such collection.", session=call.session, user=call.user
+        )
+    items = call.site.catalog.list_items(collection.slug, limit=200)
+    return call.render(
+        "collection.html", status, collection=collection, items=items, problems=problems or [], form=call.form
+    )
+
+
+def update_collection(call: StaffCall) -> Response:
+    slug = call.path["slug"]
+    title = call.form.get("title", "").strip()
+    if not title:
+        return collection_page(call, problems=["Title: a collection needs a title"], status=422)
+    changes = {"title": title, "description": call.form.get("description", "").strip()}
+    try:
+        collections.update_collection(call.site.services, slug, **changes)
+    except (MunimentError, StorageError) as exc:
+        return collection_page(call, problems=[f"Collection: not saved: {exc}"], status=503)
+    return call.redirect(f"/staff/collections/{slug}", "Collection saved.")

@@ -1,0 +1,167 @@
+"""What curators do on the staff pages, in process: every page renders, the editor shows schema
+errors at their line, saves a version (or refuses one based on an old version), history diffs, the
+items list filters and pages, visibility and export, and a dry run lists an upload's problems."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+from repo.auth import Role
+from repo.catalog.item_list import ItemFilter, list_items_page
+from tests.api.helpers import make_bag, zip_folder
+from tests.staff.conftest import Staff
+
+
+def test_every_page_renders_for_an_admin(staff: Staff) -> None:
+    client = staff.signed_in(Role.ADMIN)
+    for path in (
+        "/staff/",
+        "/staff/items",
+        f"/staff/items/{staff.item_id}",
+        f"/staff/items/{staff.item_id}/edit",
+        f"/staff/items/{staff.item_id}/edit?mode=xml",
+        f"/staff/items/{staff.item_id}/history",
+        "/staff/collections",
+        "/staff/collections/letters",
+        "/staff/ingest",
+        "/staff/preservation",
+        "/staff/audit",
+        "/staff/users",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert "Sign out" in answer.text, path
+
+
+def test_a_schema_error_is_shown_at_its_line_then_the_fixed_record_saves_as_v2(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    item = staff.services.catalog.require_item(staff.item_id)
+    assert client.get(f"/staff/items/{staff.item_id}/edit?mode=xml").status_code == 200
+    xml = staff.services.catalog.metadata(staff.item_id).mods_xml
+    broken = xml.replace(
+        "<titleInfo><title>Letter letter-1</title></titleInfo>",
+        "<titleInfo><title>A new title</title><subtitle/><bogus/></titleInfo>",
+    )
+    assert broken != xml
+    line = broken.split("\n").index(next(row for row in broken.split("\n") if "<bogus/>" in row)) + 1
+    form = {
+        "csrf_token": staff.csrf(client),
+        "mode": "xml",
+        "based_on": str(item.version),
+        "xml": broken,
+        "action": "save",
+    }
+    answer = client.post(f"/staff/items/{staff.item_id}/edit", data=form)
+    assert answer.status_code == 422
+    assert f'data-line="{line}"' in answer.text and "bogus" in answer.text
+    assert "nothing was saved" in answer.text
+    assert "A new title" in answer.text  # what was typed is kept
+    assert staff.services.catalog.require_item(staff.item_id).version == item.version
+
+    fixed = broken.replace("<subtitle/><bogus/>", "")
+    preview = client.post(f"/staff/items/{staff.item_id}/edit", data={**form, "xml": fixed, "action": "preview"})
+    assert preview.status_code == 200 and "Preview" in preview.text and "A new title" in preview.text
+    assert staff.services.catalog.require_item(staff.item_id).version == item.version
+
+    saved = client.post(f"/staff/items/{staff.item_id}/edit", data={**form, "xml": fixed})
+    assert saved.status_code == 200
+    assert f"Saved as version {item.version + 1}" in saved.text
+    assert "<del>Letter letter-1</del>" in saved.text and "<ins>A new title</ins>" in saved.text
+    assert staff.services.catalog.require_item(staff.item_id).title == "A new title"
+
+    # A second editor who opened the old version is refused, and keeps what they typed.
+    stale = client.post(
+        f"/staff/items/{staff.item_id}/edit",
+        data={**form, "xml": fixed.replace("A new title", "Someone else's title")},
+    )
+    assert stale.status_code == 409
+    assert f"someone else saved version {item.version + 1}" in stale.text
+    assert "Someone else&#39;s title" in stale.text
+    assert staff.services.catalog.require_item(staff.item_id).title == "A new title"
+
+
+def test_the_dc_form_names_the_field_at_fault(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    item = staff.services.catalog.require_item(staff.item_id)
+    answer = client.post(
+        f"/staff/items/{staff.item_id}/edit",
+        data={"csrf_token": staff.csrf(client), "mode": "dc", "based_on": str(item.version), "dc.creator": "Someone"},
+    )
+    assert answer.status_code == 422
+    assert 'href="#dc-title-0"' in answer.text and "no title" in answer.text
+
+
+def test_items_list_filters_and_pages_by_keyset(staff: Staff) -> None:
+    client = staff.signed_in(Role.READER)
+    listed = client.get("/staff/items?collection=letters&status=active").text
+    assert f"/staff/items/{staff.item_id}" in listed
+    assert f"/staff/items/{staff.item_id}" not in client.get("/staff/items?status=withdrawn").text
+    assert "is not a date" in client.get("/staff/items?from=yesterday").text
+    db = staff.services.catalog.db
+    first = list_items_page(db, ItemFilter(), limit=1)
+    assert len(first.items) == 1
+    if first.next_cursor:
+        second = list_items_page(db, ItemFilter(), after=first.next_cursor, limit=1)
+        assert second.items[0].id != first.items[0].id
+
+
+def test_export_gives_a_zip_bag(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    answer = client.get(f"/staff/items/{staff.item_id}/export")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
+    assert any(n.endswith("/bagit.txt") for n in names) and any("/data/" in n for n in names)
+
+
+def test_an_embargo_needs_its_date_then_hides_the_item(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    url = f"/staff/items/{staff.item_id}/visibility"
+    missing = client.post(url, data={"csrf_token": staff.csrf(client), "visibility": "embargoed"})
+    assert missing.status_code == 422 and "Embargo until" in missing.text
+    done = client.post(
+        url, data={"csrf_token": staff.csrf(client), "visibility": "embargoed", "embargo_until": "2999-01-01"}
+    )
+    assert "embargoed until 2999-01-01" in done.text
+    assert staff.new_client().get(f"/items/{staff.item_id}").status_code == 401
+    client.post(url, data={"csrf_token": staff.csrf(client), "visibility": "public"})
+    assert staff.new_client().get(f"/items/{staff.item_id}").status_code == 200
+
+
+def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(staff: Staff, tmp) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    csrf = staff.csrf(client)
+    upload = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
+    base = f"/staff/ingest/uploads/{upload}"
+    bag = zip_folder(make_bag(tmp / "bag", "bag-1", title="A bag from the browser"), tmp / "bag.zip")
+    data = bag.read_bytes()
+    headers = {"X-CSRF-Token": csrf}
+    assert client.put(f"{base}/file?name=bag.zip&offset=0", content=data[:1000], headers=headers).json()["size"] == 1000
+    # A chunk sent again after a dropped answer is refused with what has arrived; the client resumes there.
+    again = client.put(f"{base}/file?name=bag.zip&offset=0", content=data[:1000], headers=headers)
+    assert again.status_code == 409 and again.json()["size"] == 1000
+    assert client.get(f"{base}/file?name=bag.zip").json()["size"] == 1000
+    assert client.put(f"{base}/file?name=bag.zip&offset=1000", content=data[1000:], headers=headers).json()[
+        "size"
+    ] == len(data)
+    assert client.put(f"{base}/file?name=bag.zip&offset=0", content=b"x", headers={}).status_code == 403
+    dry = client.get(f"{base}?collection=letters")
+    assert dry.status_code == 200 and "No problems" in dry.text, dry.text
+    started = client.post(f"{base}/start", data={"csrf_token": csrf, "collection": "letters"}, follow_redirects=False)
+    job_url = started.headers["location"]
+    deadline = time.monotonic() + 60
+    while (job := client.get(f"{job_url}?format=json").json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["state"] == "succeeded", job
+    assert staff.services.catalog.require_item(job["item_id"]).title == "A bag from the browser"
+    assert job["item_id"] in client.get(job_url).text
+
+    truncated = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
+    cut = data[: len(data) // 2]
+    client.put(f"/staff/ingest/uploads/{truncated}/file?name=bag.zip&offset=0", content=cut, headers=headers)
+    problems = client.get(f"/staff/ingest/uploads/{truncated}?collection=letters")
+    assert "nothing can be stored yet" in problems.text
+    assert "bag.zip" in problems.text
+    assert str(staff.services.settings.staging_path) not in problems.text
