@@ -14,6 +14,10 @@ class ImageServerConfig:
     max_width: int | None = 10000
     max_height: int | None = 10000
     max_area: int | None = 50_000_000
+    #: most pixels of a GIF or PNG (after rotation, as ``max_area``): a 50-megapixel GIF took 36 s
+    #: and 53 MB, a PNG of it 5 s and 80 MB; ``max`` shrinks to fit, larger sizes are refused (400)
+    gif_max_area: int | None = 2_000_000
+    png_max_area: int | None = 16_000_000
     #: quality of every JPEG the server encodes (tiles re-encoded from the pyramid included)
     jpeg_quality: int = 75
     #: memory for the LRU of encoded responses, per worker
@@ -21,6 +25,12 @@ class ImageServerConfig:
     cache_control: str = "public, max-age=86400"
     #: images rendered at once; 0 means the number of CPUs
     render_concurrency: int = 0
+    #: seconds a render may take before it is stopped (503 with Retry-After); 0: no deadline
+    render_timeout: float = 20.0
+    #: renders that may wait for a free slot, and for how long, before the answer is a 503
+    #: with Retry-After: a burst beyond what the server can do soon is told to come back
+    render_queue: int = 16
+    render_queue_wait: float = 2.0
     #: libvips threads per render (process-wide, set when the server starts; 0 leaves libvips' own):
     #: renders of several requests already run in parallel, and splitting one render across threads
     #: measured up to half as much CPU again and no shorter time on a busy 2-core machine
@@ -46,12 +56,18 @@ class ImageServerConfig:
                 raise ValueError(f"{name} must be positive or None, not {value}")
         if self.render_concurrency < 0 or self.cache_bytes < 0 or self.open_pyramids < 1 or self.vips_concurrency < 0:
             raise ValueError("render_concurrency, vips_concurrency and cache_bytes must be >= 0, open_pyramids >= 1")
+        for name in ("gif_max_area", "png_max_area"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be positive or None, not {value}")
+        if self.render_timeout < 0 or self.render_queue < 0 or self.render_queue_wait < 0:
+            raise ValueError("render_timeout, render_queue and render_queue_wait must be >= 0")
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, not {self.base_url!r}")
 
     @property
     def limits(self) -> SizeLimits:
-        return SizeLimits(self.max_width, self.max_height, self.max_area)
+        return SizeLimits(self.max_width, self.max_height, self.max_area, self.gif_max_area, self.png_max_area)
 
     @property
     def workers(self) -> int:
