@@ -35,14 +35,19 @@ class ImageServerConfig:
     #: renders of several requests already run in parallel, and splitting one render across threads
     #: measured up to half as much CPU again and no shorter time on a busy 2-core machine
     vips_concurrency: int = 1
+    #: malloc arenas of the process (glibc; set when the server starts, 0 leaves glibc's own): see
+    #: ``iiif.image.memory``
+    malloc_arenas: int = 2
     #: serve aligned interior tiles as stored (no re-encoding: faster, but at the pyramid's JPEG quality)
     allow_passthrough: bool = False
     #: public URL of the mount point (``https://example.org/iiif/3``); None: taken from the request
     base_url: str | None = None
     #: seconds a resolver answer (image, 404 or access denied) is reused before asking again
     resolve_ttl: float = 5.0
-    #: pyramids whose structure and open handles are kept
+    #: pyramids whose structure and open handles are kept, and the files they may hold open in all
+    #: (one per pyramid and one per decoded level; the usual limit of a process is 1024)
     open_pyramids: int = 256
+    open_files: int = 512
     #: where pyramids from storages without local files (S3) are copied for rendering; None: a temp folder
     source_cache_dir: str | None = None
     source_cache_bytes: int = 4 * 1024**3
@@ -56,6 +61,10 @@ class ImageServerConfig:
                 raise ValueError(f"{name} must be positive or None, not {value}")
         if self.render_concurrency < 0 or self.cache_bytes < 0 or self.open_pyramids < 1 or self.vips_concurrency < 0:
             raise ValueError("render_concurrency, vips_concurrency and cache_bytes must be >= 0, open_pyramids >= 1")
+        if self.malloc_arenas < 0:
+            raise ValueError(f"malloc_arenas must be >= 0, not {self.malloc_arenas}")
+        if self.open_files < 1:
+            raise ValueError(f"open_files must be >= 1, not {self.open_files}")
         for name in ("gif_max_area", "png_max_area"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -32,9 +32,10 @@ import pyvips
 from iiif.image.cache import LRU, ResponseCache
 from iiif.image.config import ImageServerConfig
 from iiif.image.errors import IIIFError
-from iiif.image.gate import RenderGate
 from iiif.image.fastpath import AlignedTile, aligned_tile, serve_tile, standalone_jpeg
+from iiif.image.gate import RenderGate
 from iiif.image.info import info_json
+from iiif.image.memory import limit_malloc_arenas
 from iiif.image.pyramid import Pyramid, PyramidStore, StoredImage
 from iiif.image.render import render
 from iiif.image.request import ResolvedRequest, parse_request, resolve
@@ -112,7 +113,7 @@ class ImageService:
         self._resolver = resolver
         self._resolutions: LRU[tuple[str, Credentials], _Resolution] = LRU(65536)
         self._pyramids = PyramidStore(
-            config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes)
+            config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes), config.open_files
         )
         self._responses = ResponseCache(config.cache_bytes)
         self._infos: LRU[tuple[str, str, str], InfoDocument] = LRU(4096)
@@ -123,10 +124,8 @@ class ImageService:
         self._background: set[asyncio.Task[None]] = set()
         if config.vips_concurrency:
             pyvips.concurrency_set(config.vips_concurrency)
-        # libvips' operation cache (process-wide) would keep decoders, their files and buffers of
-        # past renders beyond every bound here, and hand one render's image (with its deadline
-        # handler) to the next identical one; encoded answers are cached here instead.
-        pyvips.cache_set_max(0)
+        if config.malloc_arenas:
+            limit_malloc_arenas(config.malloc_arenas)
 
     @property
     def responses(self) -> ResponseCache:

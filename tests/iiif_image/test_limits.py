@@ -44,7 +44,9 @@ def test_max_shrinks_to_fit_the_budget_after_rotation(make_client: Callable[...,
         assert image.width * image.height <= 500_000
         assert image.width * image.height > 450_000  # shrunk to fit, not far below
         # The output is the rotated box of the resolved size, as predicted before rendering.
-        resolved = resolve(parse_request(f"full/{size}/{rotation}/default.jpg"), 1000, 800, SizeLimits(max_area=500_000))
+        resolved = resolve(
+            parse_request(f"full/{size}/{rotation}/default.jpg"), 1000, 800, SizeLimits(max_area=500_000)
+        )
         degrees = Fraction(rotation.lstrip("!"))
         assert rotated_size(resolved.out_width, resolved.out_height, degrees) == (image.width, image.height)
         assert resolved.pixels == image.width * image.height
