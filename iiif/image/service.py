@@ -111,13 +111,13 @@ class ImageService:
         self.config = config
         self.limits = config.limits
         self._resolver = resolver
-        self._resolutions: LRU[tuple[str, Credentials], _Resolution] = LRU(65536)
+        self._resolutions: LRU[tuple[str, Credentials], _Resolution] = LRU(16384)
         self._pyramids = PyramidStore(
             config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes), config.open_files
         )
         self._responses = ResponseCache(config.cache_bytes)
         self._infos: LRU[tuple[str, str, str], InfoDocument] = LRU(4096)
-        self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(65536)
+        self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(16384)
         self._encoding = f"q{config.jpeg_quality}-p{int(config.allow_passthrough)}"
         self._renderers = ThreadPoolExecutor(config.workers, thread_name_prefix="iiif-render")
         self._gate = RenderGate(config.workers, queue=config.render_queue, wait=config.render_queue_wait)
