@@ -96,7 +96,8 @@ MUNIMENT = [sys.executable, "-m", "repo.cli.main"]
 
 def ingest(batch: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     cmd = [*MUNIMENT, "ingest", "--batch", str(batch), "--quiet"]
-    return subprocess.run(cmd, env=env, capture_output=True, check=False)
+    # In the batch's folder: the report it writes (ingest-report.json) goes with it.
+    return subprocess.run(cmd, env=env, capture_output=True, check=False, cwd=batch.parent)
 
 
 class Ingester(threading.Thread):
@@ -332,7 +333,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="muniment-soak-"))
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="muniment-soak-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
