@@ -46,19 +46,7 @@ class CatalogImageResolver:
 
 
 def image_config(services: Services) -> ImageServerConfig:
-    s = services.settings
-    return ImageServerConfig(
-        max_width=s.iiif_max_width,
-        max_height=s.iiif_max_height,
-        max_area=s.iiif_max_area,
-        jpeg_quality=s.iiif_jpeg_quality,
-        cache_bytes=s.iiif_tile_cache_mb * 1024 * 1024,
-        cache_control=s.iiif_cache_control,
-        render_concurrency=s.iiif_render_concurrency,
-        allow_passthrough=s.iiif_tile_passthrough,
-        base_url=s.base_url.rstrip("/") + "/iiif/3",
-        source_cache_dir=str(s.data_dir / "cache" / "pyramids"),
-    )
+    return ImageServerConfig.from_settings(services.settings)
 
 
 def image_api_routes(services: Services) -> list[BaseRoute]:

@@ -1,10 +1,11 @@
-"""In-memory least-recently-used caches: by entry count, and by bytes for encoded images."""
+"""In-memory least-recently-used caches: by entry count, and by size (bytes, open files) for
+what holds memory or files."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -42,48 +43,108 @@ class LRU(Generic[K, V]):
         return len(self._items)
 
 
+class SizedLRU(Generic[K, V]):
+    """Values whose total ``size`` (bytes, open files, ...) stays within ``max_size``, and at most
+    ``max_entries`` of them; least recently used dropped first. The entry just put or resized is
+    kept even when it alone is past the bound. Thread-safe."""
+
+    def __init__(self, max_size: int, size: Callable[[V], int], *, max_entries: int | None = None) -> None:
+        self.max_size = max_size
+        self._measure = size
+        self._max_entries = max_entries
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            self._items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: K, value: V) -> None:
+        size = self._measure(value)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            self._items[key] = (value, size)
+            self._size += size
+            self._trim()
+
+    def resize(self, key: K) -> None:
+        """Measure an entry again (its value grew or shrank) and drop others if now past the bound."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return
+            size = self._measure(entry[0])
+            self._size += size - entry[1]
+            self._items[key] = (entry[0], size)
+            self._items.move_to_end(key)
+            self._trim()
+
+    def pop(self, key: K) -> None:
+        with self._lock:
+            entry = self._items.pop(key, None)
+            if entry is not None:
+                self._size -= entry[1]
+
+    def _trim(self) -> None:
+        items = self._items
+        while len(items) > 1 and (
+            self._size > self.max_size or (self._max_entries is not None and len(items) > self._max_entries)
+        ):
+            _, (_, size) = items.popitem(last=False)
+            self._size -= size
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True)
 class CachedImage:
     body: bytes
     version: str  # the stored pyramid it was made from: a replaced image is a miss, not stale
 
 
+# What an entry costs beside its body: key strings, tuples, the dataclass (tracemalloc: about 450).
+_ENTRY_BYTES = 450
+
+
 class ResponseCache:
-    """Encoded images keyed by (identifier, canonical request), at most ``max_bytes`` of bodies."""
+    """Encoded images keyed by (identifier, canonical request), at most ``max_bytes`` in all
+    (bodies and what each entry costs beside them, so that many tiny ones are bounded too)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, str], CachedImage] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._items: SizedLRU[tuple[str, str], CachedImage] = SizedLRU(
+            max_bytes, lambda entry: len(entry.body) + _ENTRY_BYTES
+        )
 
     @property
     def size_bytes(self) -> int:
-        return self._bytes
+        return self._items.size
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, identifier: str, canonical: str, version: str) -> bytes | None:
-        key = (identifier, canonical)
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            if entry.version != version:
-                del self._items[key]
-                self._bytes -= len(entry.body)
-                return None
-            self._items.move_to_end(key)
-            return entry.body
+        entry = self._items.get((identifier, canonical))
+        if entry is None:
+            return None
+        if entry.version != version:
+            self._items.pop((identifier, canonical))
+            return None
+        return entry.body
 
     def put(self, identifier: str, canonical: str, version: str, body: bytes) -> None:
-        if len(body) > self.max_bytes // 8:  # one huge image must not flush every tile
+        if len(body) + _ENTRY_BYTES > self.max_bytes // 8:  # one huge image must not flush every tile
             return
-        key = (identifier, canonical)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._items[key] = CachedImage(body, version)
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes and self._items:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= len(evicted.body)
+        self._items.put((identifier, canonical), CachedImage(body, version))

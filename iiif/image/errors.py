@@ -13,6 +13,9 @@ class IIIFError(MunimentError):
     ``message`` is shown to the client, so it never holds a server path or a traceback.
     """
 
+    #: seconds after which the same request may succeed (a Retry-After header), if that is known
+    retry_after: int | None = None
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -26,6 +29,14 @@ class AccessDenied(IIIFError):
 
     def __init__(self, status: int = 403, message: str = "access to this image is not allowed") -> None:
         super().__init__(status, message)
+
+
+class ServerBusy(IIIFError):
+    """503 with Retry-After: the server cannot do this soon (render slots busy, or a render too slow)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(503, message)
+        self.retry_after = retry_after
 
 
 def error_body(status: int, message: str) -> bytes:

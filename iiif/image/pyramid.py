@@ -1,5 +1,9 @@
 """Open pyramids: the TIFF structure read once, a byte source for tiles, and decoder handles per
-level, kept in an LRU so that a viewer's many requests for one image reuse them."""
+level, kept in an LRU so that a viewer's many requests for one image reuse them.
+
+The LRU is bounded by open files, not by pyramids: each holds one file for its byte source and one
+more per level a render has decoded (libvips opens the file again for each), so a bound on pyramids
+alone let a worker hold 256 x 7 files, past the usual limit of 1024 per process."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from functools import cached_property
 
 import pyvips
 
-from iiif.image.cache import LRU
+from iiif.image.cache import SizedLRU
 from iiif.image.source import LocalCopies, LocalFileSource, StorageRangeSource
 from iiif.image.tiff import ByteSource, Level, PyramidInfo, read_pyramid
 from storage import Storage
@@ -40,12 +44,24 @@ class StoredImage:
 class Pyramid:
     """One open pyramid; safe to use from several render threads at once."""
 
-    def __init__(self, info: PyramidInfo, source: ByteSource, local_path: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        info: PyramidInfo,
+        source: ByteSource,
+        local_path: Callable[[], str],
+        on_open: Callable[[Pyramid], None] | None = None,
+    ) -> None:
         self.info = info
         self.source = source
         self._local_path = local_path
         self._images: dict[int, pyvips.Image] = {}
         self._lock = threading.Lock()
+        self._on_open = on_open  # told after each decoder handle opened (the store counts files)
+
+    @property
+    def files(self) -> int:
+        """Files this pyramid holds open: its byte source's and one per decoder handle."""
+        return 1 + len(self._images)
 
     def level_image(self, level: Level) -> pyvips.Image:
         """A decoder handle on one level, opened once (libvips reads only the tiles a crop needs)."""
@@ -63,6 +79,10 @@ class Pyramid:
                 if (image.width, image.height) != (level.width, level.height):
                     raise pyvips.Error(f"level {index} is {image.width}x{image.height}, not as its directory says")
                 self._images[index] = image
+            else:
+                return image
+        if self._on_open is not None:
+            self._on_open(self)
         return image
 
     def tile(self, level: Level, col: int, row: int) -> bytes:
@@ -72,14 +92,24 @@ class Pyramid:
 
 
 class PyramidStore:
-    """Open pyramids by stored version, least recently used dropped past ``max_open``.
+    """Open pyramids by stored version, least recently used dropped past ``max_open`` pyramids or
+    ``max_files`` open files (the one in use is kept, however many it holds).
 
     A dropped pyramid is closed when the last render using it finishes (its handles are freed with it).
     """
 
-    def __init__(self, max_open: int, copies: LocalCopies) -> None:
-        self._open: LRU[str, Pyramid] = LRU(max_open)
+    def __init__(self, max_open: int, copies: LocalCopies, max_files: int = 512) -> None:
+        # libvips' operation cache (process-wide) would keep decoders, their files and buffers of
+        # past renders beyond this bound, and hand one render's image (with its deadline handler)
+        # to the next identical one; the image server caches encoded answers instead.
+        pyvips.cache_set_max(0)
+        self._open: SizedLRU[str, Pyramid] = SizedLRU(max_files, lambda p: p.files, max_entries=max_open)
         self._copies = copies
+
+    @property
+    def files(self) -> int:
+        """Open files of the pyramids held (those of dropped ones still rendering not counted)."""
+        return self._open.size
 
     def get(self, stored: StoredImage) -> Pyramid | None:
         return self._open.get(stored.version)
@@ -102,6 +132,7 @@ class PyramidStore:
             source = StorageRangeSource(storage, key, storage.head(key).size)
             copies, version = self._copies, stored.version
             local_path = lambda: copies.path_for(storage, key, version)  # noqa: E731
-        pyramid = Pyramid(read_pyramid(source), source, local_path)
+        held, version = self._open, stored.version
+        pyramid = Pyramid(read_pyramid(source), source, local_path, lambda _: held.resize(version))
         self._open.put(stored.version, pyramid)
         return pyramid

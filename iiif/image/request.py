@@ -63,11 +63,14 @@ class ImageRequest:
 
 @dataclass(frozen=True)
 class SizeLimits:
-    """The server's ``maxWidth``, ``maxHeight`` and ``maxArea`` (None: no limit)."""
+    """The server's ``maxWidth``, ``maxHeight`` and ``maxArea`` (None: no limit), and the most
+    pixels a GIF or PNG may have: those encoders take many times JPEG's time (and PNG's size)."""
 
     max_width: int | None = None
     max_height: int | None = None
     max_area: int | None = None
+    gif_max_area: int | None = None
+    png_max_area: int | None = None
 
     @property
     def height_limit(self) -> int | None:
@@ -85,6 +88,14 @@ class SizeLimits:
     @property
     def unlimited(self) -> bool:
         return self.max_width is None and self.max_height is None and self.max_area is None
+
+    def budget(self, fmt: Format) -> int | None:
+        """The most pixels one output may have, counted after rotation (its bounding box)."""
+        own = self.gif_max_area if fmt == "gif" else self.png_max_area if fmt == "png" else None
+        limits = [n for n in (self.max_area, own) if n is not None]
+        if not limits and self.max_width is not None and self.height_limit is not None:
+            limits.append(self.max_width * self.height_limit)
+        return min(limits) if limits else None
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,12 @@ class ResolvedRequest:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.format]
+
+    @property
+    def pixels(self) -> int:
+        """Pixels of the output image, after rotation."""
+        width, height = rotated_size(self.out_width, self.out_height, self.rotation)
+        return width * height
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -272,11 +289,55 @@ def _max_size(rw: int, rh: int, limits: SizeLimits) -> tuple[int, int]:
     return (rw, rh) if limits.fits(rw, rh) else _fit(rw, rh, limits)
 
 
+def rotated_size(width: int, height: int, degrees: Fraction) -> tuple[int, int]:
+    """The bounding box of ``width`` x ``height`` rotated by ``degrees``, as libvips makes it
+    (each side rounded half up: checked against libvips on a thousand random sizes and angles)."""
+    d = degrees % 360
+    if d % 90 == 0:
+        return (height, width) if d % 180 else (width, height)
+    r = math.radians(d)
+    c, s = abs(math.cos(r)), abs(math.sin(r))
+    return max(1, math.floor(width * c + height * s + 0.5)), max(1, math.floor(width * s + height * c + 0.5))
+
+
+def _within_budget(w: int, h: int, degrees: Fraction, budget: int | None) -> tuple[int, int]:
+    """``w`` x ``h`` shrunk, aspect ratio kept, until its rotated bounding box has at most ``budget`` pixels."""
+    bw, bh = rotated_size(w, h, degrees)
+    if budget is None or bw * bh <= budget:
+        return w, h
+    scale = math.sqrt(budget / (bw * bh))
+    while True:
+        sw, sh = max(1, math.floor(w * scale)), max(1, math.floor(h * scale))
+        bw, bh = rotated_size(sw, sh, degrees)
+        if bw * bh <= budget or (sw, sh) == (1, 1):
+            return sw, sh
+        scale *= 0.999  # rounding of the box at the boundary
+
+
+def _largest(req: ImageRequest, rw: int, rh: int, limits: SizeLimits) -> tuple[int, int]:
+    """What ``max`` means for this request: ``_max_size`` within the budget of its format and rotation."""
+    return _within_budget(*_max_size(rw, rh, limits), req.rotation, limits.budget(req.format))
+
+
+def _over_budget(req: ImageRequest, box: tuple[int, int], limits: SizeLimits) -> IIIFError:
+    made = f"{box[0]}x{box[1]} pixels"
+    own = limits.gif_max_area if req.format == "gif" else limits.png_max_area if req.format == "png" else None
+    if own is not None and own == limits.budget(req.format):
+        return _bad(
+            f"{req.format.upper()} output is limited to {own} pixels and this request makes {made}: "
+            "ask for a smaller size, or for jpg"
+        )
+    return _bad(
+        f"rotated by {_format_decimal(req.rotation)} degrees this request makes {made}, more than the "
+        f"{limits.budget(req.format)} the server renders (maxArea): ask for a smaller size"
+    )
+
+
 def _size(req: ImageRequest, rw: int, rh: int, limits: SizeLimits) -> tuple[int, int]:
     if req.size == "max":
         if req.upscale and not limits.unlimited:
-            return _fit(rw, rh, limits)
-        return _max_size(rw, rh, limits)
+            return _within_budget(*_fit(rw, rh, limits), req.rotation, limits.budget(req.format))
+        return _largest(req, rw, rh, limits)
     if req.size == "width":
         assert req.size_width is not None
         w = req.size_width
@@ -324,9 +385,13 @@ def resolve(req: ImageRequest, width: int, height: int, limits: SizeLimits) -> R
         raise IIIFError(501, "upscaling is not available on this server")
     if not limits.fits(ow, oh):
         raise _bad("the requested size is larger than the server allows (see maxWidth, maxHeight, maxArea)")
+    # The budget counts what is rendered: the rotated bounding box (45 degrees doubles a square).
+    budget, box = limits.budget(req.format), rotated_size(ow, oh, req.rotation)
+    if budget is not None and box[0] * box[1] > budget:
+        raise _over_budget(req, box, limits)
 
     region_c = "full" if (x, y, rw, rh) == (0, 0, width, height) else f"{x},{y},{rw},{rh}"
-    if not upscaled and (ow, oh) == _max_size(rw, rh, limits):
+    if not upscaled and (ow, oh) == _largest(req, rw, rh, limits):
         size_c = "max"
     elif req.size == "max" and req.upscale:
         size_c = "^max"

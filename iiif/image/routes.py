@@ -181,7 +181,7 @@ class ImageEndpoint:
         try:
             status, headers, body = await self._dispatch(scope, method, key)
         except IIIFError as exc:
-            status, headers, body = self._error(exc.status, exc.message)
+            status, headers, body = self._error(exc.status, exc.message, exc.retry_after)
         except Exception:
             log.exception("unexpected error in the image server")
             status, headers, body = self._error(500, "internal server error")
@@ -208,7 +208,7 @@ class ImageEndpoint:
                     try:
                         cached = await service.render_body(prepared)
                     except IIIFError as exc:
-                        status, headers, body = self._error(exc.status, exc.message)
+                        status, headers, body = self._error(exc.status, exc.message, exc.retry_after)
                         headers.append((b"content-length", str(len(body)).encode()))
                         await send({"type": "http.response.start", "status": status, "headers": headers})
                         await send({"type": "http.response.body", "body": body})
@@ -228,10 +228,12 @@ class ImageEndpoint:
                 memos.clear()
         memos[key] = memo
 
-    def _error(self, status: int, message: str) -> Answer:
+    def _error(self, status: int, message: str, retry_after: int | None = None) -> Answer:
         headers = [*_CORS, (b"content-type", b"application/json")]
         if status == 405:
             headers.append((b"allow", b"GET, HEAD, OPTIONS"))
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
         return status, headers, error_body(status, message)
 
     async def _dispatch(self, scope: Scope, method: str, key: MemoKey | None) -> Answer:

@@ -3,7 +3,8 @@
 Everything that can be remembered is: resolver answers (for ``resolve_ttl`` seconds), open
 pyramids, parsed and resolved requests, info.json bytes and encoded images. Blocking work (the
 resolver, reading a TIFF's structure, rendering) runs in worker threads; rendering is bounded by
-``render_concurrency`` so that a burst queues instead of thrashing (asyncio event loops only).
+``render_concurrency`` slots (``RenderGate``): a burst waits briefly, then is told to come back
+(503 with Retry-After), and each render has a deadline (asyncio event loops only).
 
 A resolver answer in use is asked for again in the background shortly before its ``resolve_ttl``
 runs out (an unchanged answer is then kept, a changed one replaces it), so that requests never
@@ -18,7 +19,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -32,7 +33,9 @@ from iiif.image.cache import LRU, ResponseCache
 from iiif.image.config import ImageServerConfig
 from iiif.image.errors import IIIFError
 from iiif.image.fastpath import AlignedTile, aligned_tile, serve_tile, standalone_jpeg
+from iiif.image.gate import RenderGate
 from iiif.image.info import info_json
+from iiif.image.memory import limit_malloc_arenas
 from iiif.image.pyramid import Pyramid, PyramidStore, StoredImage
 from iiif.image.render import render
 from iiif.image.request import ResolvedRequest, parse_request, resolve
@@ -45,6 +48,9 @@ log = logging.getLogger("muniment.iiif")
 _NOT_FOUND = "no image with this identifier"
 _INLINE_TILE_PIXELS = 512 * 512
 _REFRESH_AHEAD = 0.2  # of resolve_ttl
+# Renders of more pixels than this take at most all slots but one (``RenderGate``): a 4-megapixel
+# JPEG is about a quarter of a second of CPU here, a tile a few milliseconds.
+_HEAVY_PIXELS = 4_000_000
 
 
 @dataclass(eq=False)
@@ -105,18 +111,21 @@ class ImageService:
         self.config = config
         self.limits = config.limits
         self._resolver = resolver
-        self._resolutions: LRU[tuple[str, Credentials], _Resolution] = LRU(65536)
+        self._resolutions: LRU[tuple[str, Credentials], _Resolution] = LRU(16384)
         self._pyramids = PyramidStore(
-            config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes)
+            config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes), config.open_files
         )
         self._responses = ResponseCache(config.cache_bytes)
         self._infos: LRU[tuple[str, str, str], InfoDocument] = LRU(4096)
-        self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(65536)
+        self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(16384)
         self._encoding = f"q{config.jpeg_quality}-p{int(config.allow_passthrough)}"
         self._renderers = ThreadPoolExecutor(config.workers, thread_name_prefix="iiif-render")
+        self._gate = RenderGate(config.workers, queue=config.render_queue, wait=config.render_queue_wait)
         self._background: set[asyncio.Task[None]] = set()
         if config.vips_concurrency:
             pyvips.concurrency_set(config.vips_concurrency)
+        if config.malloc_arenas:
+            limit_malloc_arenas(config.malloc_arenas)
 
     @property
     def responses(self) -> ResponseCache:
@@ -200,18 +209,20 @@ class ImageService:
         # Looked up in the store each time: nothing else holds pyramids open past its bound.
         pyramid = self._pyramids.get(resolution.stored)
         if pyramid is None:
-            pyramid = await self._run(self._pyramids.open, resolution.stored, limited=False)
+            pyramid = await self._run(self._pyramids.open, resolution.stored)
         return resolution, pyramid
 
-    async def _run(self, fn: Any, *args: Any, limited: bool = True) -> Any:
+    async def _run(self, fn: Any, *args: Any, slot: bool | None = None) -> Any:
         """Run blocking work in a worker thread, translating failures into client-safe errors.
 
-        Renders go to the server's own pool of ``render_concurrency`` threads: a hop there costs
-        about half of one through anyio's pool, and a tile's whole work is a few milliseconds.
+        Renders (``slot``: the gate slot they hold, heavy or not) go to the server's own pool of
+        ``render_concurrency`` threads: a hop there costs about half of one through anyio's pool,
+        and a tile's whole work is a few milliseconds. Their slot is given back when the thread is
+        done, not when the client leaves: the pool never queues more than it has slots.
         """
         try:
-            if limited:
-                return await asyncio.get_running_loop().run_in_executor(self._renderers, fn, *args)
+            if slot is not None:
+                return await asyncio.wrap_future(self._submit(fn, args, slot))
             return await anyio.to_thread.run_sync(fn, *args)
         except IIIFError:
             raise
@@ -224,6 +235,23 @@ class ImageService:
         except Exception:
             log.exception("image could not be read or rendered")
             raise IIIFError(500, "the image could not be read") from None
+
+    def _submit(self, fn: Any, args: tuple[Any, ...], heavy: bool) -> Future[Any]:
+        loop, gate = asyncio.get_running_loop(), self._gate
+
+        def done(_: Future[Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(gate.release, heavy)
+            except RuntimeError:  # the loop is closed: nothing waits for the slot any more
+                pass
+
+        try:
+            future = self._renderers.submit(fn, *args)
+        except BaseException:
+            gate.release(heavy)
+            raise
+        future.add_done_callback(done)
+        return future
 
     async def check(self, identifier: str, credentials: Credentials = ANONYMOUS) -> None:
         """Raise the ``IIIFError`` a request for this image would get (404, 401, ...), if any."""
@@ -339,9 +367,17 @@ class ImageService:
         body = self.ready_body(prepared)
         return body if body is not None else await self.render_body(prepared)
 
+    @property
+    def gate(self) -> RenderGate:
+        return self._gate
+
     async def render_body(self, prepared: PreparedImage) -> bytes:
-        """The encoded image made in a worker thread (``ready_body`` had none), and cached."""
-        body: bytes = await self._run(self._produce, prepared)
+        """The encoded image made in a worker thread (``ready_body`` had none), and cached.
+
+        Raises ``ServerBusy`` when no render slot is free soon (see ``RenderGate``)."""
+        heavy = prepared.request.pixels > _HEAVY_PIXELS
+        await self._gate.acquire(heavy)
+        body: bytes = await self._run(self._produce, prepared, slot=heavy)
         self._responses.put(prepared.identifier, prepared.request.canonical, prepared.stored.version, body)
         return body
 
@@ -352,4 +388,4 @@ class ImageService:
             body = serve_tile(pyramid, tile, jpeg_quality=quality, passthrough=self.config.allow_passthrough)
             if body is not None:
                 return body
-        return render(pyramid, prepared.request, jpeg_quality=quality)
+        return render(pyramid, prepared.request, jpeg_quality=quality, timeout=self.config.render_timeout)

@@ -35,7 +35,7 @@ class Database:
                 f"MUNIMENT_DATABASE_URL: unsupported database {url.split(':')[0]!r}; use sqlite:/// or postgresql://"
             )
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._all: list[tuple[threading.Thread, Any]] = []  # each connection with the thread it is for
         self._lock = threading.Lock()
 
     # -- connections ------------------------------------------------------------------------
@@ -84,12 +84,27 @@ class Database:
             self._local.conn = conn
             self._local.depth = 0
             with self._lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all.append((threading.current_thread(), conn))
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (a thread pool's idle threads end and
+        new ones start): kept, each held its files (two for SQLite) and cache for good."""
+        alive = []
+        for thread, conn in self._all:
+            if thread.is_alive():
+                alive.append((thread, conn))
+                continue
+            try:
+                conn.close()
+            except Exception:  # its thread is gone: nothing else can use it
+                pass
+        self._all = alive
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for _, conn in self._all:
                 try:
                     conn.close()
                 except Exception:  # closing is best effort at shutdown

@@ -147,5 +147,5 @@ def run_restricted(*args: str, env: dict[str, str]) -> subprocess.CompletedProce
     """``muniment`` as root without the capabilities that override file permissions."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")} | env
     drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-    command = [*drop, sys.executable, "-m", "repo.cli.main", *args]
+    command = [*drop, sys.executable, "-m", "app.cli.main", *args]
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=120)
