@@ -86,16 +86,22 @@ def run_ingest_task(job: Job, task: JobTask, ingester: Ingester) -> TaskResult:
 
 
 def _record_refusal(ingester: Ingester, job: Job, task: JobTask, problems: list[Problem]) -> None:
-    """A refused bag (a bad checksum, a hostile archive...) in the audit log: who sent it, which
-    bag, and why; the request itself was logged when it was accepted."""
+    """A refused bag (a bad checksum, a hostile archive...) in the audit log: who sent it (with the
+    role, token and address of the request that submitted the job, logged when it was accepted),
+    which bag, and why."""
+    log = WriteLog(ingester.services.catalog.db)
+    submitted = next(iter(log.entries(target=job.id, limit=1)), None)
     entry = WriteRecord(
         actor=job.submitted_by,
         action=f"ingest refused ({job.kind})",
         target=job.id,
         outcome=422,
+        remote=submitted.remote if submitted else "",
         detail=refused_bag(task.name, problems),
+        token_id=submitted.token_id if submitted else "",
+        role=submitted.role if submitted else "",
     )
-    WriteLog(ingester.services.catalog.db).record(entry)
+    log.record(entry)
 
 
 def summary(result: ItemResult) -> str:

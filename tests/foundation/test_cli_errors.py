@@ -9,6 +9,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.ingest.conftest import MODS
 from tests.servers.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,8 @@ def test_no_subcommand_answers_bad_input_with_a_traceback(tmp_path: Path) -> Non
     env["MUNIMENT_DATA_DIR"] = str(tmp_path / "data")
     bad_xml = tmp_path / "bad.xml"
     bad_xml.write_text('<mods xmlns="http://www.loc.gov/mods/v3">\n  <titleInfo><title>x</title>\n</mods>\n')
+    good_xml = tmp_path / "good.xml"
+    good_xml.write_text(MODS.format(title="A letter"))
     unreachable = {
         **env,
         "MUNIMENT_PRESERVATION_STORAGE": "s3://nowhere/p",
@@ -33,7 +36,8 @@ def test_no_subcommand_answers_bad_input_with_a_traceback(tmp_path: Path) -> Non
         "MUNIMENT_S3_SECRET_KEY": "s",
     }
     cases: list[tuple[dict[str, str], tuple[str, ...], str]] = [
-        (env, ("edit", "no-such-item", "--metadata", str(bad_xml)), "no-such-item"),
+        (env, ("edit", "no-such-item", "--metadata", str(bad_xml)), "bad.xml:3"),  # the file and its line
+        (env, ("edit", "no-such-item", "--metadata", str(good_xml)), "no-such-item"),
         (env, ("history", "no-such-item"), "no-such-item"),
         (env, ("export", "no-such-item", str(tmp_path / "out")), "no-such-item"),
         (env, ("withdraw", "no-such-item", "--reason", "duplicate"), "no-such-item"),

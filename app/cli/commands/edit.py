@@ -27,10 +27,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.lifecycle import edit_metadata, os_user
     from repo.metadata.loader import load_record
 
+    record = load_record(args.metadata)  # a refused record is reported before anything is opened
     with opened_preservation(settings) as preservation:
         # The version this edit starts from: an edit by someone else meanwhile is a conflict, not lost.
         based_on = preservation.catalog.require_item(args.item).version
-        record = load_record(args.metadata)
         result = edit_metadata(preservation, args.item, record, os_user(), based_on=based_on)
     if not result.version:
         print(f"{args.item}: the record is the same as the stored one; no new version written")
