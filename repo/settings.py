@@ -120,6 +120,15 @@ class Settings:
     serve_worker: bool = setting(
         True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
     )
+    ocr: bool = setting(
+        True, "Read each page's text with Tesseract after ingest (queued tasks) and on `muniment ocr`; false for none."
+    )
+    ocr_default_languages: str = setting(
+        "eng", "Tesseract languages (joined by +) for items whose record names no installed language."
+    )
+    ocr_page_timeout_seconds: int = setting(
+        120, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
+    )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # -- derived locations ------------------------------------------------------------------
