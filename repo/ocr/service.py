@@ -172,6 +172,7 @@ class ItemOcr:
     def index_stored(self, item_id: str) -> int:
         """Index the text the head version holds (supplied with the scans, or read earlier) for the
         pages the index lacks; how many pages were indexed."""
+        self.services.catalog.require_item(item_id)
         oid = object_id(item_id)
         bag = read_stored_bag(self.services.object_store(), oid)
         have = page_text.pages_with_text(self.db, item_id)

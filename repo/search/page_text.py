@@ -140,8 +140,10 @@ def pages_with_text(db: Database, item_id: str) -> dict[int, StoredPage]:
     return {row["seq"]: StoredPage.from_row(row) for row in rows}
 
 
-def has_text(db: Database, item_id: str) -> bool:
-    return db.query_one("SELECT 1 AS x FROM page_text WHERE item_id = ? LIMIT 1", (item_id,)) is not None
+def stored_pages(db: Database, item_id: str) -> set[int]:
+    """Pages whose text a version of the item holds (text still being read is not announced)."""
+    rows = db.query("SELECT seq FROM page_text WHERE item_id = ? AND version IS NOT NULL", (item_id,))
+    return {row["seq"] for row in rows}
 
 
 def pending(db: Database, item_id: str) -> list[tuple[int, bytes, StoredPage]]:
