@@ -126,8 +126,8 @@ class Settings:
     ocr_default_languages: str = setting(
         "eng", "Tesseract languages (joined by +) for items whose record names no installed language."
     )
-    ocr_page_timeout_seconds: int = setting(
-        120, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
+    ocr_page_timeout_seconds: float = setting(
+        120.0, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
     )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
@@ -207,6 +207,10 @@ def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             return int(str(raw).replace("_", ""))
+        if kind == "float":
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(str(raw).replace("_", ""))
         if kind == "Path":
             return Path(str(raw))
         if kind == "bool":
