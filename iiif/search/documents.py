@@ -125,7 +125,12 @@ def line_annotations(
                 "target": f"{canvas}#xywh={x},{y},{w},{h}",
             }
         )
-    return {"@context": "http://iiif.io/api/presentation/3/context.json", "id": page_id, "type": "AnnotationPage", "items": items}
+    return {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": page_id,
+        "type": "AnnotationPage",
+        "items": items,
+    }
 
 
 # -- Content Search 2.0 ---------------------------------------------------------------------

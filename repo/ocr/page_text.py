@@ -64,7 +64,10 @@ class PageText:
         by_line: dict[int, list[str]] = {}
         for word in self.words:
             by_line.setdefault(word.line, []).append(word.text)
-        return [(self.lines[n] if n < len(self.lines) else _box_of(self.words, n), " ".join(ws)) for n, ws in by_line.items()]
+        return [
+            (self.lines[n] if n < len(self.lines) else _box_of(self.words, n), " ".join(ws))
+            for n, ws in by_line.items()
+        ]
 
 
 def _box_of(words: Sequence[Word], line: int) -> tuple[int, int, int, int]:
@@ -172,16 +175,10 @@ def read_alto(data: bytes, filename: str, *, check_schema: bool = True) -> PageT
             content = (string.get("CONTENT") or "").strip()
             if content:
                 confidence = string.get("WC")
-                words.append(
-                    Word(
-                        content,
-                        *(_int(string.get(a), filename) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT")),
-                        line=number,
-                        confidence=float(confidence) if confidence else None,
-                    )
-                )
+                x, y, w, h = _box(string, filename)
+                words.append(Word(content, x, y, w, h, number, float(confidence) if confidence else None))
         if strings:
-            lines.append(tuple(_int(line.get(a), filename) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT")))  # type: ignore[arg-type]
+            lines.append(_box(line, filename))
     return PageText(width, height, tuple(words), tuple(lines))
 
 
@@ -221,6 +218,11 @@ def _bbox(title: str, filename: str) -> tuple[int, int, int, int]:
 
 def _xywh(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return box[0], box[1], max(0, box[2] - box[0]), max(0, box[3] - box[1])
+
+
+def _box(node: etree._Element, filename: str) -> tuple[int, int, int, int]:
+    x, y, w, h = (_int(node.get(a), filename) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+    return x, y, w, h
 
 
 def _int(value: str | None, filename: str) -> int:

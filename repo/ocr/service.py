@@ -165,7 +165,9 @@ class ItemOcr:
                 self.services.catalog.add_events(
                     [Event(item_id, event.type, format_datestamp(event.datetime), "success", event.agent, detail)]
                 )
-            log.info("%s: OCR text of %d page(s) stored as %s (was v%d)", item_id, len(seqs), info.version, item.version)
+            log.info(
+                "%s: OCR text of %d page(s) stored as %s (was v%d)", item_id, len(seqs), info.version, item.version
+            )
         Preservation(self.services).committed(item_id)
         return version
 

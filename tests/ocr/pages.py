@@ -11,12 +11,13 @@ from PIL import Image, ImageDraw, ImageFont
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ("DejaVuSerif.ttf", "DejaVuSans.ttf", "DejaVuSansMono.ttf", "DejaVuSerif-Bold.ttf")
 # Plain words of English prose, so the language model helps as it does on a real page.
-VOCABULARY = (
+PROSE = (
     "the letters of the parish were kept in a wooden chest beside the altar and read aloud each winter "
     "by the clerk who wrote down every birth marriage and burial with the names of witnesses and the "
     "price of bread candles salt and wool for the poor of the village in that year of famine and flood "
     "when the river rose over the meadows and the mill stood silent until the harvest came again"
-).split()
+)
+VOCABULARY = PROSE.split(" ")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,9 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, list
 
 
 @pytest.fixture(scope="module")
-def repository(tmp_path_factory: pytest.TempPathFactory, book: tuple[Path, dict[int, list[DrawnWord]]]) -> Iterator[tuple[Services, str]]:
+def repository(
+    tmp_path_factory: pytest.TempPathFactory, book: tuple[Path, dict[int, list[DrawnWord]]]
+) -> Iterator[tuple[Services, str]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), base_url=BASE, ingest_workers=2)
     services = Services.open(settings)
     ingester = Ingester(services)
@@ -189,7 +191,10 @@ def test_page_text_for_screen_readers_and_viewers(repository: tuple[Services, st
 
 
 def test_muniment_ocr_reads_the_item_again_as_a_new_version(
-    tmp_path: Path, book: tuple[Path, dict[int, list[DrawnWord]]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    book: tuple[Path, dict[int, list[DrawnWord]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("MUNIMENT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MUNIMENT_OCR", "false")  # the ingest queues nothing
@@ -205,4 +210,3 @@ def test_muniment_ocr_reads_the_item_again_as_a_new_version(
     assert "stored as v3" in capsys.readouterr().out
     assert main(["ocr", "no-such-item"]) == 2
     assert "no-such-item" in capsys.readouterr().err
-

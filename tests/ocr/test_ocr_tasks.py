@@ -21,7 +21,9 @@ from tests.ocr.pages import draw_page, words_for
 from tests.ocr.test_ocr import MODS
 
 
-def wait_for(queue: TaskQueue, find: Callable[[], Job | None], done: Callable[[Job], bool], timeout: float = 120) -> Job:
+def wait_for(
+    queue: TaskQueue, find: Callable[[], Job | None], done: Callable[[Job], bool], timeout: float = 120
+) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = find()
@@ -42,7 +44,11 @@ def folder(tmp_path: Path) -> Path:
 
 def services_with(tmp_path: Path, timeout: float) -> Services:
     settings = Settings(
-        data_dir=tmp_path / "data", ingest_workers=1, queue_attempts=2, queue_retry_seconds=1, ocr_page_timeout_seconds=timeout
+        data_dir=tmp_path / "data",
+        ingest_workers=1,
+        queue_attempts=2,
+        queue_retry_seconds=1,
+        ocr_page_timeout_seconds=timeout,
     )
     return Services.open(settings)
 

@@ -76,7 +76,8 @@ def read_here(services: Services, ocr: Any, item_id: str, *, again: bool) -> int
     words = sum(n for _, n in outcomes if isinstance(n, int))
     version = ocr.commit(item_id, os_user())
     stored = f"stored as v{version}" if version else "nothing stored"
-    print(f"{item_id}: {len(seqs) - len(errors)} of {len(seqs)} page(s) read ({words} words, {'+'.join(languages)}), {stored}")
+    read = f"{len(seqs) - len(errors)} of {len(seqs)} page(s) read ({words} words, {'+'.join(languages)})"
+    print(f"{item_id}: {read}, {stored}")
     return len(errors)
 
 
