@@ -210,3 +210,16 @@ def test_muniment_ocr_reads_the_item_again_as_a_new_version(
     assert "stored as v3" in capsys.readouterr().out
     assert main(["ocr", "no-such-item"]) == 2
     assert "no-such-item" in capsys.readouterr().err
+
+
+def test_the_site_search_finds_page_text_after_record_matches(repository: tuple[Services, str]) -> None:
+    from repo.search import Search, SearchQuery
+
+    services, item_id = repository
+    search = Search(services.catalog.db)
+    found = search.search(SearchQuery(text=MARKER.lower()))
+    assert [hit.item_id for hit in found.hits] == [item_id]  # only its page 7 holds the word
+    assert search.search(SearchQuery(text="zebracorn")).total == 0
+    snippets = page_text.snippets(services.catalog.db, item_id, MARKER)
+    assert {s.seq for s in snippets} == {PAGES}
+    assert any(marked and text == MARKER for s in snippets for text, marked in s.parts)
