@@ -43,10 +43,6 @@ def alto_path(seq: int) -> str:
     return f"{OCR_DIR}/{seq:04d}.alto.xml"
 
 
-def hocr_path(seq: int) -> str:
-    return f"{OCR_DIR}/{seq:04d}.hocr"
-
-
 def seq_of(tag_path: str) -> tuple[int, str] | None:
     """``ocr/0007.alto.xml`` -> (7, "alto"); None for anything else."""
     if not tag_path.startswith(f"{OCR_DIR}/"):
@@ -198,4 +194,4 @@ class ItemOcr:
         return indexed
 
 
-__all__ = ["ItemOcr", "OcrFailed", "alto_path", "hocr_path", "seq_of"]
+__all__ = ["ItemOcr", "OcrFailed", "alto_path", "seq_of"]
