@@ -6,25 +6,36 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
 # chromium for the browser test, strace for the crash-point test, iipimage-server/lighttpd/wrk for bench/iiif.py.
-DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace
+# OCR: Tesseract, its language data and what tesserocr builds against (it links Debian's libtesseract,
+# so the language packs installed here are the ones it reads); DejaVu fonts draw the OCR tests' pages.
+DEBIAN_OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu libtesseract-dev \
+  libleptonica-dev pkg-config g++
+DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace fonts-dejavu-core $(DEBIAN_OCR_PACKAGES)
 NODE_STAMP := app/web/static/vendor/.installed
 
-.PHONY: demo test lint bench setup debian node clean-demo
+.PHONY: demo test lint bench setup debian debian-ocr node clean-demo
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | debian-ocr
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-binary tesserocr -e '.[dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-debian:
-	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else echo "Please install these Debian packages (as root):$$missing"; exit 1; fi; \
 	fi
+endef
+
+debian:
+	$(call apt_install,$(DEBIAN_TEST_PACKAGES))
+
+debian-ocr:
+	$(call apt_install,$(DEBIAN_OCR_PACKAGES))
 
 # Mirador comes from the npm registry at setup (no CDN at run time); node and npm are needed once.
 $(NODE_STAMP): package.json package-lock.json app/web/static/build.sh

@@ -25,10 +25,14 @@ import psycopg
 from huey.consumer import Consumer
 
 from app.ingest_tasks import KINDS, run_ingest_task
+from app.ocr_tasks import KIND as OCR_KIND
+from app.ocr_tasks import NotYet, run_ocr_task, submit_ocr
 from app.queue import TaskQueue, end_of_job
 from ingest.runner import Ingester
 from repo.catalog.jobs import JobStore, JobTask, TaskResult
 from repo.errors import ConfigError
+from repo.ocr.engine import OcrFailed
+from repo.ocr.service import ItemOcr
 from repo.preservation.errors import ObjectBusy
 from repo.services import Services
 from storage.errors import StorageUnavailable
@@ -40,6 +44,7 @@ TRANSIENT: tuple[type[Exception], ...] = (
     ObjectBusy,
     sqlite3.OperationalError,
     psycopg.OperationalError,
+    OcrFailed,  # a page that failed or timed out is read again, on its own
 )
 
 
@@ -53,6 +58,7 @@ class Worker:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = float(self.settings.queue_lease_seconds)
         self._ingester: Ingester | None = None
+        self._ocr: ItemOcr | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -66,9 +72,18 @@ class Worker:
         job = self.store.get(job_id)
         log.info("task %s/%s (%s %s), attempt %d", job_id, seq, job.kind, task.name, task.attempts)
         try:
-            if job.kind not in KINDS:
+            if job.kind == OCR_KIND:
+                result = run_ocr_task(job, task, self._ocr_once())
+            elif job.kind in KINDS:
+                result = run_ingest_task(job, task, self._ingester_once())
+                if result.status == "ingested" and result.item_id and self.settings.ocr:
+                    self._queue_ocr(result.item_id, job.submitted_by)
+            else:
                 raise ConfigError(f"job {job_id}: unknown kind {job.kind!r}")
-            result = run_ingest_task(job, task, self._ingester_once())
+        except NotYet as exc:  # waits for other tasks of its job: not an attempt that failed
+            if self.store.release(task, str(exc)):
+                self.queue.deliver(task.job_id, task.seq, delay=exc.delay)
+            return
         except TRANSIENT as exc:
             self._transient(task, exc)
             return
@@ -100,6 +115,19 @@ class Worker:
                 self._ingester = Ingester(self.services, reraise=TRANSIENT)
                 self._ingester.clean_stale_staging()
             return self._ingester
+
+    def _queue_ocr(self, item_id: str, submitted_by: str) -> None:
+        """The pages of an item just ingested, read by OCR tasks; the ingest stands whatever happens."""
+        try:
+            submit_ocr(self.queue, self._ocr_once(), [item_id], submitted_by)
+        except (OcrFailed, ConfigError) as exc:
+            log.warning("%s: OCR not queued: %s", item_id, exc)
+
+    def _ocr_once(self) -> ItemOcr:
+        with self._lock:
+            if self._ocr is None:
+                self._ocr = ItemOcr(self.services)
+            return self._ocr
 
     # -- the process ------------------------------------------------------------------------
 
@@ -153,4 +181,6 @@ class Worker:
         self._stop.set()
         if self._ingester is not None:
             self._ingester.close()
+        if self._ocr is not None:
+            self._ocr.close()
         self.queue.close()

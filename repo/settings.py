@@ -133,6 +133,15 @@ class Settings:
     staff_sign_in_pause_minutes: int = setting(
         15, "How long staff sign-in stays paused after too many failures, and the window they are counted in."
     )
+    ocr: bool = setting(
+        True, "Read each page's text with Tesseract after ingest (queued tasks) and on `muniment ocr`; false for none."
+    )
+    ocr_default_languages: str = setting(
+        "eng", "Tesseract languages (joined by +) for items whose record names no installed language."
+    )
+    ocr_page_timeout_seconds: float = setting(
+        120.0, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
+    )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # -- derived locations ------------------------------------------------------------------
@@ -211,6 +220,10 @@ def _coerce(f: dataclasses.Field[Any], raw: Any, where: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             return int(str(raw).replace("_", ""))
+        if kind == "float":
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(str(raw).replace("_", ""))
         if kind == "Path":
             return Path(str(raw))
         if kind == "bool":

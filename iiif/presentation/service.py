@@ -14,12 +14,14 @@ from iiif.presentation.cache import DEFAULT_CACHE_BYTES, Document, DocumentCache
 from iiif.presentation.collection import build_collection, build_top_collection, public_members
 from iiif.presentation.manifest import build_manifest, to_json_bytes
 from iiif.presentation.source import Publisher, load_source
+from iiif.search.documents import SearchUrls, declare_text
 from repo.access import Access, decide_access
 from repo.auth import request_principal
 from repo.catalog import Catalog, Item
+from repo.search.page_text import stored_pages
 
 #: Bump when the builder's output changes, so clients drop manifests cached under old ETags.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class PresentationService:
         document = self.cache.get(item.id, etag)
         if document is None:
             with _collector_paused():
-                body = to_json_bytes(build_manifest(load_source(self.catalog, item), self.publisher))
+                built = build_manifest(load_source(self.catalog, item), self.publisher)
+                declare_text(built, SearchUrls(self.publisher.urls), item.id, stored_pages(self.catalog.db, item.id))
+                body = to_json_bytes(built)
             document = Document(etag, body)
             self.cache.put(item.id, document)
         return Outcome(access, document, etag, private)

@@ -29,7 +29,8 @@ _TERMINAL = ("succeeded", "failed", "cancelled")
 
 @dataclass(frozen=True)
 class TaskResult:
-    """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed)."""
+    """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed) or
+    the OCR's (read: a page, stored: an item's pages in a new version)."""
 
     status: str
     item_id: str | None = None
@@ -40,7 +41,7 @@ class TaskResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.status in ("ingested", "already-ingested")
+        return self.status in ("ingested", "already-ingested", "read", "stored")
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,50 @@ JOB_QUEUE_TABLES = (
 )
 
 
+# Page text (repo/search/page_text.py): each page's words with their boxes, from OCR or supplied
+# ALTO/hOCR; the ALTO itself waits in page_text until an OCFL version holds it (version NULL).
+PAGE_TEXT_TABLES = (
+    """CREATE TABLE IF NOT EXISTS page_text (
+    item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    software TEXT NOT NULL DEFAULT '',
+    languages TEXT NOT NULL DEFAULT '',
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    alto TEXT NOT NULL,
+    version INTEGER,
+    created TEXT NOT NULL,
+    PRIMARY KEY (item_id, seq)
+)""",
+    """CREATE TABLE IF NOT EXISTS page_words (
+    item_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    word TEXT NOT NULL,
+    text TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    x INTEGER NOT NULL,
+    y INTEGER NOT NULL,
+    w INTEGER NOT NULL,
+    h INTEGER NOT NULL,
+    PRIMARY KEY (item_id, seq, n),
+    FOREIGN KEY (item_id, seq) REFERENCES page_text(item_id, seq) ON DELETE CASCADE
+)""",
+    "CREATE INDEX IF NOT EXISTS page_words_word ON page_words(item_id, word, seq, n)",
+)
+PAGE_TEXT_FULL_TEXT = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS page_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')"
+    ],
+    "postgresql": [
+        "ALTER TABLE page_text ADD COLUMN IF NOT EXISTS tsv tsvector",
+        "CREATE INDEX IF NOT EXISTS page_text_tsv ON page_text USING GIN (tsv)",
+    ],
+}
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -335,6 +379,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "staff accounts, sessions and failed sign-ins; items listed by when they were ingested",
         lambda dialect: _statements(STAFF_TABLES, dialect),
+    ),
+    Migration(
+        6,
+        "page_text and page_words: each page's OCR or supplied text with word boxes, and its full-text index",
+        lambda dialect: [*PAGE_TEXT_TABLES, *PAGE_TEXT_FULL_TEXT[dialect]],
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

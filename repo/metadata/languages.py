@@ -155,3 +155,16 @@ def language_name(value: str) -> str:
     m = _TAG.match(text)
     key = m[1].lower() if m else text.lower()
     return _NAME_BY_CODE.get(key, value)
+
+
+_TERMINOLOGY = {_two: _term or _bib for _two, _bib, _term, _name in _LANGUAGES}
+
+
+def terminology_code(value: str | None) -> str | None:
+    """The ISO 639-2/T code (``"fra"`` for ``"fre"``, ``"fr"``, ``"French"``): what OCR engines'
+    language data are named by; None when unknown."""
+    tag = language_tag(value)
+    if tag is None:
+        return None
+    primary = tag.split("-")[0]
+    return _TERMINOLOGY.get(primary, primary if len(primary) == 3 else None)

@@ -97,6 +97,11 @@ def simple_dc_schema() -> etree.XMLSchema:
     return _compiled_once("dc/qdc-2008/simpledc.xsd")
 
 
+def alto_schema() -> etree.XMLSchema:
+    """ALTO 4.4 (OCR text with word boxes); accepts documents of earlier 4.x versions too."""
+    return _compiled_once("alto/alto-4-4.xsd")
+
+
 def oai_pmh_schema() -> etree.XMLSchema:
     """A whole OAI-PMH response: envelope plus oai_dc, MODS and description formats.
 

@@ -8,6 +8,7 @@ from typing import Any
 from repo.access import public_items_sql
 from repo.catalog import Database, utc_now
 from repo.metadata.languages import language_name
+from repo.search import page_text
 from repo.search.fts import full_text_for
 from repo.search.query import FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.text import terms
@@ -60,8 +61,14 @@ class Search:
         words = terms(query.text)
         if words:
             match_sql, match_params = self.fts.matches(words)
-            selection.joins.append(f"JOIN ({match_sql}) hit ON hit.item_id = d.item_id")
-            selection.join_params += match_params
+            # Items whose page text holds the words too, ranked after every record match.
+            text_sql, text_params = page_text.matching_items_sql(self.db, words)
+            selection.joins.append(
+                f"JOIN (SELECT item_id, MIN(relevance) AS relevance FROM ({match_sql} UNION ALL"
+                f" SELECT item_id, 1e9 AS relevance FROM ({text_sql}) t) m GROUP BY item_id) hit"
+                " ON hit.item_id = d.item_id"
+            )
+            selection.join_params += [*match_params, *text_params]
             selection.ranked = True
         for name, values in query.filters.items():
             for value in values:  # every chosen value narrows: the facets list only values present

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     ensure_collection(services, "books", "Printed Books", "Books printed in the parish.")
     ensure_collection(services, "manuscripts", "Manuscripts and Plates", "Letters and engraved plates.")
     ingester = Ingester(services)
+    ingested: list[str] = []
     try:
         for sample in samples:
             result = ingester.ingest(ItemSource(sample.folder, sample.collection))
@@ -34,6 +35,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 for problem in result.problems:
                     print(f"    {problem}")
                 return 1
+            if result.status == "ingested" and result.item_id:
+                ingested.append(result.item_id)
+        from app.cli.commands.ocr import queue_after_ingest
+
+        queue_after_ingest(services, ingested)  # read by the worker that `serve` starts
     finally:
         ingester.close()
         services.close()

@@ -101,6 +101,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 [str(p) for p in result.problems],
             )
             report = args.report
+        if not args.dry_run:
+            from app.cli.commands.ocr import queue_after_ingest
+
+            queue_after_ingest(services, [r.item_id for r in results if r.status == "ingested" and r.item_id])
     finally:
         ingester.close()
         services.close()

@@ -1,0 +1,286 @@
+"""The page-text index: each page's words with their boxes (``page_words``, for IIIF Content Search
+and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
+tsvector on PostgreSQL; for the site search and its snippets).
+
+Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
+A phrase is words at consecutive positions on one page; a word of a query at least
+``PREFIX_MIN`` long is matched whole here (Content Search highlights exactly what was asked),
+while the site search matches it as a prefix, as it does in records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from repo.catalog import Database, utc_now
+from repo.ocr.page_text import PageText
+from repo.search.text import PREFIX_MIN, fold, terms
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def index_word(text: str) -> str:
+    """What a word read from a page is indexed as: folded, punctuation dropped ("Hello," -> "hello")."""
+    return "".join(_WORD.findall(fold(text)))
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    item_id: str
+    seq: int
+    source: str  # "tesseract", or "alto"/"hocr" when supplied with the scans
+    software: str
+    languages: str
+    width: int
+    height: int
+    text: str
+    version: int | None  # the OCFL version that holds the page's text; None while pending
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StoredPage:
+        return cls(
+            row["item_id"],
+            row["seq"],
+            row["source"],
+            row["software"],
+            row["languages"],
+            row["width"],
+            row["height"],
+            row["text"],
+            row["version"],
+        )
+
+
+@dataclass(frozen=True)
+class WordHit:
+    seq: int
+    n: int  # the first word's position on the page
+    count: int  # words in the hit (a phrase's length)
+    x: int
+    y: int
+    w: int
+    h: int
+    exact: str  # the words as read
+    before: str  # up to a few words before and after, for a snippet or a TextQuoteSelector
+    after: str
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def save_page(
+    db: Database,
+    item_id: str,
+    seq: int,
+    page: PageText,
+    alto: bytes,
+    *,
+    source: str,
+    software: str = "",
+    languages: str = "",
+    version: int | None = None,
+) -> None:
+    """The page's text and words, replacing what it had, in one transaction."""
+    text = page.text
+    rows = [
+        (item_id, seq, n, index_word(word.text), word.text, word.line, word.x, word.y, word.w, word.h)
+        for n, word in enumerate(page.words)
+        if index_word(word.text)
+    ]
+    with db.transaction():
+        _delete_page(db, item_id, seq)
+        columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
+        values = (item_id, seq, source, software, languages, page.width, page.height, text, alto.decode(), version)
+        if db.dialect == "postgresql":
+            db.execute(
+                f"INSERT INTO page_text ({columns}, tsv) VALUES ({', '.join('?' * 11)}, to_tsvector('simple', ?))",
+                (*values, utc_now(), fold(text)),
+            )
+        else:
+            db.execute(f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", (*values, utc_now()))
+            db.execute(
+                "INSERT INTO page_fts (rowid, text) SELECT rowid, ? FROM page_text WHERE item_id = ? AND seq = ?",
+                (text, item_id, seq),
+            )
+        db.executemany(
+            "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+
+
+def _delete_page(db: Database, item_id: str, seq: int) -> None:
+    if db.dialect == "sqlite":  # FTS rows do not cascade
+        db.execute(
+            "DELETE FROM page_fts WHERE rowid IN (SELECT rowid FROM page_text WHERE item_id = ? AND seq = ?)",
+            (item_id, seq),
+        )
+    db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
+    db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
+
+
+def mark_stored(db: Database, item_id: str, seqs: Sequence[int], version: int) -> None:
+    """These pages' text is now in the object's ``version``."""
+    db.executemany(
+        "UPDATE page_text SET version = ? WHERE item_id = ? AND seq = ?", [(version, item_id, seq) for seq in seqs]
+    )
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def pages_with_text(db: Database, item_id: str) -> dict[int, StoredPage]:
+    rows = db.query(
+        "SELECT item_id, seq, source, software, languages, width, height, text, version FROM page_text"
+        " WHERE item_id = ? ORDER BY seq",
+        (item_id,),
+    )
+    return {row["seq"]: StoredPage.from_row(row) for row in rows}
+
+
+def stored_pages(db: Database, item_id: str) -> set[int]:
+    """Pages whose text a version of the item holds (text still being read is not announced)."""
+    rows = db.query("SELECT seq FROM page_text WHERE item_id = ? AND version IS NOT NULL", (item_id,))
+    return {row["seq"] for row in rows}
+
+
+def pending(db: Database, item_id: str) -> list[tuple[int, bytes, StoredPage]]:
+    """ALTO read by OCR that no version holds yet: (page, ALTO, its record)."""
+    rows = db.query("SELECT * FROM page_text WHERE item_id = ? AND version IS NULL ORDER BY seq", (item_id,))
+    return [(row["seq"], row["alto"].encode(), StoredPage.from_row(row)) for row in rows]
+
+
+def page_alto(db: Database, item_id: str, seq: int) -> bytes | None:
+    row = db.query_one("SELECT alto FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
+    return row["alto"].encode() if row else None
+
+
+def page_lines(db: Database, item_id: str, seq: int) -> list[tuple[int, int, int, int, str]]:
+    """(x, y, w, h, text) of each line of the page, in reading order."""
+    lines: dict[int, list[Any]] = {}
+    for row in db.query(
+        "SELECT line, text, x, y, w, h FROM page_words WHERE item_id = ? AND seq = ? ORDER BY n", (item_id, seq)
+    ):
+        line = lines.setdefault(row["line"], [row["x"], row["y"], row["x"] + row["w"], row["y"] + row["h"], []])
+        line[0], line[1] = min(line[0], row["x"]), min(line[1], row["y"])
+        line[2], line[3] = max(line[2], row["x"] + row["w"]), max(line[3], row["y"] + row["h"])
+        line[4].append(row["text"])
+    return [(x0, y0, x1 - x0, y1 - y0, " ".join(words)) for x0, y0, x1, y1, words in lines.values()]
+
+
+def find_words(
+    db: Database, item_id: str, query: str, *, context: int = 5, limit: int | None = None, offset: int = 0
+) -> tuple[int, list[WordHit]]:
+    """Every place on the item's pages where the query's words stand together, in page order:
+    (how many there are, the hits from ``offset``, at most ``limit``)."""
+    words = [index_word(w) for w in terms(query)]
+    words = [w for w in words if w]
+    if not words:
+        return 0, []
+    joins: list[str] = []
+    for k in range(1, len(words)):
+        joins.append(
+            f"JOIN page_words w{k} ON w{k}.item_id = w0.item_id AND w{k}.seq = w0.seq AND w{k}.n = w0.n + {k}"
+            f" AND w{k}.word = ?"
+        )
+    params: list[Any] = [*words[1:], item_id, words[0]]  # the joins' parameters come before the WHERE's
+    where = " ".join(joins) + " WHERE w0.item_id = ? AND w0.word = ?"
+    count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words w0 {where}", params)
+    total = int(count["n"]) if count else 0
+    page = " LIMIT ? OFFSET ?" if limit is not None else ""
+    starts = db.query(
+        f"SELECT w0.seq, w0.n FROM page_words w0 {where} ORDER BY w0.seq, w0.n{page}",
+        [*params, limit, offset] if limit is not None else params,
+    )
+    return total, [_hit(db, item_id, row["seq"], row["n"], len(words), context) for row in starts]
+
+
+def _hit(db: Database, item_id: str, seq: int, n: int, count: int, context: int) -> WordHit:
+    rows = db.query(
+        "SELECT n, text, x, y, w, h FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n < ? ORDER BY n",
+        (item_id, seq, n - context, n + count + context),
+    )
+    inside = [r for r in rows if n <= r["n"] < n + count]
+    x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
+    x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)
+    return WordHit(
+        seq,
+        n,
+        count,
+        x0,
+        y0,
+        x1 - x0,
+        y1 - y0,
+        " ".join(r["text"] for r in inside),
+        " ".join(r["text"] for r in rows if r["n"] < n),
+        " ".join(r["text"] for r in rows if r["n"] >= n + count),
+    )
+
+
+def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[tuple[str, int]]:
+    """Words of the item beginning with ``prefix`` (folded) and how often each occurs, most first."""
+    folded = index_word(prefix)
+    if not folded:
+        return []
+    rows = db.query(
+        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND word >= ? AND word < ?"
+        " GROUP BY word ORDER BY n DESC, word LIMIT ?",
+        (item_id, folded, folded + "\U0010ffff", limit),
+    )
+    return [(row["word"], int(row["n"])) for row in rows]
+
+
+# -- the site search ------------------------------------------------------------------------
+
+
+def matching_items_sql(db: Database, words: Sequence[str]) -> tuple[str, list[Any]]:
+    """A subquery of ``item_id`` for items with a page holding every word (long ones as prefixes)."""
+    if db.dialect == "postgresql":
+        query = " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN else w for w in words)
+        return "SELECT DISTINCT item_id FROM page_text WHERE tsv @@ to_tsquery('simple', ?)", [query]
+    query = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
+    return (
+        "SELECT DISTINCT t.item_id FROM page_fts JOIN page_text t ON t.rowid = page_fts.rowid WHERE page_fts MATCH ?",
+        [query],
+    )
+
+
+@dataclass(frozen=True)
+class Snippet:
+    seq: int
+    parts: tuple[tuple[str, bool], ...]  # (text, marked) in order: a marked part is a query word
+
+
+def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, context: int = 6) -> list[Snippet]:
+    """Up to ``per_item`` passages of the item's pages where the query's words occur, the words marked."""
+    words = [w for w in terms(query) if w]
+    if not words:
+        return []
+    conditions = " OR ".join("word = ?" if len(w) < PREFIX_MIN else "(word >= ? AND word < ?)" for w in words)
+    params: list[Any] = [item_id]
+    for w in words:
+        params += [w] if len(w) < PREFIX_MIN else [w, w + "\U0010ffff"]
+    hits = db.query(
+        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT 200", params
+    )
+    chosen: list[tuple[int, int]] = []
+    for row in hits:
+        if len(chosen) >= per_item:
+            break
+        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= 2 * context:
+            continue  # within the previous passage
+        chosen.append((row["seq"], row["n"]))
+    out = []
+    for seq, n in chosen:
+        rows = db.query(
+            "SELECT word, text FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n <= ? ORDER BY n",
+            (item_id, seq, n - context, n + 2 * context),
+        )
+        parts = tuple(
+            (r["text"], any(r["word"] == w or (len(w) >= PREFIX_MIN and r["word"].startswith(w)) for w in words))
+            for r in rows
+        )
+        out.append(Snippet(seq, parts))
+    return out
