@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +46,7 @@ class Database:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
@@ -175,3 +176,18 @@ class Database:
     def script(self, statements: Sequence[str]) -> None:
         for statement in statements:
             self.conn.execute(statement)
+
+
+def _set_wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """WAL mode, which a new catalog file switches to once: the switch needs the file to itself and
+    answers "database is locked" at once, without the busy timeout, while another process that
+    opened the new file at the same time writes its tables: then ask again."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -52,6 +52,8 @@ class CollectionRecords:
     def write(self, collection: Collection) -> str:
         layout = OcflRoot(self.storage).ensure()  # the records live in the root: it must exist before them
         folder = f"{PREFIX}{collection.slug}/"
+        # What a writer killed mid-record left (its temporary file) goes: the root must hold only its own.
+        self.storage.discard_temporary(folder, recursive=False)
         moment = datetime.now(UTC)
         last = _stamp_of(next(reversed(list(self.storage.list(folder))), ""))
         if last is not None:  # names must grow even when this machine's clock is behind the last writer's

@@ -71,6 +71,7 @@ def hostile(tmp_path: Path) -> Iterator[Hostile]:
         archive_max_bytes=ARCHIVE_LIMIT,
         base_url="http://testserver",
         fetch_allowed_hosts=("allowed.example",),
+        ocr=False,  # a page's text would be a new version, stored after the test's last look at storage
     )
     outside = FolderCanary(tmp_path / "outside")
     http = HttpCanary()

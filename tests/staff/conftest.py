@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from app.web import create_app
+from app.worker import Worker
 from repo.auth import Role
 from repo.auth.users import UserStore
 from repo.lifecycle.collections import ensure_collection
@@ -66,8 +67,13 @@ def staff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staff]:
     for role in Role:
         users.create(role.value, role, PASSWORD)
     app = create_app(settings, services)
-    with TestClient(app, base_url="http://testserver") as client:
-        yield Staff(services, client, item_id)
+    # Uploads become jobs on the task queue: a real Huey consumer, in threads, runs them.
+    stop_worker = Worker(services).start_in_background()
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            yield Staff(services, client, item_id)
+    finally:
+        stop_worker()
 
 
 def fill(path: str, staff: Staff) -> str:

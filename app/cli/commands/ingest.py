@@ -104,7 +104,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not args.dry_run:
             from app.cli.commands.ocr import queue_after_ingest
 
-            queue_after_ingest(services, [r.item_id for r in results if r.status == "ingested" and r.item_id])
+            ingested = [r.item_id for r in results if r.status == "ingested" and r.item_id]
+            queue_after_ingest(services, ingested, quiet=args.quiet)
     finally:
         ingester.close()
         services.close()

@@ -94,8 +94,9 @@ def _submit(services: Services, ocr: Any, item_ids: Sequence[str], *, again: boo
     return job.id if job else None
 
 
-def queue_after_ingest(services: Services, item_ids: Sequence[str]) -> None:
-    """After a foreground ingest: the new items' pages go to the task workers (a note on stderr)."""
+def queue_after_ingest(services: Services, item_ids: Sequence[str], *, quiet: bool = False) -> None:
+    """After a foreground ingest: the new items' pages go to the task workers (a note on stderr,
+    unless ``quiet``)."""
     from repo.errors import MunimentError
     from repo.ocr.service import ItemOcr
 
@@ -109,7 +110,7 @@ def queue_after_ingest(services: Services, item_ids: Sequence[str]) -> None:
         return
     finally:
         ocr.close()
-    if job:
+    if job and not quiet:
         print(
             f"OCR of {len(item_ids)} item(s) queued as job {job} (run by `muniment serve` or `muniment worker`)",
             file=sys.stderr,
