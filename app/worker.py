@@ -1,4 +1,5 @@
-"""The task worker: a Huey consumer that runs the tasks of job records.
+"""The task worker: a Huey consumer that runs the tasks of job records (ingests, and the
+scheduled maintenance its scheduler starts: ``app.maintenance``).
 
 Each task is claimed in its job record first (a lease this process renews while it lives), so
 a message delivered twice runs once, and a task whose worker died is delivered again when its
@@ -24,6 +25,7 @@ from collections.abc import Callable
 import psycopg
 from huey.consumer import Consumer
 
+from app import maintenance
 from app.ingest_tasks import KINDS, run_ingest_task
 from app.queue import TaskQueue, end_of_job
 from ingest.runner import Ingester
@@ -49,6 +51,7 @@ class Worker:
         self.settings = services.settings
         self.store = JobStore(services.catalog.db)
         self.queue = TaskQueue(self.settings, self.store, executor=self.execute)
+        maintenance.register(self.queue, services)  # the schedules switched on by the settings
         # One holder per process and start: leases of a process that died are never renewed.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = float(self.settings.queue_lease_seconds)
@@ -66,9 +69,12 @@ class Worker:
         job = self.store.get(job_id)
         log.info("task %s/%s (%s %s), attempt %d", job_id, seq, job.kind, task.name, task.attempts)
         try:
-            if job.kind not in KINDS:
+            if job.kind in maintenance.KINDS:
+                result = maintenance.run_maintenance_task(job, task, self.services)
+            elif job.kind in KINDS:
+                result = run_ingest_task(job, task, self._ingester_once())
+            else:
                 raise ConfigError(f"job {job_id}: unknown kind {job.kind!r}")
-            result = run_ingest_task(job, task, self._ingester_once())
         except TRANSIENT as exc:
             self._transient(task, exc)
             return

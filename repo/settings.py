@@ -120,6 +120,21 @@ class Settings:
     serve_worker: bool = setting(
         True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
     )
+    fixity_schedule: str = setting(
+        "0 3 * * *",
+        "When workers run the daily fixity budget (a 1/FIXITY_CYCLE_DAYS share of the stored bytes, least recently "
+        "checked first): cron fields minute hour day month weekday, in UTC; empty turns it off.",
+    )
+    replication_schedule: str = setting(
+        "*/15 * * * *",
+        "When workers copy to the replica what it lacks (catch-up after an outage), as cron fields in UTC; "
+        "empty turns it off. Nothing runs without MUNIMENT_REPLICA_STORAGE.",
+    )
+    derivative_scan_schedule: str = setting(
+        "0 4 * * 0",
+        "When workers check every page's pyramid and thumbnail in access storage and make again the missing or "
+        "unreadable ones, as cron fields in UTC; empty turns it off.",
+    )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # -- derived locations ------------------------------------------------------------------
