@@ -38,6 +38,11 @@ class Settings:
         "Default: DATA_DIR/access.",
     )
     replica_storage: str = setting("", "A second preservation copy (folder or s3://bucket/prefix); empty for none.")
+    create_buckets: bool = setting(
+        False,
+        "Create the S3 buckets of the storage settings when they are missing, as serve and worker start "
+        "(on in docker-compose.yml).",
+    )
     s3_endpoint: str = setting("", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS.")
     s3_region: str = setting("us-east-1", "S3 region name.")
     s3_access_key: str = setting("", "S3 access key id.")
