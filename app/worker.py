@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 from huey.consumer import Consumer
@@ -115,6 +116,8 @@ class Worker:
         while not self._stop.wait(interval):
             try:
                 self.store.renew(self.holder, self.lease)
+                if self.settings.worker_heartbeat:  # alive and reaching the catalog (a container healthcheck)
+                    Path(self.settings.worker_heartbeat).touch()
                 if requeued := self.queue.requeue_stale():
                     log.info("delivered %d task(s) of stopped workers again", requeued)
             except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn

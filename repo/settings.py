@@ -122,6 +122,11 @@ class Settings:
     )
     queue_retry_seconds: int = setting(5, "Wait before a task's second attempt; doubled before each further one.")
     worker_threads: int = setting(1, "Tasks one `muniment worker` runs at once (each ingest uses every core).")
+    worker_heartbeat: str = setting(
+        "",
+        "A file `muniment worker` touches each time it renews its leases (every third of QUEUE_LEASE_SECONDS), "
+        "for a healthcheck to read its age; empty for none.",
+    )
     serve_worker: bool = setting(
         True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
     )

@@ -66,6 +66,8 @@ def test_serve_and_worker_start_on_empty_storage_and_database_and_ingest(
             "MUNIMENT_INGEST_WORKERS": "1",
             "MUNIMENT_PORT": str(port),
             "MUNIMENT_BASE_URL": f"http://127.0.0.1:{port}",
+            "MUNIMENT_WORKER_HEARTBEAT": str(tmp_path / "worker-alive"),
+            "MUNIMENT_QUEUE_LEASE_SECONDS": "3",
         }
     )
     log = tmp_path / "processes.log"
@@ -102,6 +104,7 @@ def test_serve_and_worker_start_on_empty_storage_and_database_and_ingest(
         manifest = get(f"http://127.0.0.1:{port}/iiif/{item}/manifest")
         assert len(manifest["items"]) == 2  # type: ignore[arg-type]
         assert all(p.poll() is None for p in processes), log.read_text()[-3000:]
+        assert time.time() - (tmp_path / "worker-alive").stat().st_mtime < 3, "the healthcheck's heartbeat"
     finally:
         for process in processes:
             stop_process_group(process, timeout=15)
