@@ -4,20 +4,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
 # chromium for the browser test, strace for the crash-point test, iipimage-server/lighttpd/wrk for bench/iiif.py.
 DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace
 NODE_STAMP := app/web/static/vendor/.installed
 
-.PHONY: demo test lint bench setup debian node clean-demo
+.PHONY: demo test lint bench setup debian node wheel clean-demo
 
+# The demo installs what running needs; tests, lint and benchmarks add the development tools.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+setup: $(DEV_STAMP)
 
 debian:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,17 +44,22 @@ node: $(NODE_STAMP)
 demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/muniment demo
 
-test: $(STAMP) debian $(NODE_STAMP)
+test: $(DEV_STAMP) debian $(NODE_STAMP)
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app repo ingest iiif storage
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@echo "Benchmarks: $(BIN)/python bench/storage.py (and the others in bench/)"
+
+# A wheel for `pip install` users, with the Mirador bundle inside (app/web/static is package data).
+wheel: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
 
 clean-demo:
 	rm -rf muniment-data
