@@ -28,9 +28,10 @@ from huey.consumer import Consumer
 
 from app import maintenance
 from app.ingest_tasks import KINDS, run_ingest_task
+from app.page_tasks import FANOUT_KINDS, FannedItem, is_page_task, run_page_task
 from app.queue import TaskQueue, end_of_job
 from ingest.runner import Ingester
-from repo.catalog.jobs import JobStore, JobTask, TaskResult
+from repo.catalog.jobs import Job, JobStore, JobTask, TaskResult
 from repo.errors import ConfigError
 from repo.preservation.errors import ObjectBusy
 from repo.services import Services
@@ -53,6 +54,7 @@ class Worker:
         self.store = JobStore(services.catalog.db)
         self.queue = TaskQueue(self.settings, self.store, executor=self.execute)
         maintenance.register(self.queue, services)  # the schedules switched on by the settings
+        self._fanned = FannedItem(self.store, self.queue.deliver, self._claim, self._execute_claimed)
         # One holder per process and start: leases of a process that died are never renewed.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = float(self.settings.queue_lease_seconds)
@@ -63,26 +65,41 @@ class Worker:
     # -- one task ---------------------------------------------------------------------------
 
     def execute(self, job_id: str, seq: int) -> None:
-        task = self.store.claim(job_id, seq, self.holder, self.lease)
+        task = self._claim(job_id, seq)
         if task is None:
             log.info("task %s/%s is held or done elsewhere: skipped", job_id, seq)
             return
-        job = self.store.get(job_id)
-        log.info("task %s/%s (%s %s), attempt %d", job_id, seq, job.kind, task.name, task.attempts)
+        self._execute_claimed(task)
+
+    def _claim(self, job_id: str, seq: int) -> JobTask | None:
+        return self.store.claim(job_id, seq, self.holder, self.lease)
+
+    def _execute_claimed(self, task: JobTask) -> None:
+        job = self.store.get(task.job_id)
+        log.info("task %s/%s (%s %s), attempt %d", job.id, task.seq, job.kind, task.name, task.attempts)
         try:
-            if job.kind in maintenance.KINDS:
-                result = maintenance.run_maintenance_task(job, task, self.services)
-            elif job.kind in KINDS:
-                result = run_ingest_task(job, task, self._ingester_once())
-            else:
-                raise ConfigError(f"job {job_id}: unknown kind {job.kind!r}")
+            result = self._run(job, task)
         except TRANSIENT as exc:
             self._transient(task, exc)
             return
         except Exception as exc:  # a task must end in a state, whatever happened
-            log.exception("task %s/%s failed unexpectedly", job_id, seq)
+            log.exception("task %s/%s failed unexpectedly", job.id, task.seq)
             result = TaskResult("failed", message=f"internal error: {type(exc).__name__}; see the worker's log")
         self._finish(task, result)
+
+    def _run(self, job: Job, task: JobTask) -> TaskResult:
+        if job.kind in maintenance.KINDS:
+            return maintenance.run_maintenance_task(job, task, self.services)
+        if job.kind not in KINDS:
+            raise ConfigError(f"job {job.id}: unknown kind {job.kind!r}")
+        if is_page_task(task):
+            return run_page_task(task, self.services, self.holder)
+        ingester = self._ingester_once()
+        if job.kind in FANOUT_KINDS and self.settings.queue_fanout_pages > 0:
+            fanned = self._fanned.run(job, task, ingester)
+            if fanned is not None:
+                return fanned
+        return run_ingest_task(job, task, ingester)
 
     def _transient(self, task: JobTask, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -122,6 +122,11 @@ class Settings:
     )
     queue_retry_seconds: int = setting(5, "Wait before a task's second attempt; doubled before each further one.")
     worker_threads: int = setting(1, "Tasks one `muniment worker` runs at once (each ingest uses every core).")
+    queue_fanout_pages: int = setting(
+        100,
+        "A queued item with at least this many pages has each page's pyramid and thumbnail made by a task of its "
+        "own, spread over every worker; 0 keeps every item in one task.",
+    )
     worker_heartbeat: str = setting(
         "",
         "A file `muniment worker` touches each time it renews its leases (every third of QUEUE_LEASE_SECONDS), "

@@ -199,6 +199,18 @@ class JobStore:
             )
         return self.get(job_id)
 
+    def add_tasks(self, job_id: str, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+        """More tasks of a running job (a large item's pages), queued, numbered after the last."""
+        with self.db.transaction():
+            row = self.db.query_one("SELECT COALESCE(MAX(seq), 0) AS last FROM job_tasks WHERE job_id = ?", (job_id,))
+            first = (int(row["last"]) if row else 0) + 1
+            seqs = list(range(first, first + len(tasks)))
+            self.db.executemany(
+                "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
+                [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in zip(seqs, tasks, strict=True)],
+            )
+        return seqs
+
     # -- reading ----------------------------------------------------------------------------
 
     def find(self, job_id: str) -> Job | None:
