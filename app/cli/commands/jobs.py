@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for job in jobs:
                 counts = job.counts
                 done = len(job.tasks) - counts["queued"] - counts["running"]
-                print(f"{job.id}  {job.state:<9}  {job.kind:<11}  {done}/{len(job.tasks)}  {job.created}  {job.source}")
+                print(f"{job.id}  {job.state:<9}  {job.kind:<6}  {done}/{len(job.tasks)}  {job.created}  {job.source}")
         elif args.action == "show":
             job = queue.get(args.job)
             if args.json:
