@@ -57,7 +57,14 @@ class Settings:
     port: int = setting(8000, "Port `muniment serve` listens on.")
     workers: int = setting(0, "Web worker processes; 0 means one per CPU core.")
     base_url: str = setting(
-        "http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses."
+        "http://127.0.0.1:8000",
+        "Public URL of this server, written into IIIF, pages and OAI-PMH responses. Left at this default, "
+        "`muniment serve` writes the address it listens on (its --host and --port; its host name when on 0.0.0.0).",
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        "Addresses of reverse proxies (comma separated) whose X-Forwarded-For and X-Forwarded-Proto headers are "
+        "believed; empty believes no one's (the audit log names the connecting address).",
     )
     source_organization: str = setting(
         "Muniment Library", "Source-Organization written into every bag, and the IIIF provider label."
