@@ -31,7 +31,7 @@ _TERMINAL = ("succeeded", "failed", "cancelled")
 @dataclass(frozen=True)
 class TaskResult:
     """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed), or
-    ``completed`` for maintenance (its findings are its problems)."""
+    ``completed`` for maintenance (its findings are its problems) and a large item's page tasks."""
 
     status: str
     item_id: str | None = None
@@ -193,23 +193,22 @@ class JobStore:
             )
             if not made:
                 return None
-            self.db.executemany(
-                "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
-                [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in enumerate(tasks, start=1)],
-            )
+            self._insert_tasks(job_id, 1, tasks)
         return self.get(job_id)
+
+    def _insert_tasks(self, job_id: str, first: int, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+        seqs = list(range(first, first + len(tasks)))
+        self.db.executemany(
+            "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
+            [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in zip(seqs, tasks, strict=True)],
+        )
+        return seqs
 
     def add_tasks(self, job_id: str, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
         """More tasks of a running job (a large item's pages), queued, numbered after the last."""
         with self.db.transaction():
             row = self.db.query_one("SELECT COALESCE(MAX(seq), 0) AS last FROM job_tasks WHERE job_id = ?", (job_id,))
-            first = (int(row["last"]) if row else 0) + 1
-            seqs = list(range(first, first + len(tasks)))
-            self.db.executemany(
-                "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
-                [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in zip(seqs, tasks, strict=True)],
-            )
-        return seqs
+            return self._insert_tasks(job_id, (int(row["last"]) if row else 0) + 1, tasks)
 
     # -- reading ----------------------------------------------------------------------------
 
