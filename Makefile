@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
 # chromium for the browser test, strace for the crash-point test, iipimage-server/lighttpd/wrk for bench/iiif.py.
 # OCR: Tesseract, its language data and what tesserocr builds against (it links Debian's libtesseract,
@@ -13,15 +14,21 @@ DEBIAN_OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tessera
 DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace fonts-dejavu-core $(DEBIAN_OCR_PACKAGES)
 NODE_STAMP := app/web/static/vendor/.installed
 
-.PHONY: demo test lint bench setup debian debian-ocr node clean-demo
+.PHONY: demo test lint bench setup debian debian-ocr node wheel clean-demo
 
+# The demo installs what running needs (OCR included: tesserocr builds against Debian's Tesseract);
+# tests, lint and benchmarks add the development tools.
 $(STAMP): pyproject.toml | debian-ocr
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --no-binary tesserocr -e '.[dev]'
+	$(BIN)/pip install --quiet --no-binary tesserocr -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --no-binary tesserocr -e '.[dev]'
+	touch $(DEV_STAMP)
+
+setup: $(DEV_STAMP)
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,17 +56,22 @@ node: $(NODE_STAMP)
 demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/muniment demo
 
-test: $(STAMP) debian $(NODE_STAMP)
+test: $(DEV_STAMP) debian $(NODE_STAMP)
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app repo ingest iiif storage
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@echo "Benchmarks: $(BIN)/python bench/storage.py (and the others in bench/)"
+
+# A wheel for `pip install` users, with the Mirador bundle inside (app/web/static is package data).
+wheel: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
 
 clean-demo:
 	rm -rf muniment-data

@@ -48,9 +48,25 @@ def bag_task(
     return name, params
 
 
-def run_ingest_task(job: Job, task: JobTask, ingester: Ingester) -> TaskResult:
-    """One item ingested. Storage and database outages propagate (the worker retries them);
-    anything wrong with the item itself is its result."""
+def folder_source(task: JobTask, *, derivatives_made: bool = False) -> ItemSource:
+    """The folder of scans (or batch row) a ``folder`` or ``batch`` task names."""
+    params = task.params
+    return ItemSource(
+        folder=Path(params["folder"]),
+        collection=params["collection"],
+        metadata=Path(params["metadata"]) if params.get("metadata") else None,
+        identifier=params.get("identifier"),
+        dc_fields=params.get("dc_fields"),
+        label=params.get("label", ""),
+        bag_info=tuple((k, v) for k, v in params.get("bag_info", [])),
+        derivatives_made=derivatives_made,
+    )
+
+
+def run_ingest_task(job: Job, task: JobTask, ingester: Ingester, *, derivatives_made: bool = False) -> TaskResult:
+    """One item ingested (``derivatives_made``: by its page tasks, app.page_tasks). Storage and
+    database outages propagate (the worker retries them); anything wrong with the item itself is
+    its result."""
     params = task.params
     if job.kind in BAG_KINDS:
         with ingester.staging() as unpack:
@@ -69,16 +85,7 @@ def run_ingest_task(job: Job, task: JobTask, ingester: Ingester) -> TaskResult:
                 result = ItemResult(task.name, "failed", problems=exc.problems or [Problem("", exc.message)])
     else:
         hidden = job.hidden
-        source = ItemSource(
-            folder=Path(params["folder"]),
-            collection=params["collection"],
-            metadata=Path(params["metadata"]) if params.get("metadata") else None,
-            identifier=params.get("identifier"),
-            dc_fields=params.get("dc_fields"),
-            label=params.get("label", ""),
-            bag_info=tuple((k, v) for k, v in params.get("bag_info", [])),
-        )
-        result = ingester.ingest(source)
+        result = ingester.ingest(folder_source(task, derivatives_made=derivatives_made))
     problems = [public(p, hidden) for p in result.problems]
     if job.kind in BAG_KINDS and result.status == "failed":
         _record_refusal(ingester, job, task, problems)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import psycopg
 from huey import Huey, PostgresHuey, SqliteHuey
 from huey.api import TaskWrapper
 
@@ -28,6 +29,7 @@ from repo.settings import Settings
 QUEUE_NAME = "muniment"
 TASK_NAME = "muniment.run_task"
 Executor = Callable[[str, int], None]
+_TABLES_LOCK = 0x6D756E7175657565  # "munqueue"
 
 
 def queue_url(settings: Settings) -> str:
@@ -48,7 +50,15 @@ def open_huey(settings: Settings) -> Huey:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, timeout=30)
     if scheme in ("postgresql", "postgres"):
-        return PostgresHuey(QUEUE_NAME, dsn=url, results=False, table_prefix="muniment_queue")
+        huey = PostgresHuey(QUEUE_NAME, dsn=url, results=False, table_prefix="muniment_queue", create_tables=False)
+        # Several workers starting at once (compose --scale) would race on CREATE TABLE IF NOT EXISTS.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_TABLES_LOCK,))
+            try:
+                huey.storage.initialize_schema()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_TABLES_LOCK,))
+        return huey
     if scheme in ("redis", "rediss"):
         try:
             from huey import RedisHuey

@@ -1,4 +1,5 @@
-"""The task worker: a Huey consumer that runs the tasks of job records.
+"""The task worker: a Huey consumer that runs the tasks of job records (ingests, and the
+scheduled maintenance its scheduler starts: ``app.maintenance``).
 
 Each task is claimed in its job record first (a lease this process renews while it lives), so
 a message delivered twice runs once, and a task whose worker died is delivered again when its
@@ -20,16 +21,19 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 from huey.consumer import Consumer
 
+from app import maintenance
 from app.ingest_tasks import KINDS, run_ingest_task
 from app.ocr_tasks import KIND as OCR_KIND
 from app.ocr_tasks import NotYet, run_ocr_task, submit_ocr
+from app.page_tasks import FANOUT_KINDS, FannedItem, is_page_task, run_page_task
 from app.queue import TaskQueue, end_of_job
 from ingest.runner import Ingester
-from repo.catalog.jobs import JobStore, JobTask, TaskResult
+from repo.catalog.jobs import Job, JobStore, JobTask, TaskResult
 from repo.errors import ConfigError
 from repo.ocr.engine import OcrFailed
 from repo.ocr.service import ItemOcr
@@ -54,6 +58,8 @@ class Worker:
         self.settings = services.settings
         self.store = JobStore(services.catalog.db)
         self.queue = TaskQueue(self.settings, self.store, executor=self.execute)
+        maintenance.register(self.queue, services)  # the schedules switched on by the settings
+        self._fanned = FannedItem(self.store, self.queue.deliver, self._claim, self._execute_claimed)
         # One holder per process and start: leases of a process that died are never renewed.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = float(self.settings.queue_lease_seconds)
@@ -65,21 +71,20 @@ class Worker:
     # -- one task ---------------------------------------------------------------------------
 
     def execute(self, job_id: str, seq: int) -> None:
-        task = self.store.claim(job_id, seq, self.holder, self.lease)
+        task = self._claim(job_id, seq)
         if task is None:
             log.info("task %s/%s is held or done elsewhere: skipped", job_id, seq)
             return
-        job = self.store.get(job_id)
-        log.info("task %s/%s (%s %s), attempt %d", job_id, seq, job.kind, task.name, task.attempts)
+        self._execute_claimed(task)
+
+    def _claim(self, job_id: str, seq: int) -> JobTask | None:
+        return self.store.claim(job_id, seq, self.holder, self.lease)
+
+    def _execute_claimed(self, task: JobTask) -> None:
+        job = self.store.get(task.job_id)
+        log.info("task %s/%s (%s %s), attempt %d", job.id, task.seq, job.kind, task.name, task.attempts)
         try:
-            if job.kind == OCR_KIND:
-                result = run_ocr_task(job, task, self._ocr_once())
-            elif job.kind in KINDS:
-                result = run_ingest_task(job, task, self._ingester_once())
-                if result.status == "ingested" and result.item_id and self.settings.ocr:
-                    self._queue_ocr(result.item_id, job.submitted_by)
-            else:
-                raise ConfigError(f"job {job_id}: unknown kind {job.kind!r}")
+            result = self._run(job, task)
         except NotYet as exc:  # waits for other tasks of its job: not an attempt that failed
             if self.store.release(task, str(exc)):
                 self.queue.deliver(task.job_id, task.seq, delay=exc.delay)
@@ -88,9 +93,28 @@ class Worker:
             self._transient(task, exc)
             return
         except Exception as exc:  # a task must end in a state, whatever happened
-            log.exception("task %s/%s failed unexpectedly", job_id, seq)
+            log.exception("task %s/%s failed unexpectedly", job.id, task.seq)
             result = TaskResult("failed", message=f"internal error: {type(exc).__name__}; see the worker's log")
         self._finish(task, result)
+
+    def _run(self, job: Job, task: JobTask) -> TaskResult:
+        if job.kind in maintenance.KINDS:
+            return maintenance.run_maintenance_task(job, task, self.services)
+        if job.kind == OCR_KIND:
+            return run_ocr_task(job, task, self._ocr_once())
+        if job.kind not in KINDS:
+            raise ConfigError(f"job {job.id}: unknown kind {job.kind!r}")
+        if is_page_task(task):
+            return run_page_task(task, self.services, self.holder)
+        ingester = self._ingester_once()
+        result = None
+        if job.kind in FANOUT_KINDS and self.settings.queue_fanout_pages > 0:
+            result = self._fanned.run(job, task, ingester)
+        if result is None:
+            result = run_ingest_task(job, task, ingester)
+        if result.status == "ingested" and result.item_id and self.settings.ocr:  # a whole item, read next
+            self._queue_ocr(result.item_id, job.submitted_by)
+        return result
 
     def _transient(self, task: JobTask, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -137,6 +161,8 @@ class Worker:
         while not self._stop.wait(interval):
             try:
                 self.store.renew(self.holder, self.lease)
+                if self.settings.worker_heartbeat:  # alive and reaching the catalog (a container healthcheck)
+                    Path(self.settings.worker_heartbeat).touch()
                 if requeued := self.queue.requeue_stale():
                     log.info("delivered %d task(s) of stopped workers again", requeued)
             except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn

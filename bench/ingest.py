@@ -1,11 +1,14 @@
-"""Ingest throughput into S3 (SeaweedFS) beside the floor measured on the same files in the same run.
+"""Ingest throughput beside the floor measured on the same files in the same run: into S3
+(SeaweedFS) and into filesystem storage in the foreground, and queued to 1 and 2 `muniment worker`
+processes (the book's pages spread over them) into S3.
 
 The floor is the work ingest cannot avoid: a pyvips pyramid and a sha512 of every page, on all
 cores. Pages are 400-dpi letter scans (3400x4400 RGB, uncompressed TIFF, about 45 MB each).
 
-The ingest is one process for one item, so its start (interpreter, imports, catalog, storage
-root) is paid once per run: 32 pages, a short book, keep it from dominating; a real batch pays
-it once for all its items. The CPU seconds printed show where the time goes, SeaweedFS included
+The foreground ingest is one process for one item, so its start (interpreter, imports, catalog,
+storage root) is paid once per run: 32 pages, a short book, keep it from dominating; a real batch
+pays it once for all its items. Queued runs are timed from the submission to the job's end, with
+the workers already started. CPU seconds show where the time goes, Muniment and SeaweedFS apart
 (it runs on the same cores and does work the floor does not: every byte ingested is sent to it).
 
     .venv/bin/python bench/ingest.py [--pages 32]
@@ -83,6 +86,48 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def queued(folder: Path, env: dict[str, str], workers: int, weed_pid: int) -> tuple[float, float, float]:
+    """(seconds from submission to the job's end, workers' CPU seconds, SeaweedFS CPU seconds)."""
+    from repo.catalog.jobs import JobStore
+    from repo.services import Services
+    from repo.settings import Settings
+
+    env = {**env, "MUNIMENT_QUEUE_FANOUT_PAGES": "1", "MUNIMENT_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "app.cli.main"]
+    procs = [
+        subprocess.Popen([*command, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for _ in range(workers)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            proc.stdout.readline()  # "Muniment worker ... taking tasks": started, storage checked
+        services = Services.open(Settings.load(environ=env))
+        store = JobStore(services.catalog.db)
+        before = [cpu_seconds(p.pid) for p in procs], cpu_seconds(weed_pid)
+        start = time.perf_counter()
+        job_id = subprocess.run(
+            [*command, "ingest", str(folder), "--collection", "bench", "--queue", "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        while not (job := store.get(job_id)).finished:
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+        if job.state != "succeeded":
+            raise SystemExit(f"queued ingest {job.state}: {[t.message for t in job.tasks if t.state != 'succeeded']}")
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - sum(before[0])
+        weed = cpu_seconds(weed_pid) - before[1]
+        services.close()
+        return seconds, cpu, weed
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=32)
@@ -131,6 +176,20 @@ def main() -> None:
         weed_cpu = cpu_seconds(server.process.pid) - weed_before
         if status != 0:
             raise SystemExit(f"ingest failed: {(work / 'report.json').read_text()}")
+        files_env = {k: v for k, v in env.items() if not k.startswith("MUNIMENT_")}
+        files_env["MUNIMENT_DATA_DIR"] = str(work / "data-files")  # folders and SQLite: the embedded default
+        files_s, files_rss, status, files_cpu = measure(cmd, files_env)
+        if status != 0:
+            raise SystemExit(f"filesystem ingest failed: {(work / 'report.json').read_text()}")
+        runs = {}
+        for workers in (1, 2):
+            queue_env = {
+                **env,
+                "MUNIMENT_DATA_DIR": str(work / f"data-queue-{workers}"),
+                "MUNIMENT_PRESERVATION_STORAGE": f"s3://{server.create_bucket(f'preservation-q{workers}')}",
+                "MUNIMENT_ACCESS_STORAGE": f"s3://{server.create_bucket(f'access-q{workers}')}",
+            }
+            runs[workers] = queued(folder, queue_env, workers, server.process.pid)
         print(f"{'':28} {'pages/s':>8} {'MB/s':>8} {'peak RSS MB':>12}")
         print(
             f"{'floor (pyramid + sha512)':28} {args.pages / floor_s:8.2f} {total_mb / floor_s:8.1f} {floor_rss:12.0f}"
@@ -139,13 +198,22 @@ def main() -> None:
             f"{'muniment ingest into S3':28} {args.pages / ingest_s:8.2f} {total_mb / ingest_s:8.1f} {ingest_rss:12.0f}"
         )
         print(
-            f"\ningest / floor: {floor_s / ingest_s:.2f}  (reach >= 0.8); peak RSS {ingest_rss:.0f} MB (reach < 1024)"
+            f"{'muniment ingest into files':28} {args.pages / files_s:8.2f} {total_mb / files_s:8.1f} {files_rss:12.0f}"
         )
-        print(f"{args.pages} pages, {total_mb:.0f} MB, {os.cpu_count()} cores")
+        for workers, (seconds, _, _) in runs.items():
+            label = f"queued, {workers} worker{'s' if workers > 1 else ''} (S3)"
+            print(f"{label:28} {args.pages / seconds:8.2f} {total_mb / seconds:8.1f}")
         print(
-            f"CPU seconds: floor {floor_cpu:.1f}; ingest {ingest_cpu:.1f} + SeaweedFS {weed_cpu:.1f} "
-            f"(per page: {floor_cpu / args.pages:.2f} vs {(ingest_cpu + weed_cpu) / args.pages:.2f})"
+            f"\ningest / floor: S3 {floor_s / ingest_s:.2f}, files {floor_s / files_s:.2f} (reach >= 0.8); "
+            f"peak RSS {ingest_rss:.0f} MB (reach < 1024)"
         )
+        print(f"2 workers / 1 worker: {runs[1][0] / runs[2][0]:.2f} x the pages/s")
+        print(f"{args.pages} pages, {total_mb:.0f} MB, {os.cpu_count()} cores")
+        print(f"CPU seconds per page: floor {floor_cpu / args.pages:.2f}")
+        print(f"  foreground into S3: Muniment {ingest_cpu / args.pages:.2f} + SeaweedFS {weed_cpu / args.pages:.2f}")
+        print(f"  foreground into files: Muniment {files_cpu / args.pages:.2f}")
+        for workers, (_, cpu, weed) in runs.items():
+            print(f"  queued, {workers} worker(s): Muniment {cpu / args.pages:.2f} + SeaweedFS {weed / args.pages:.2f}")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,9 @@ class ItemSource:
     dc_fields: dict[str, str] | None = None  # a batch row's DC columns, when no metadata file
     label: str = ""  # how reports name the item (the folder, or "row 12")
     bag_info: tuple[tuple[str, str], ...] = ()  # fields carried over from an incoming bag
+    # Every page decoded and its derivatives stored already, by the page tasks of a large item
+    # spread over the workers (app.page_tasks): the ingest stores and registers without decoding.
+    derivatives_made: bool = False
 
     @property
     def name(self) -> str:

@@ -59,7 +59,7 @@ def decode_and_store(
         def upload_derivatives(page: Page) -> None:
             uploads.append(io.submit(_put_derivatives, ctx, services, page, stored))
 
-        problems = _decode_all(ctx, cpu, out, upload_derivatives)
+        problems = [] if ctx.source.derivatives_made else _decode_all(ctx, cpu, out, upload_derivatives)
         if problems:
             ctx.problems += problems
             raise IngestError(f"{ctx.source.name}: {len(problems)} problem(s)", ctx.problems)

@@ -236,7 +236,9 @@ def register(ctx: ItemContext, services: Services, on_registered: Iterable[Calla
 
 
 def page_file(item_id: str, page: Page) -> PageFile:
-    assert page.derivatives is not None
+    # Decoded here, or by its page task, which checked that it decodes to its header's size.
+    size = page.derivatives or page.header
+    assert size is not None
     return PageFile(
         seq=page.seq,
         path=page.bag_path,
@@ -244,8 +246,8 @@ def page_file(item_id: str, page: Page) -> PageFile:
         size=page.size,
         sha512=page.sha512,
         mime=page.mime,
-        width=page.derivatives.width,
-        height=page.derivatives.height,
+        width=size.width,
+        height=size.height,
         derivative_key=derivative_key(item_id, page.seq),
         thumbnail_key=thumbnail_key(item_id, page.seq),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +11,8 @@ from repo.catalog.object_locks import object_locks
 from repo.preservation import ObjectLocks, ObjectStore
 from repo.settings import Settings
 from storage import Storage, open_storage
+
+log = logging.getLogger("muniment")
 
 
 @dataclass
@@ -49,7 +52,8 @@ class Services:
         return ObjectStore(storage or self.preservation, locks=self.object_locks)
 
     def check(self) -> None:
-        """Raise one clear error naming the setting when storage or the catalog cannot be used."""
+        """Raise one clear error naming the setting when storage or the catalog cannot be used;
+        missing buckets are created first when ``MUNIMENT_CREATE_BUCKETS`` says so."""
         from storage.errors import StorageUnavailable
 
         for name, backend in (
@@ -60,6 +64,8 @@ class Services:
             if backend is None:
                 continue
             try:
+                if self.settings.create_buckets and backend.create_container():
+                    log.info("%s: created %s", name, backend.location)
                 backend.check()
             except StorageUnavailable as exc:
                 raise StorageUnavailable(f"{name}: {exc}") from None

@@ -38,6 +38,11 @@ class Settings:
         "Default: DATA_DIR/access.",
     )
     replica_storage: str = setting("", "A second preservation copy (folder or s3://bucket/prefix); empty for none.")
+    create_buckets: bool = setting(
+        False,
+        "Create the S3 buckets of the storage settings when they are missing, as serve and worker start "
+        "(on in docker-compose.yml).",
+    )
     s3_endpoint: str = setting("", "S3 endpoint URL for s3:// locations (SeaweedFS, MinIO, Ceph); empty for AWS.")
     s3_region: str = setting("us-east-1", "S3 region name.")
     s3_access_key: str = setting("", "S3 access key id.")
@@ -52,7 +57,14 @@ class Settings:
     port: int = setting(8000, "Port `muniment serve` listens on.")
     workers: int = setting(0, "Web worker processes; 0 means one per CPU core.")
     base_url: str = setting(
-        "http://127.0.0.1:8000", "Public URL of this server, written into IIIF and OAI-PMH responses."
+        "http://127.0.0.1:8000",
+        "Public URL of this server, written into IIIF, pages and OAI-PMH responses. Left at this default, "
+        "`muniment serve` writes the address it listens on (its --host and --port; its host name when on 0.0.0.0).",
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        "Addresses of reverse proxies (comma separated) whose X-Forwarded-For and X-Forwarded-Proto headers are "
+        "believed; empty believes no one's (the audit log names the connecting address).",
     )
     source_organization: str = setting(
         "Muniment Library", "Source-Organization written into every bag, and the IIIF provider label."
@@ -123,6 +135,16 @@ class Settings:
     )
     queue_retry_seconds: int = setting(5, "Wait before a task's second attempt; doubled before each further one.")
     worker_threads: int = setting(1, "Tasks one `muniment worker` runs at once (each ingest uses every core).")
+    queue_fanout_pages: int = setting(
+        100,
+        "A queued item with at least this many pages has each page's pyramid and thumbnail made by a task of its "
+        "own, spread over every worker; 0 keeps every item in one task.",
+    )
+    worker_heartbeat: str = setting(
+        "",
+        "A file `muniment worker` touches each time it renews its leases (every third of QUEUE_LEASE_SECONDS), "
+        "for a healthcheck to read its age; empty for none.",
+    )
     serve_worker: bool = setting(
         True, "`muniment serve` starts one task worker process beside the web workers; off when workers run elsewhere."
     )
@@ -141,6 +163,21 @@ class Settings:
     )
     ocr_page_timeout_seconds: float = setting(
         120.0, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
+    )
+    fixity_schedule: str = setting(
+        "0 3 * * *",
+        "When workers run the daily fixity budget (a 1/FIXITY_CYCLE_DAYS share of the stored bytes, least recently "
+        "checked first): cron fields minute hour day month weekday, in UTC; empty turns it off.",
+    )
+    replication_schedule: str = setting(
+        "*/15 * * * *",
+        "When workers copy to the replica what it lacks (catch-up after an outage), as cron fields in UTC; "
+        "empty turns it off. Nothing runs without MUNIMENT_REPLICA_STORAGE.",
+    )
+    derivative_scan_schedule: str = setting(
+        "0 4 * * 0",
+        "When workers check every page's pyramid and thumbnail in access storage and make again the missing or "
+        "unreadable ones, as cron fields in UTC; empty turns it off.",
     )
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 

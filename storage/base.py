@@ -286,3 +286,8 @@ class Storage(abc.ABC):
 
     def check(self) -> None:  # noqa: B027 - a backend with nothing to check keeps this default
         """Raise ``StorageUnavailable`` with a clear message when the storage cannot be used."""
+
+    def create_container(self) -> bool:
+        """Create what holds the keys when it is missing (an S3 bucket); whether it did. A folder
+        needs nothing: it is made by the first write."""
+        return False

@@ -169,6 +169,28 @@ class S3Storage(Storage):
             endpoint = self._loc.endpoint_url or "AWS S3"
             raise StorageUnavailable(f"bucket {self._loc.bucket!r} does not exist at {endpoint}") from None
 
+    def create_container(self) -> bool:
+        try:
+            self.check()
+            return False
+        except StorageUnavailable as exc:
+            if "does not exist" not in str(exc):
+                raise
+        config: dict[str, Any] = {}
+        if self._loc.region and self._loc.region != "us-east-1":  # AWS refuses its default region named
+            config = {"CreateBucketConfiguration": {"LocationConstraint": self._loc.region}}
+        try:
+            self._client.create_bucket(Bucket=self._loc.bucket, **config)
+        except bce.ClientError as exc:
+            # Another process starting beside this one (web and workers) created it first.
+            if exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise self._translate(exc) from None
+            self.check()  # a name another account holds fails here, naming the credentials
+            return False
+        except bce.BotoCoreError as exc:
+            raise self._translate(exc) from None
+        return True
+
     # -- writes ----------------------------------------------------------------------------
 
     def put(self, key: str, stream: BinaryIO, *, sha512: str | None = None) -> ObjectInfo:

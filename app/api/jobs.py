@@ -92,7 +92,7 @@ class Jobs:
                 "listJobs",
                 "GET",
                 "/jobs",
-                "Jobs of every kind (ingests of folders, batches, bags, uploads), newest first",
+                "Jobs of every kind (ingests; scheduled fixity, replication and derivative scans), newest first",
                 JobDetailList,
                 self.list_jobs,
                 role=Role.CURATOR,

@@ -1,5 +1,6 @@
-"""Job records: what a person started (an ingest of a folder, a batch, a bag or an upload) and
-the tasks it was cut into, kept in the catalog so that any process answers for them.
+"""Job records: what a person started (an ingest of a folder, a batch, a bag or an upload), or a
+schedule did (fixity, replication, the derivative scan), and the tasks it was cut into, kept in
+the catalog so that any process answers for them.
 
 A job is one row of ``jobs`` and one row of ``job_tasks`` per unit a worker runs (an item). A
 task is ``queued``, ``running`` (a worker holds its lease), ``succeeded``, ``failed`` or
@@ -29,8 +30,9 @@ _TERMINAL = ("succeeded", "failed", "cancelled")
 
 @dataclass(frozen=True)
 class TaskResult:
-    """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed) or
-    the OCR's (read: a page, stored: an item's pages in a new version)."""
+    """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed), the
+    OCR's (read: a page, stored: an item's pages in a new version), or ``completed`` for maintenance
+    (its findings are its problems) and a large item's page tasks."""
 
     status: str
     item_id: str | None = None
@@ -41,7 +43,7 @@ class TaskResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.status in ("ingested", "already-ingested", "read", "stored")
+        return self.status in ("ingested", "already-ingested", "read", "stored", "completed")
 
 
 @dataclass(frozen=True)
@@ -158,19 +160,56 @@ class JobStore:
         hidden: Iterable[str] = (),
     ) -> Job:
         """The job and its tasks (name, parameters), all queued, in one transaction."""
+        job = self._insert(job_id, kind, source, tasks, submitted_by, collection, cleanup, hidden, once=False)
+        assert job is not None
+        return job
+
+    def create_once(
+        self, job_id: str, kind: str, source: str, tasks: Sequence[tuple[str, dict[str, Any]]], *, submitted_by: str
+    ) -> Job | None:
+        """The job, unless one with this id exists already: then None (several workers' schedulers
+        noticed the same scheduled moment, and one of them made it)."""
+        return self._insert(job_id, kind, source, tasks, submitted_by, None, "", (), once=True)
+
+    def _insert(
+        self,
+        job_id: str,
+        kind: str,
+        source: str,
+        tasks: Sequence[tuple[str, dict[str, Any]]],
+        submitted_by: str,
+        collection: str | None,
+        cleanup: str,
+        hidden: Iterable[str],
+        *,
+        once: bool,
+    ) -> Job | None:
         if not tasks:
             raise MunimentError(f"{source}: nothing to do (no items)")
         with self.db.transaction():
-            self.db.execute(
+            made = self.db.execute(
                 "INSERT INTO jobs (id, kind, source, collection, submitted_by, created, cleanup, hidden_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + (" ON CONFLICT (id) DO NOTHING" if once else ""),
                 (job_id, kind, source, collection, submitted_by, utc_now(), cleanup, json.dumps(list(hidden))),
             )
-            self.db.executemany(
-                "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
-                [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in enumerate(tasks, start=1)],
-            )
+            if not made:
+                return None
+            self._insert_tasks(job_id, 1, tasks)
         return self.get(job_id)
+
+    def _insert_tasks(self, job_id: str, first: int, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+        seqs = list(range(first, first + len(tasks)))
+        self.db.executemany(
+            "INSERT INTO job_tasks (job_id, seq, name, params_json, state) VALUES (?, ?, ?, ?, 'queued')",
+            [(job_id, seq, name, json.dumps(params)) for seq, (name, params) in zip(seqs, tasks, strict=True)],
+        )
+        return seqs
+
+    def add_tasks(self, job_id: str, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+        """More tasks of a running job (a large item's pages), queued, numbered after the last."""
+        with self.db.transaction():
+            row = self.db.query_one("SELECT COALESCE(MAX(seq), 0) AS last FROM job_tasks WHERE job_id = ?", (job_id,))
+            return self._insert_tasks(job_id, (int(row["last"]) if row else 0) + 1, tasks)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
 
 from repo.settings import Settings
+
+DEFAULT_BASE_URL: str = next(f.default for f in dataclasses.fields(Settings) if f.name == "base_url")  # type: ignore[assignment]
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +35,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["MUNIMENT_CONFIG"] = str(args.config.resolve())
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"Muniment serving at http://{host}:{port} with {workers} worker(s)", flush=True)
+    public = _follow_server(settings, host, port)
+    if public != settings.base_url:
+        # Web workers and the task worker are new processes: they read the same environment.
+        os.environ["MUNIMENT_BASE_URL"] = public
+        settings = dataclasses.replace(settings, base_url=public)
+    print(f"Muniment serving at http://{host}:{port} with {workers} worker(s); public URL {public}", flush=True)
     # No web worker runs a task: one task worker process beside them (MUNIMENT_SERVE_WORKER).
     consumer = _start_task_worker(args) if settings.serve_worker else None
     try:
@@ -44,6 +53,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             except subprocess.TimeoutExpired:
                 consumer.kill()
     return 0
+
+
+def _follow_server(settings: Settings, host: str, port: int) -> str:
+    """The public URL: the setting, unless left at its default; then the address served, so that
+    `muniment serve --port 8011` writes :8011 into manifests, pages and OAI-PMH."""
+    if settings.base_url != DEFAULT_BASE_URL:
+        return settings.base_url
+    if host in ("0.0.0.0", "::", ""):  # every interface: the name other machines know it by
+        host = socket.gethostname()
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def _start_task_worker(args: argparse.Namespace) -> subprocess.Popen[bytes]:
@@ -62,6 +81,9 @@ def _serve(uvicorn: Any, host: str, port: int, workers: int, settings: Settings)
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # Forwarded headers only from the proxies the setting names (uvicorn believes 127.0.0.1 by default).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         loop="uvloop",  # explicit: a missing package fails loudly instead of falling back to slower defaults
         http="httptools",
         server_header=False,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mirador 4 for the item pages, served by Muniment itself (no CDN at run time), and axe-core for the tests.
 # Installs the versions pinned in the root package-lock.json from the npm registry into build/mirador
-# (node_modules never enter the repository) and copies the browser bundle into vendor/mirador/.
+# (node_modules never enter the repository), copies the browser bundle into vendor/mirador/ and
+# removes build/mirador again.
 # Needs node and npm; the network only here, at setup. Usage: bash app/web/static/build.sh
 set -euo pipefail
 
@@ -24,5 +25,6 @@ node -p "require('$package/package.json').version" > "$vendor/VERSION"
 mkdir -p "$static/vendor/axe"
 cp "$work/node_modules/axe-core/axe.min.js" "$static/vendor/axe/axe.min.js"
 cp "$work/node_modules/axe-core/LICENSE" "$static/vendor/axe/LICENSE.txt"
+rm -rf "$work"  # 375 MB of node_modules for one 2.3 MB file: nothing else is needed from them
 touch "$static/vendor/.installed"
 echo "Mirador $(cat "$vendor/VERSION") installed in ${vendor#"$root"/}"

@@ -1,0 +1,178 @@
+"""A large item's pages spread over the workers: page tasks made and stored by whichever worker
+takes them, the item stored and registered once they are all done. One worker alone finishes it;
+two share it, and one killed with kill -9 while it holds a page leaves the item ingested once,
+with a valid object and bag and every page's derivatives; a page that does not decode fails the
+item, naming the page, with nothing registered or stored."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import bagit
+import pytest
+import pyvips
+
+from app.ingest_tasks import item_task
+from app.queue import TaskQueue
+from app.worker import Worker
+from ingest.context import ItemSource
+from repo.catalog.jobs import Job, JobStore
+from repo.identifiers import derivative_key, object_id, thumbnail_key
+from repo.services import Services
+from repo.settings import Settings
+from tests.ingest.conftest import make_item, write_page
+from tests.preservation.ocfl_check import validate_storage
+from tests.queue.test_workers import muniment, run, stop, wait_until_ended
+
+PAGES = 6
+
+
+def book(root: Path, width: int = 300) -> Path:
+    folder = make_item(root / "book", [f"p{n}.tif" for n in range(1, PAGES + 1)], title="A large book")
+    if width != 300:
+        for n in range(1, PAGES + 1):
+            write_page(folder / f"p{n}.tif", width=width, height=width, seed=n)
+    return folder
+
+
+def assert_ingested_once(settings: Settings, workdir: Path) -> str:
+    services = Services.open(settings)
+    try:
+        items = services.catalog.db.query("SELECT id FROM items")
+        assert len(items) == 1
+        item_id = items[0]["id"]
+        pages = services.catalog.files(item_id)
+        assert len(pages) == PAGES
+        for page in pages:
+            pyramid = pyvips.Image.new_from_file(
+                services.access.local_path(derivative_key(item_id, page.seq)), fail_on="error"
+            )
+            assert (pyramid.width, pyramid.height) == (page.width, page.height)
+            pyvips.Image.new_from_file(services.access.local_path(thumbnail_key(item_id, page.seq))).avg()
+        report = validate_storage(services.preservation, workdir)
+        assert report.errors == [] and report.objects == 1, report.errors
+        bag = services.object_store().export_version(object_id(item_id), None, workdir / "bag")
+        bagit.Bag(str(bag)).validate()
+        return str(item_id)
+    finally:
+        services.close()
+
+
+def queue_book(settings: Settings, folder: Path) -> tuple[TaskQueue, str]:
+    services = Services.open(settings)
+    queue = TaskQueue(settings, JobStore(services.catalog.db))
+    task = item_task(ItemSource(folder, "books", folder / "mods.xml", "BOOK-1"))
+    queue.submit("00000000000000f1", "folder", str(folder), [task], submitted_by="tester")
+    return queue, "00000000000000f1"
+
+
+def wait_for_end(queue: TaskQueue, job_id: str, timeout: float = 120) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = queue.get(job_id)
+        if job.finished:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} is still {queue.get(job_id).state}")
+
+
+def test_one_worker_alone_makes_every_page_then_registers_the_item(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=2, queue_fanout_pages=PAGES)
+    queue, job_id = queue_book(settings, book(tmp_path / "scans"))
+    services = Services.open(settings)
+    stop_worker = Worker(services).start_in_background()
+    try:
+        job = wait_for_end(queue, job_id)
+    finally:
+        stop_worker()
+        services.close()
+    assert job.state == "succeeded", [(t.name, t.message) for t in job.tasks]
+    item, *pages = job.tasks
+    assert item.result == "ingested" and item.pages == PAGES
+    assert [t.name for t in pages] == [f"{item.name} page {n}" for n in range(1, PAGES + 1)]
+    assert all(t.result == "completed" and t.item_id == item.item_id for t in pages)
+    assert assert_ingested_once(settings, tmp_path / "check") == item.item_id
+
+
+def test_below_the_threshold_an_item_stays_one_task(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=2, queue_fanout_pages=PAGES + 1)
+    queue, job_id = queue_book(settings, book(tmp_path / "scans"))
+    services = Services.open(settings)
+    stop_worker = Worker(services).start_in_background()
+    try:
+        job = wait_for_end(queue, job_id)
+    finally:
+        stop_worker()
+        services.close()
+    assert job.state == "succeeded" and len(job.tasks) == 1
+    assert_ingested_once(settings, tmp_path / "check")
+
+
+def test_a_page_that_does_not_decode_fails_the_item_and_nothing_is_stored(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=2, queue_fanout_pages=PAGES)
+    folder = book(tmp_path / "scans")
+    (folder / "p4.tif").unlink()
+    damaged = write_page(folder / "p4.jpg", seed=4)
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # a JPEG's header still reads
+    queue, job_id = queue_book(settings, folder)
+    services = Services.open(settings)
+    stop_worker = Worker(services).start_in_background()
+    try:
+        job = wait_for_end(queue, job_id)
+        assert job.state == "failed"
+        item = job.tasks[0]
+        assert item.message == "1 page(s) failed: nothing was stored", [(t.name, t.message) for t in job.tasks]
+        assert [p.file for p in item.problems] == [str(damaged)]
+        assert "does not decode" in item.problems[0].reason
+        assert services.catalog.count_items() == 0
+        assert not [k for k in services.preservation.list("") if k.endswith("inventory.json")], "no object"
+    finally:
+        stop_worker()
+        services.close()
+
+
+@pytest.mark.slow
+def test_two_workers_share_the_pages_and_one_killed_holding_a_page_loses_nothing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
+    env.update(
+        {
+            "MUNIMENT_DATA_DIR": str(tmp_path / "data"),
+            "MUNIMENT_QUEUE_LEASE_SECONDS": "2",
+            "MUNIMENT_QUEUE_FANOUT_PAGES": str(PAGES),
+            "MUNIMENT_INGEST_WORKERS": "1",
+            "MUNIMENT_LOG_LEVEL": "WARNING",
+        }
+    )
+    settings = Settings.load(environ=env)
+    folder = book(tmp_path / "scans", width=2500)  # each page takes a while to decode
+    job_id = run(env, "ingest", str(folder), "--collection", "books", "--identifier", "BOOK-1", "--queue", "--quiet")
+    job_id = job_id.strip()
+    store = JobStore(Services.open(settings).catalog.db)
+    workers = [muniment(env, "worker", log=tmp_path / f"worker{n}.log") for n in range(2)]
+    doomed = workers[1]
+    try:
+        deadline = time.monotonic() + 90
+        killed = None
+        while killed is None and time.monotonic() < deadline:
+            pages = [t for t in store.get(job_id).tasks if "item_task" in t.params]
+            made_one = any(t.message.endswith(f":{doomed.pid}") for t in pages)
+            for task in pages:
+                if made_one and task.state == "running" and f":{doomed.pid}:" in task.holder:
+                    killed = task.name
+            time.sleep(0.01)
+        assert killed is not None, "the second worker made no page and took another"
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+        job = wait_until_ended(env, job_id)
+        assert job["state"] == "succeeded", job
+        tasks = {t["name"]: t for t in job["tasks"]}  # type: ignore[attr-defined]
+        assert tasks[killed]["attempts"] == 2, tasks[killed]
+        makers = {t["message"].rsplit(" by ", 1)[-1] for name, t in tasks.items() if " page " in name}
+        assert len(makers) == 2, f"the pages were made by {makers}: both workers took some"
+    finally:
+        for process in workers:
+            stop(process)
+    assert_ingested_once(settings, tmp_path / "check")
