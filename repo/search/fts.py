@@ -102,9 +102,10 @@ class SqliteFullText:
         )
 
     def delete(self, db: Database, item_id: str) -> None:
-        db.execute(
-            "DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs WHERE item_id = ?)", (item_id,)
-        )
+        # The rowid first, then a delete by it: FTS5 reads ``rowid IN (subquery)`` by scanning its table.
+        row = db.query_one("SELECT rowid FROM search_docs WHERE item_id = ?", (item_id,))
+        if row is not None:
+            db.execute("DELETE FROM search_fts WHERE rowid = ?", (row["rowid"],))
 
     def clear(self, db: Database) -> None:
         db.execute("DELETE FROM search_fts")
