@@ -117,7 +117,7 @@ class Corpus:
             "title": title,
             "creator": [rng.choice(self.names)],
             "subject": subjects,
-            "description": f"Autograph {COMMON_WORD}, signed, on {rng.choice(self.words)} and {rng.choice(self.words)}.",
+            "description": f"Autograph {COMMON_WORD}, signed, on {rng.choice(self.words)} and {rng.choice(self.words)}",
             "date": str(year),
             "year": year,
             "language": rng.choice(LANGUAGES),

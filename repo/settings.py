@@ -94,7 +94,7 @@ class Settings:
     oai_page_size: int = setting(500, "Records per OAI-PMH list response before a resumption token.")
     oai_token_lifetime_hours: int = setting(24, "How long an OAI-PMH resumption token stays valid.")
     search_candidates: int = setting(
-        2000,
+        1000,
         "Matches of a word search ranked for its list of results, at most (the first found that pass its filters); "
         "its total and facets still count every match.",
     )

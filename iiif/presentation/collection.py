@@ -99,7 +99,7 @@ def _collection_document(
     label = lang_map(collection.title)
     parent = {"id": urls.top_collection, "type": "Collection", "label": ui(publisher.repository_name)}
     if part is not None:
-        number, first, size = part
+        _, first, size = part
         label = _part_label(collection, first, first + size)
         parent = {"id": whole, "type": "Collection", "label": lang_map(collection.title)}
     document: JsonDict = {

@@ -163,7 +163,11 @@ class PostgresFullText:
     def match(self, words: Sequence[str]) -> Match:
         query = self._query(words)
         return Match(
-            "", "d.tsv @@ to_tsquery('simple', ?)", [query], "-ts_rank_cd(d.tsv, to_tsquery('simple', ?))", [query]
+            "",
+            "d.tsv @@ to_tsquery('simple', ?)",
+            [query],
+            "-ts_rank_cd(d.tsv, to_tsquery('simple', ?))::float8",
+            [query],
         )
 
     @staticmethod

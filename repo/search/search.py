@@ -25,7 +25,7 @@ from repo.search.summary import SummaryCache
 from repo.search.text import terms
 
 FACET_LIMIT = 20
-DEFAULT_CANDIDATES = 2000
+DEFAULT_CANDIDATES = 1000
 _TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
 ORDERS: dict[Sort, Order] = {
     Sort.RELEVANCE: [("hit.relevance", False), *_TIES],
@@ -47,9 +47,11 @@ class _Selection:
     params: list[Any] = field(default_factory=list)
 
     def sql(self, extra_join: str = "") -> str:
-        return " ".join(
-            ["FROM search_docs d JOIN items i ON i.id = d.item_id", *self.joins, extra_join, "WHERE"]
-        ) + " " + " AND ".join(self.conditions)
+        return (
+            " ".join(["FROM search_docs d JOIN items i ON i.id = d.item_id", *self.joins, extra_join, "WHERE"])
+            + " "
+            + " AND ".join(self.conditions)
+        )
 
 
 class Search:
@@ -113,7 +115,7 @@ class Search:
             )
             for r in page.rows
         ]
-        count, facet_values = -1, {}
+        count, facet_values = -1, dict[str, list[FacetValue]]()
         if total or facets:
             count, facet_values = self._summary(query, now, facets)
         return SearchResults(
@@ -142,7 +144,10 @@ class Search:
                     f"SELECT d.item_id AS item_id, {match.relevance} AS relevance {selection.sql(match.join)}"
                     f" AND {match.condition} LIMIT ?"
                 )
-                source = f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id JOIN items i ON i.id = d.item_id"
+                source = (
+                    f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id"
+                    " JOIN items i ON i.id = d.item_id"
+                )
                 source_params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
                 selection = _Selection(conditions=["1 = 1"])
             else:

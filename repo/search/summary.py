@@ -25,20 +25,33 @@ class SummaryCache:
         self.entries = entries
         self._values: OrderedDict[Hashable, tuple[Version, object]] = OrderedDict()
         self._lock = threading.Lock()
+        self._busy: dict[Hashable, threading.Event] = {}
         self.computed = 0  # how many entries were computed rather than found (tests and benches read it)
 
     def get(self, key: Hashable, version: Version, compute: Callable[[], T]) -> T:
-        with self._lock:
-            found = self._values.get(key)
-            if found is not None and found[0] == version:
+        while True:
+            with self._lock:
+                found = self._values.get(key)
+                if found is not None and found[0] == version:
+                    self._values.move_to_end(key)
+                    return found[1]  # type: ignore[return-value]
+                # One thread computes an entry; the others asking for it wait for it rather than
+                # compute it too (eight requests computing one count at once cost eight times).
+                busy = self._busy.get(key)
+                if busy is None:
+                    busy = self._busy[key] = threading.Event()
+                    break
+            busy.wait()
+        try:
+            value = compute()
+            with self._lock:
+                self.computed += 1
+                self._values[key] = (version, value)
                 self._values.move_to_end(key)
-                return found[1]  # type: ignore[return-value]
-        # Computed outside the lock: two threads may both compute a new entry, never wait on one.
-        value = compute()
-        with self._lock:
-            self.computed += 1
-            self._values[key] = (version, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.entries:
-                self._values.popitem(last=False)
-        return value
+                while len(self._values) > self.entries:
+                    self._values.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._busy[key]
+            busy.set()

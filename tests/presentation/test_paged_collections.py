@@ -110,5 +110,8 @@ def test_no_document_of_a_large_collection_exceeds_1_mb(tmp_path: Path, catalog_
         part = client.get(ref["id"].removeprefix(BASE))
         assert_valid(part.json())
         sizes.append(len(part.content))
-    assert max(sizes) < 1_000_000 and sum(len(client.get(r["id"].removeprefix(BASE)).json()["items"]) for r in top.json()["items"]) == 2500
+    assert (
+        max(sizes) < 1_000_000
+        and sum(len(client.get(r["id"].removeprefix(BASE)).json()["items"]) for r in top.json()["items"]) == 2500
+    )
     services.close()
