@@ -37,6 +37,7 @@ class Database:
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
+        self.closed = False  # set by close(); background work on this catalog stops
 
     # -- connections ------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class Database:
         return conn
 
     def close(self) -> None:
+        self.closed = True
         with self._lock:
             for conn in self._all:
                 try:

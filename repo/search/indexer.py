@@ -108,15 +108,17 @@ def ensure_indexed(db: Database) -> None:
 
 
 def follow(db: Database, interval: float) -> threading.Event:
-    """Catch the index up now and every ``interval`` seconds, in a daemon thread; set the event
-    returned to stop it."""
+    """Catch the index up now and every ``interval`` seconds, in a daemon thread, until the event
+    returned is set or the database is closed."""
     stop = threading.Event()
 
     def run() -> None:
-        while True:
+        while not db.closed:
             try:
                 catch_up(db)
             except Exception:  # a busy or restarting database: try again at the next interval
+                if db.closed:  # closed under it: the server is stopping
+                    return
                 log.exception("search index catch-up failed; retrying in %.0f s", interval)
             if stop.wait(interval):
                 return

@@ -35,12 +35,13 @@ ORDERS: dict[Sort, Order] = {
     Sort.NEWEST: [("i.created", True), ("d.item_id", False)],
 }
 _COLUMN = {"collection": "d.collection", "type": "d.type", "language": "d.language"}
+_ITEMS = "JOIN items i ON i.id = d.item_id"
 _HIT_COLUMNS = "d.item_id, d.title, d.collection, d.creators, d.description, d.type, d.date"
 
 
 @dataclass
 class _Selection:
-    """FROM ... WHERE ... for the items a query selects; join parameters come before condition ones."""
+    """FROM ... WHERE ... for the items a query selects (joins take no parameters)."""
 
     joins: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
@@ -48,7 +49,7 @@ class _Selection:
 
     def sql(self, extra_join: str = "") -> str:
         return (
-            " ".join(["FROM search_docs d JOIN items i ON i.id = d.item_id", *self.joins, extra_join, "WHERE"])
+            " ".join(["FROM search_docs d", _ITEMS, *self.joins, extra_join, "WHERE"])
             + " "
             + " AND ".join(self.conditions)
         )
@@ -134,34 +135,27 @@ class Search:
         order = ORDERS[sort]
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
         keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
-        selection = self._filters(query, now)
-        source, source_params = "FROM search_docs d JOIN items i ON i.id = d.item_id", []
-        if words:
-            match = self.fts.match(words)
-            if sort is Sort.RELEVANCE:
-                # Rank the first matches found that pass the filters, not every match.
-                candidates = (
-                    f"SELECT d.item_id AS item_id, {match.relevance} AS relevance {selection.sql(match.join)}"
-                    f" AND {match.condition} LIMIT ?"
-                )
-                source = (
-                    f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id"
-                    " JOIN items i ON i.id = d.item_id"
-                )
-                source_params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
-                selection = _Selection(conditions=["1 = 1"])
-            else:
-                selection.joins.append(match.join)
-                selection.conditions.append(match.condition)
-                selection.params += match.condition_params
-        conditions, params = list(selection.conditions), [*source_params, *selection.params]
+        if words and sort is Sort.RELEVANCE:
+            # Rank the first matches found that pass the filters, not every match.
+            match, selection = self.fts.match(words), self._filters(query, now)
+            candidates = (
+                f"SELECT d.item_id AS item_id, {match.relevance} AS relevance {selection.sql(match.join)}"
+                f" AND {match.condition} LIMIT ?"
+            )
+            source = f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id {_ITEMS}"
+            conditions: list[str] = []
+            params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
+        else:
+            selection = self._matching(query, now)
+            source = f"FROM search_docs d {_ITEMS} {' '.join(selection.joins)}"
+            conditions, params = list(selection.conditions), list(selection.params)
         if cursor is not None:
             condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
             conditions.append(condition)
             params += key_params
         offset = 0 if cursor is not None else (query.page - 1) * query.page_size
         rows = self.db.query(
-            f"SELECT {_HIT_COLUMNS}, {keys} {source} {' '.join(selection.joins)} WHERE {' AND '.join(conditions)}"
+            f"SELECT {_HIT_COLUMNS}, {keys} {source} WHERE {' AND '.join(conditions) or '1 = 1'}"
             f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
             [*params, query.page_size + 1, offset],
         )
