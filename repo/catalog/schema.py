@@ -300,10 +300,14 @@ def _scale(dialect: str) -> list[str]:
             f"CREATE TRIGGER {table}_queued AFTER INSERT OR UPDATE OR DELETE ON {table}"
             f" FOR EACH ROW EXECUTE FUNCTION muniment_queue_{table}()"
         )
-    # Once a statement, not once a row: a bulk insert moves the version (and locks its row) once.
+    # Once a transaction: each UPDATE of one row in a transaction leaves PostgreSQL a row version
+    # that the next must walk past, so a bump per statement made bulk writes quadratic. The
+    # transaction-local setting remembers that this transaction has bumped already.
     statements.append(
-        f"CREATE FUNCTION muniment_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {_BUMP};"
-        " RETURN NULL; END $$"
+        "CREATE FUNCTION muniment_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF current_setting('muniment.version_bumped', true) IS DISTINCT FROM txid_current()::text THEN"
+        f" {_BUMP}; PERFORM set_config('muniment.version_bumped', txid_current()::text, true);"
+        " END IF; RETURN NULL; END $$"
     )
     for table in ["items", "metadata", *counted]:
         statements.append(
