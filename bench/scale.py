@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,9 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
             return status, size
 
 
+ERRORS: dict[str, Counter[int]] = {}  # path -> statuses other than 200 seen under load
+
+
 async def _load(port: int, path: str, connections: int, seconds: float) -> tuple[list[float], int]:
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\n\r\n".encode()
     latencies: list[float] = []
@@ -296,8 +300,8 @@ async def _load(port: int, path: str, connections: int, seconds: float) -> tuple
                 status, size = await _get(reader, writer, request)
                 latencies.append(time.perf_counter() - began)
                 sizes.append(size)
-                if status != 200:
-                    raise SystemExit(f"{path} answered {status}")
+                if status != 200:  # counted and reported (a failed target), not fatal
+                    ERRORS.setdefault(path, Counter())[status] += 1
         finally:
             writer.close()
 
@@ -445,6 +449,11 @@ def run_database(database: str, sizes: list[int], args: argparse.Namespace, pg_u
             failures.append(f"{database}: {name} p99 {p99:.0f} ms at {large:,}")
         if results[(name, large, "bytes")] > 1_000_000:
             failures.append(f"{database}: {name} is {results[(name, large, 'bytes')]:,} bytes")
+    for site in sites:
+        for name, path in site.pages.items():
+            if path in ERRORS:
+                statuses = ", ".join(f"{n} x {status}" for status, n in ERRORS[path].items())
+                failures.append(f"{database} {site.size:,}: {name} answered {statuses}")
     for site in sites:
         print(
             f"  {site.size:>9,} items: seed {site.seed_s:.1f} s, index {site.index_s:.1f} s"
