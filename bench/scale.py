@@ -464,6 +464,18 @@ def run_database(database: str, sizes: list[int], args: argparse.Namespace, pg_u
     return failures
 
 
+def _allow_clients(postgres: Any) -> None:
+    """Room for every worker thread's connection: a catalog connection is one a thread, uvicorn
+    runs handlers on up to 40 threads a worker, and every size's server runs at once."""
+    import psycopg
+
+    from tests.servers.postgres import _bin
+
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET max_connections = 600")
+    postgres._run(_bin("pg_ctl"), "-D", str(postgres.dir / "data"), "-w", "restart")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="item counts, comma separated")
@@ -482,6 +494,7 @@ def main() -> int:
                 from tests.servers.postgres import PostgresServer
 
                 postgres = PostgresServer().start()
+                _allow_clients(postgres)
                 failures += run_database(database, sizes, args, postgres.create_database)
             elif database == "sqlite":
                 failures += run_database(database, sizes, args, None)
