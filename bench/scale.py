@@ -473,7 +473,8 @@ def _allow_clients(postgres: Any) -> None:
 
     with psycopg.connect(postgres.url(), autocommit=True) as conn:
         conn.execute("ALTER SYSTEM SET max_connections = 600")
-    postgres._run(_bin("pg_ctl"), "-D", str(postgres.dir / "data"), "-w", "restart")
+    data, log = str(postgres.dir / "data"), str(postgres.dir / "log")  # a log file, or pg_ctl holds our pipe
+    postgres._run(_bin("pg_ctl"), "-D", data, "-l", log, "-w", "restart")
 
 
 def main() -> int:
