@@ -111,6 +111,14 @@ class Settings:
     iiif_render_queue_wait: int = setting(2, "Seconds a render waits for a slot before a 503 with Retry-After.")
     oai_page_size: int = setting(500, "Records per OAI-PMH list response before a resumption token.")
     oai_token_lifetime_hours: int = setting(24, "How long an OAI-PMH resumption token stays valid.")
+    search_candidates: int = setting(
+        1000,
+        "Matches of a word search ranked for its list of results, at most (the first found that pass its filters); "
+        "its total and facets still count every match.",
+    )
+    iiif_collection_page_size: int = setting(
+        1000, "Manifests per IIIF collection document; a larger collection is split into sub-collections this size."
+    )
     fixity_cycle_days: int = setting(90, "Every stored file is fixity-checked at least once in this many days.")
     fetch_allowed_hosts: tuple[str, ...] = setting(
         (), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt."

@@ -22,14 +22,26 @@ class Member:
     first_page: tuple[int, int, int] | None  # seq, width, height
 
 
-def public_members(catalog: Catalog, slug: str) -> list[Member]:
-    """The public items of a collection with their first page, in one query."""
+def count_public(catalog: Catalog, slug: str, now: str) -> int:
+    row = catalog.db.query_one(
+        f"SELECT COUNT(*) AS n FROM items i WHERE i.collection = ? AND {public_items_sql('i')}", (slug, now)
+    )
+    return int(row["n"]) if row else 0
+
+
+def public_members(catalog: Catalog, slug: str, *, limit: int = -1, offset: int = 0) -> list[Member]:
+    """The public items of a collection (``limit`` of them from ``offset``, in title order) with
+    their first page, in one query."""
+    # The offset is read from the index items_collection_title alone, which holds all that the
+    # access decision needs: no item row is read for the members skipped.
     rows = catalog.db.query(
-        "SELECT i.id, i.title, m.language, f.seq, f.width, f.height FROM items i"
+        "SELECT i.id, i.title, m.language, f.seq, f.width, f.height FROM"
+        f" (SELECT i.id, i.title FROM items i WHERE i.collection = ? AND {public_items_sql('i')}"
+        "  ORDER BY i.title, i.id LIMIT ? OFFSET ?) i"
         " LEFT JOIN metadata m ON m.item_id = i.id"
         " LEFT JOIN files f ON f.item_id = i.id AND f.seq = (SELECT MIN(seq) FROM files WHERE item_id = i.id)"
-        f" WHERE i.collection = ? AND {public_items_sql('i')} ORDER BY i.title, i.id",
-        (slug, utc_now()),
+        " ORDER BY i.title, i.id",
+        (slug, utc_now(), limit if limit >= 0 else 2**62, offset),
     )
     return [
         Member(
@@ -42,7 +54,10 @@ def public_members(catalog: Catalog, slug: str) -> list[Member]:
     ]
 
 
-def build_collection(collection: Collection, members: list[Member], publisher: Publisher) -> JsonDict:
+def build_collection(
+    collection: Collection, members: list[Member], publisher: Publisher, part: tuple[int, int] | None = None
+) -> JsonDict:
+    """The collection's document; with ``part`` (number, first position), one part of it."""
     urls = publisher.urls
     items = []
     for member in members:
@@ -54,16 +69,49 @@ def build_collection(collection: Collection, members: list[Member], publisher: P
         if member.first_page is not None:
             ref["thumbnail"] = thumbnail(urls, member.item_id, *member.first_page)
         items.append(ref)
+    return _collection_document(collection, publisher, items, None if part is None else (*part, len(members)))
+
+
+def build_parts(collection: Collection, count: int, size: int, publisher: Publisher) -> JsonDict:
+    """A collection too large for one document: it lists its parts, each ``size`` manifests."""
+    urls = publisher.urls
+    parts = []
+    for number, first in enumerate(range(0, count, size), 1):
+        parts.append(
+            {
+                "id": urls.collection(collection.slug, number),
+                "type": "Collection",
+                "label": _part_label(collection, first, min(first + size, count)),
+            }
+        )
+    return _collection_document(collection, publisher, parts)
+
+
+def _part_label(collection: Collection, first: int, end: int) -> dict[str, list[str]]:
+    return lang_map(f"{collection.title}: items {first + 1:,}–{end:,}")
+
+
+def _collection_document(
+    collection: Collection, publisher: Publisher, items: list[JsonDict], part: tuple[int, int, int] | None = None
+) -> JsonDict:
+    urls = publisher.urls
+    whole = urls.collection(collection.slug)
+    label = lang_map(collection.title)
+    parent = {"id": urls.top_collection, "type": "Collection", "label": ui(publisher.repository_name)}
+    if part is not None:
+        _, first, size = part
+        label = _part_label(collection, first, first + size)
+        parent = {"id": whole, "type": "Collection", "label": lang_map(collection.title)}
     document: JsonDict = {
         "@context": CONTEXT,
-        "id": urls.collection(collection.slug),
+        "id": whole if part is None else urls.collection(collection.slug, part[0]),
         "type": "Collection",
-        "label": lang_map(collection.title),
+        "label": label,
         "summary": lang_map(collection.description),
         "rights": rights(None, collection),
         "provider": provider(publisher),
         "homepage": home_page(urls.collection_page(collection.slug), lang_map(collection.title)),
-        "partOf": [{"id": urls.top_collection, "type": "Collection", "label": ui(publisher.repository_name)}],
+        "partOf": [parent],
         "items": items,
     }
     return {key: value for key, value in document.items() if value or key == "items"}

@@ -60,8 +60,10 @@ class Urls:
     def range(self, item_id: str, index: int) -> str:
         return f"{self.base_url}/iiif/{_seg(item_id)}/range/r{index}"
 
-    def collection(self, slug: str) -> str:
-        return f"{self.base_url}/iiif/collection/{_seg(slug)}"
+    def collection(self, slug: str, part: int | None = None) -> str:
+        """A collection, or one part of one split into sub-collections (numbered from 1)."""
+        tail = "" if part is None else f"/{part}"
+        return f"{self.base_url}/iiif/collection/{_seg(slug)}{tail}"
 
     @property
     def top_collection(self) -> str:

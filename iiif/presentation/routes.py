@@ -1,4 +1,5 @@
-"""Presentation API routes: `/iiif/{item}/manifest`, `/iiif/collection/{slug}`, `/iiif/collection/top`."""
+"""Presentation API routes: `/iiif/{item}/manifest`, `/iiif/collection/{slug}` (and its parts,
+`/iiif/collection/{slug}/{n}`, when it is large), `/iiif/collection/top`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from repo.services import Services
 
 
 def presentation_routes(services: Services) -> list[BaseRoute]:
-    service = PresentationService(services.catalog, Publisher.from_settings(services.settings))
+    service = PresentationService(
+        services.catalog,
+        Publisher.from_settings(services.settings),
+        collection_page_size=services.settings.iiif_collection_page_size,
+    )
 
     def respond(request: Request, outcome: Outcome) -> Response:
         if outcome.access is not Access.VISIBLE:
@@ -29,6 +34,9 @@ def presentation_routes(services: Services) -> list[BaseRoute]:
     def collection(request: Request) -> Response:
         return respond(request, service.collection(request.path_params["slug"]))
 
+    def collection_part(request: Request) -> Response:
+        return respond(request, service.collection(request.path_params["slug"], request.path_params["part"]))
+
     def top(request: Request) -> Response:
         return respond(request, service.top_collection())
 
@@ -38,6 +46,8 @@ def presentation_routes(services: Services) -> list[BaseRoute]:
         Route("/iiif/collection/top", preflight, methods=["OPTIONS"]),
         Route("/iiif/collection/{slug}", collection, methods=["GET"]),
         Route("/iiif/collection/{slug}", preflight, methods=["OPTIONS"]),
+        Route("/iiif/collection/{slug}/{part:int}", collection_part, methods=["GET"]),
+        Route("/iiif/collection/{slug}/{part:int}", preflight, methods=["OPTIONS"]),
         Route("/iiif/{item}/manifest", manifest, methods=["GET"]),
         Route("/iiif/{item}/manifest", preflight, methods=["OPTIONS"]),
     ]

@@ -11,17 +11,27 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from iiif.presentation.cache import DEFAULT_CACHE_BYTES, Document, DocumentCache, strong_etag
-from iiif.presentation.collection import build_collection, build_top_collection, public_members
+from iiif.presentation.collection import (
+    build_collection,
+    build_parts,
+    build_top_collection,
+    count_public,
+    public_members,
+)
 from iiif.presentation.manifest import build_manifest, to_json_bytes
 from iiif.presentation.source import Publisher, load_source
 from iiif.search.documents import SearchUrls, declare_text
 from repo.access import Access, decide_access
 from repo.auth import request_principal
-from repo.catalog import Catalog, Item
+from repo.catalog import Catalog, Item, utc_now
+from repo.catalog.version import catalog_version
 from repo.search.page_text import stored_pages
+from repo.search.summary import SummaryCache
 
 #: Bump when the builder's output changes, so clients drop manifests cached under old ETags.
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
+#: Manifests in one collection document; a larger collection is split into parts this size.
+COLLECTION_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -33,10 +43,18 @@ class Outcome:
 
 
 class PresentationService:
-    def __init__(self, catalog: Catalog, publisher: Publisher, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        publisher: Publisher,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        collection_page_size: int = COLLECTION_PAGE_SIZE,
+    ) -> None:
         self.catalog = catalog
         self.publisher = publisher
         self.cache = DocumentCache(cache_bytes)
+        self.collection_page_size = max(1, collection_page_size)
+        self.counts = SummaryCache()
 
     def manifest_etag(self, item: Item, collection_modified: str) -> str:
         # Everything a manifest is made of changes one of these: a new version or status moves the
@@ -89,12 +107,26 @@ class PresentationService:
             self.cache.put(item.id, document)
         return Outcome(access, document, etag, private)
 
-    def collection(self, slug: str) -> Outcome:
+    def collection(self, slug: str, part: int | None = None) -> Outcome:
+        """A collection's document; one that holds more than ``collection_page_size`` public items
+        lists its parts instead, each a document of its own (``part``, from 1), so that none grows
+        with the collection."""
         collection = self.catalog.get_collection(slug)
         if collection is None:
             return Outcome(Access.NOT_FOUND)
-        members = public_members(self.catalog, slug)
-        return _visible(build_collection(collection, members, self.publisher))
+        now, size = utc_now(), self.collection_page_size
+        count = self.counts.get(
+            ("public", slug), catalog_version(self.catalog.db, now), lambda: count_public(self.catalog, slug, now)
+        )
+        if part is None:
+            if count <= size:
+                return _visible(build_collection(collection, public_members(self.catalog, slug), self.publisher))
+            return _visible(build_parts(collection, count, size, self.publisher))
+        first = (part - 1) * size
+        if count <= size or part < 1 or first >= count:
+            return Outcome(Access.NOT_FOUND)
+        members = public_members(self.catalog, slug, limit=size, offset=first)
+        return _visible(build_collection(collection, members, self.publisher, (part, first)))
 
     def top_collection(self) -> Outcome:
         return _visible(build_top_collection(self.catalog.list_collections(), self.publisher))

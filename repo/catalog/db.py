@@ -38,6 +38,7 @@ class Database:
         self._local = threading.local()
         self._all: list[tuple[threading.Thread, Any]] = []  # each connection with the thread it is for
         self._lock = threading.Lock()
+        self.closed = False  # set by close(); background work on this catalog stops
 
     # -- connections ------------------------------------------------------------------------
 
@@ -104,6 +105,7 @@ class Database:
         self._all = alive
 
     def close(self) -> None:
+        self.closed = True
         with self._lock:
             for _, conn in self._all:
                 try:

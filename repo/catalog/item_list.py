@@ -54,9 +54,10 @@ def list_items_page(db: Database, where: ItemFilter, *, after: str = "", limit: 
         # text): a word query there, rather than a LIKE that reads every row.
         words = terms(text)
         if words:
-            matching, found = full_text_for(db).matches(words)
-            clauses.append(f"(id IN (SELECT item_id FROM ({matching}) AS found) OR id = ?)")
-            params += [*found, text]
+            found = full_text_for(db).match(words)
+            matching = f"SELECT d.item_id FROM search_docs d {found.join} WHERE {found.condition}"
+            clauses.append(f"(id IN ({matching}) OR id = ?)")
+            params += [*found.condition_params, text]
         else:
             clauses.append("id = ?")
             params.append(text)

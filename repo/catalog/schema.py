@@ -350,6 +350,85 @@ PAGE_TEXT_FULL_TEXT = {
     ],
 }
 
+# Keyset orders of the public listings (repo.catalog.keyset): NULL dates last, written as plain
+# ascending keys so that row-value comparisons and these expression indexes serve them.
+DATE_ASC_KEY = "COALESCE(d.date_start, 1000000000)"
+DATE_DESC_KEY = "COALESCE(-d.date_start, 1000000000)"
+
+# What a trigger does when an item's rows change: the item waits in search_pending until the
+# indexer has read it (so no change is missed, whoever wrote it), and the catalog's version moves
+# (so counts cached under the old one are dropped).
+_QUEUE = {
+    "sqlite": "INSERT OR IGNORE INTO search_pending (item_id) VALUES ({row}.{column})",
+    "postgresql": "INSERT INTO search_pending (item_id) VALUES ({row}.{column}) ON CONFLICT DO NOTHING",
+}
+_BUMP = "UPDATE catalog_version SET version = version + 1 WHERE id = 1"
+
+
+def _scale(dialect: str) -> list[str]:
+    statements = [
+        "CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+        "INSERT INTO catalog_version (id, version) VALUES (1, 0)",
+        "CREATE TABLE search_pending (item_id TEXT PRIMARY KEY)",
+        # Items a catalog holds that its index lacks (seeded, or indexed by no one) are queued once.
+        "INSERT INTO search_pending (item_id) SELECT id FROM items"
+        " WHERE NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.item_id = items.id)",
+        "CREATE INDEX search_docs_keyset_title ON search_docs (collection, sort_title, item_id)",
+        f"CREATE INDEX search_docs_date_asc ON search_docs ({DATE_ASC_KEY.replace('d.', '')}, sort_title, item_id)",
+        f"CREATE INDEX search_docs_date_desc ON search_docs ({DATE_DESC_KEY.replace('d.', '')}, sort_title, item_id)",
+        f"CREATE INDEX search_docs_collection_date_asc ON search_docs"
+        f" (collection, {DATE_ASC_KEY.replace('d.', '')}, sort_title, item_id)",
+        f"CREATE INDEX search_docs_collection_date_desc ON search_docs"
+        f" (collection, {DATE_DESC_KEY.replace('d.', '')}, sort_title, item_id)",
+        "CREATE INDEX items_created ON items (created, id)",
+        "CREATE INDEX items_collection_created ON items (collection, created, id)",
+        # IIIF collections list members by title, public ones only: the index covers the decision.
+        "CREATE INDEX items_collection_title ON items (collection, title, id, status, visibility, embargo_until)",
+        "CREATE INDEX items_embargo ON items (visibility, embargo_until)",
+    ]
+    watched = [("items", "id", ("INSERT", "UPDATE", "DELETE")), ("metadata", "item_id", ("INSERT", "UPDATE", "DELETE"))]
+    counted = ["collections", "search_docs"]  # their changes move the version, not the queue
+    if dialect == "sqlite":
+        for table, column, events in watched:
+            for event in events:
+                row = "OLD" if event == "DELETE" else "NEW"
+                queue = _QUEUE[dialect].format(row=row, column=column)
+                statements.append(
+                    f"CREATE TRIGGER {table}_{event.lower()}_queued AFTER {event} ON {table}"
+                    f" BEGIN {queue}; {_BUMP}; END"
+                )
+        for table in counted:
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER {table}_{event.lower()}_counted AFTER {event} ON {table} BEGIN {_BUMP}; END"
+                )
+        return statements
+    for table, column, _ in watched:
+        statements.append(
+            f"CREATE FUNCTION muniment_queue_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF TG_OP = 'DELETE' THEN {_QUEUE[dialect].format(row='OLD', column=column)};"
+            f" ELSE {_QUEUE[dialect].format(row='NEW', column=column)}; END IF; RETURN NULL; END $$"
+        )
+        statements.append(
+            f"CREATE TRIGGER {table}_queued AFTER INSERT OR UPDATE OR DELETE ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION muniment_queue_{table}()"
+        )
+    # Once a transaction: each UPDATE of one row in a transaction leaves PostgreSQL a row version
+    # that the next must walk past, so a bump per statement made bulk writes quadratic. The
+    # transaction-local setting remembers that this transaction has bumped already.
+    statements.append(
+        "CREATE FUNCTION muniment_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF current_setting('muniment.version_bumped', true) IS DISTINCT FROM txid_current()::text THEN"
+        f" {_BUMP}; PERFORM set_config('muniment.version_bumped', txid_current()::text, true);"
+        " END IF; RETURN NULL; END $$"
+    )
+    for table in ["items", "metadata", *counted]:
+        statements.append(
+            f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION muniment_bump_version()"
+        )
+    return statements
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -385,6 +464,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "page_text and page_words: each page's OCR or supplied text with word boxes, and its full-text index",
         lambda dialect: [*PAGE_TEXT_TABLES, *PAGE_TEXT_FULL_TEXT[dialect]],
     ),
+    Migration(7, "listings at scale: catalog version, search queue, keyset and IIIF collection indexes", _scale),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

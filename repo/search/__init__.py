@@ -1,10 +1,11 @@
 """Search over the catalog: full text (SQLite FTS5 or PostgreSQL tsvector) with facets.
 
 Ingest and edits call ``index_item`` after registering or changing an item, ``remove_item``
-after deleting one; ``reindex_all`` rebuilds the whole index from the catalog.
+after deleting one; ``catch_up`` (``follow`` in a server) indexes whatever else changed;
+``reindex_all`` rebuilds the whole index from the catalog.
 """
 
-from repo.search.indexer import ensure_indexed, index_item, reindex_all, remove_item
+from repo.search.indexer import catch_up, ensure_indexed, follow, index_item, pending, reindex_all, remove_item
 from repo.search.query import FACETS, FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.search import Search
 
@@ -16,8 +17,11 @@ __all__ = [
     "SearchQuery",
     "SearchResults",
     "Sort",
+    "catch_up",
     "ensure_indexed",
+    "follow",
     "index_item",
+    "pending",
     "reindex_all",
     "remove_item",
 ]

@@ -42,6 +42,10 @@ def read_document(db: Database, item_id: str) -> SearchDocument | None:
     )
     if row is None:
         return None
+    # The pages' text (OCR or supplied) joins the record's full text: the index weights it least,
+    # so items whose record holds the words rank before those found only in their pages.
+    pages = db.query("SELECT text FROM page_text WHERE item_id = ? ORDER BY seq", (item_id,))
+    full_text = "\n".join([row["full_text"] or "", *(p["text"] for p in pages)]).strip()
     dc: dict[str, list[str]] = json.loads(row["dc_json"]) if row["dc_json"] else {}
     names = [*dc.get("creator", []), *dc.get("contributor", [])]
     subjects = tuple(dict.fromkeys(s.strip() for s in dc.get("subject", []) if s.strip()))
@@ -52,7 +56,7 @@ def read_document(db: Database, item_id: str) -> SearchDocument | None:
         creators="\n".join(names),
         subjects=subjects,
         description=row["description"] or "",
-        full_text=row["full_text"] or "",
+        full_text=full_text,
         type=row["type"] or None,
         language=row["language"] or None,
         date=row["date"],

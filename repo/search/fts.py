@@ -7,6 +7,7 @@ description, then the whole MODS text) and both match every query word, as a pre
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from repo.catalog import Database
@@ -47,6 +48,18 @@ def doc_values(doc: SearchDocument) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Match:
+    """A full-text match written into a query over ``search_docs d``: ``join`` (to add after it),
+    ``condition`` (that ``d`` holds every word) and ``relevance`` (lower first), each with its parameters."""
+
+    join: str
+    condition: str
+    condition_params: list[Any]
+    relevance: str
+    relevance_params: list[Any]
+
+
 class FullText(Protocol):
     def write(self, db: Database, doc: SearchDocument) -> None:
         """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables."""
@@ -59,8 +72,8 @@ class FullText(Protocol):
     def lock(self, db: Database) -> None:
         """Inside a transaction: wait for, then hold until it ends, the index's one writer lock."""
 
-    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
-        """A subquery of ``(item_id, relevance)`` for items holding every word; lower relevance first."""
+    def match(self, words: Sequence[str]) -> Match:
+        """Items holding every word, as parts of a query over ``search_docs d``."""
 
 
 def _insert_doc(
@@ -89,9 +102,10 @@ class SqliteFullText:
         )
 
     def delete(self, db: Database, item_id: str) -> None:
-        db.execute(
-            "DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs WHERE item_id = ?)", (item_id,)
-        )
+        # The rowid first, then a delete by it: FTS5 reads ``rowid IN (subquery)`` by scanning its table.
+        row = db.query_one("SELECT rowid FROM search_docs WHERE item_id = ?", (item_id,))
+        if row is not None:
+            db.execute("DELETE FROM search_fts WHERE rowid = ?", (row["rowid"],))
 
     def clear(self, db: Database) -> None:
         db.execute("DELETE FROM search_fts")
@@ -99,13 +113,20 @@ class SqliteFullText:
     def lock(self, db: Database) -> None:
         """The transaction's BEGIN IMMEDIATE already holds SQLite's one write lock."""
 
-    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
-        # Each word quoted, so FTS5 never reads one as an operator (AND, NEAR, column:).
-        query = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
-        return (
-            f"SELECT item_id, bm25(search_fts, {self._WEIGHTS}) AS relevance FROM search_fts WHERE search_fts MATCH ?",
-            [query],
+    def match(self, words: Sequence[str]) -> Match:
+        # The FTS row shares the search_docs row's rowid (see write): the join is by key.
+        return Match(
+            "JOIN search_fts ON search_fts.rowid = d.rowid",
+            "search_fts MATCH ?",
+            [self._query(words)],
+            f"bm25(search_fts, {self._WEIGHTS})",
+            [],
         )
+
+    @staticmethod
+    def _query(words: Sequence[str]) -> str:
+        # Each word quoted, so FTS5 never reads one as an operator (AND, NEAR, column:).
+        return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
 
 
 _ADVISORY_LOCK = 0x6D756E6973656172  # "munisear": this index's key among advisory locks
@@ -136,17 +157,23 @@ class PostgresFullText:
         """Nothing beyond search_docs."""
 
     def lock(self, db: Database) -> None:
-        # Workers starting together would otherwise race on CREATE ... IF NOT EXISTS and reindexing.
+        # Workers catching the index up together would otherwise index the same items at once.
         db.query_one("SELECT pg_advisory_xact_lock(?)", (_ADVISORY_LOCK,))
 
-    def matches(self, words: Sequence[str]) -> tuple[str, list[Any]]:
-        # Words are \\w+ only (see text.terms), so they cannot carry tsquery operators.
-        query = " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN else w for w in words)
-        return (
-            "SELECT item_id, -ts_rank_cd(tsv, to_tsquery('simple', ?)) AS relevance FROM search_docs"
-            " WHERE tsv @@ to_tsquery('simple', ?)",
-            [query, query],
+    def match(self, words: Sequence[str]) -> Match:
+        query = self._query(words)
+        return Match(
+            "",
+            "d.tsv @@ to_tsquery('simple', ?)",
+            [query],
+            "-ts_rank_cd(d.tsv, to_tsquery('simple', ?))::float8",
+            [query],
         )
+
+    @staticmethod
+    def _query(words: Sequence[str]) -> str:
+        # Words are \\w+ only (see text.terms), so they cannot carry tsquery operators.
+        return " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN else w for w in words)
 
 
 def full_text_for(db: Database) -> FullText:

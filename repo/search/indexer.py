@@ -1,25 +1,42 @@
-"""Keeping the index in step with the catalog: ingest and edits call these after registering an item."""
+"""Keeping the index in step with the catalog.
+
+Every change to an item's rows queues the item in ``search_pending``, by a trigger in the same
+transaction (schema migration 3), whoever made it. Ingest and edits index their item at once
+(``index_item``); ``catch_up`` indexes whatever is still queued (items written straight into the
+catalog, a process that died between its write and its indexing), a batch at a time, and a web
+worker runs it in the background (``follow``), so a server answers at once on any catalog while the
+index catches up. ``reindex_all`` rebuilds the whole index from the catalog.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from repo.catalog import Database
 from repo.search.document import SearchDocument, read_document
 from repo.search.fts import FullText, full_text_for
 
 log = logging.getLogger("muniment.search")
+BATCH = 200
 
 
 def index_item(db: Database, item_id: str) -> None:
     """(Re)index one item from its catalog rows; an item no longer in the catalog is removed."""
     fts = full_text_for(db)
-    doc = read_document(db, item_id)
     with db.transaction():
         fts.lock(db)
-        _remove(db, item_id)
-        if doc is not None:
-            _write(db, fts, doc)
+        _index(db, fts, item_id)
+        db.execute("DELETE FROM search_pending WHERE item_id = ?", (item_id,))
+
+
+def _index(db: Database, fts: FullText, item_id: str) -> None:
+    # Read under the lock, in the transaction that clears the queue: a change committed after
+    # this read queues the item again.
+    doc = read_document(db, item_id)
+    _remove(db, fts, item_id)
+    if doc is not None:
+        _write(db, fts, doc)
 
 
 def _write(db: Database, fts: FullText, doc: SearchDocument) -> None:
@@ -31,15 +48,39 @@ def _write(db: Database, fts: FullText, doc: SearchDocument) -> None:
 
 
 def remove_item(db: Database, item_id: str) -> None:
+    fts = full_text_for(db)
     with db.transaction():
-        full_text_for(db).lock(db)
-        _remove(db, item_id)
+        fts.lock(db)
+        _remove(db, fts, item_id)
 
 
-def _remove(db: Database, item_id: str) -> None:
-    full_text_for(db).delete(db, item_id)
+def _remove(db: Database, fts: FullText, item_id: str) -> None:
+    fts.delete(db, item_id)
     db.execute("DELETE FROM search_subjects WHERE item_id = ?", (item_id,))
     db.execute("DELETE FROM search_docs WHERE item_id = ?", (item_id,))
+
+
+def catch_up(db: Database, batch: int = BATCH) -> int:
+    """Index every queued item, ``batch`` to a transaction; how many were indexed."""
+    fts = full_text_for(db)
+    done = 0
+    while True:
+        with db.transaction():
+            fts.lock(db)  # another process catching up too takes the next batch, not this one
+            ids = [r["item_id"] for r in db.query("SELECT item_id FROM search_pending LIMIT ?", (batch,))]
+            for item_id in ids:
+                _index(db, fts, item_id)
+            db.executemany("DELETE FROM search_pending WHERE item_id = ?", [(i,) for i in ids])
+        done += len(ids)
+        if len(ids) < batch:
+            if done:
+                log.info("search index caught up: %d items", done)
+            return done
+
+
+def pending(db: Database) -> int:
+    row = db.query_one("SELECT COUNT(*) AS n FROM search_pending")
+    return int(row["n"]) if row else 0
 
 
 def reindex_all(db: Database) -> int:
@@ -48,7 +89,7 @@ def reindex_all(db: Database) -> int:
     fts = full_text_for(db)
     with db.transaction():
         fts.lock(db)
-        for table in ("search_subjects", "search_docs"):
+        for table in ("search_subjects", "search_docs", "search_pending"):
             db.execute(f"DELETE FROM {table}")
         fts.clear(db)
         # The tables are empty now: write each document without the per-item delete, which
@@ -62,10 +103,25 @@ def reindex_all(db: Database) -> int:
 
 
 def ensure_indexed(db: Database) -> None:
-    """Rebuild when the index and the catalog hold different numbers of items (cheap to ask at start-up)."""
-    with db.transaction():
-        full_text_for(db).lock(db)  # several workers start at once: one rebuilds, the others then find it done
-        indexed = db.query_one("SELECT COUNT(*) AS n FROM search_docs")
-        items = db.query_one("SELECT COUNT(*) AS n FROM items")
-        if (indexed or {}).get("n") != (items or {}).get("n"):
-            reindex_all(db)
+    """Index whatever is queued, now (a command, a test; a server uses ``follow``)."""
+    catch_up(db)
+
+
+def follow(db: Database, interval: float) -> threading.Event:
+    """Catch the index up now and every ``interval`` seconds, in a daemon thread, until the event
+    returned is set or the database is closed."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not db.closed:
+            try:
+                catch_up(db)
+            except Exception:  # a busy or restarting database: try again at the next interval
+                if db.closed:  # closed under it: the server is stopping
+                    return
+                log.exception("search index catch-up failed; retrying in %.0f s", interval)
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=run, name="search-index", daemon=True).start()
+    return stop

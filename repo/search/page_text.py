@@ -17,6 +17,7 @@ from typing import Any
 
 from repo.catalog import Database, utc_now
 from repo.ocr.page_text import PageText
+from repo.search.indexer import index_item
 from repo.search.text import PREFIX_MIN, fold, terms
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -109,6 +110,7 @@ def save_page(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+    index_item(db, item_id)  # the site search finds the item by its pages' words too
 
 
 def _delete_page(db: Database, item_id: str, seq: int) -> None:

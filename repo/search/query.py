@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from repo.search.text import terms
+
 
 class Sort(Enum):
     RELEVANCE = "relevance"
@@ -40,8 +42,9 @@ class SearchQuery:
     year_from: int | None = None
     year_to: int | None = None
     sort: Sort | None = None  # None: relevance when there are words, else title
-    page: int = 1
+    page: int = 1  # an offset, for old links; pages link to each other with ``cursor``
     page_size: int = PAGE_SIZE
+    cursor: str = ""  # a repo.catalog.keyset.Cursor, encoded
 
     @property
     def effective_sort(self) -> Sort:
@@ -68,7 +71,14 @@ class SearchQuery:
             year_to=_year(first("to")),
             sort=sort,
             page=min(max(_int(first("page")) or 1, 1), MAX_PAGE),
+            cursor=first("cursor")[:2000],
         )
+
+    @property
+    def summary_key(self) -> tuple[object, ...]:
+        """What the total and the facets depend on (not the order or the page)."""
+        filters = tuple(sorted((name, tuple(sorted(values))) for name, values in self.filters.items()))
+        return (tuple(terms(self.text)), filters, self.year_from, self.year_to)
 
 
 def _int(text: str) -> int | None:
@@ -113,6 +123,9 @@ class SearchResults:
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
+    position: int = 0  # of the first hit, counting from 0
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
 
     @property
     def pages(self) -> int:

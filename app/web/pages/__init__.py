@@ -14,16 +14,18 @@ from starlette.staticfiles import StaticFiles
 
 from app.web.pages import browse, home, item, linked_data, records, search_page
 from app.web.pages.site import STATIC, Site
-from repo.search import ensure_indexed
+from repo.search import follow
 from repo.services import Services
 
 Handler = Callable[[Site, Request], Response]
+INDEX_INTERVAL_SECONDS = 5.0
 
 
 def public_pages(services: Services) -> list[BaseRoute]:
     site = Site(services)
-    # An index made before search existed, or by an older catalog rebuild, is caught up here.
-    ensure_indexed(services.catalog.db)
+    # Items queued for the index (seeded, or left by a process that died) are indexed in the
+    # background: the server answers at once, whatever the size of the catalog.
+    follow(services.catalog.db, INDEX_INTERVAL_SECONDS)
 
     def route(path: str, handler: Handler) -> Route:
         def endpoint(request: Request) -> Response:

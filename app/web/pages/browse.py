@@ -22,20 +22,19 @@ def collection_page(site: Site, request: Request) -> Response:
         return site.render(
             request, "refusal.html", 404, heading="Not found", message="There is no collection here.", item=None
         )
-    asked = SearchQuery.from_params({k: request.query_params.getlist(k) for k in ("sort", "page")})
+    asked = SearchQuery.from_params({k: request.query_params.getlist(k) for k in ("sort", "page", "cursor")})
     query = dataclasses.replace(
         asked,
         filters={"collection": (slug,)},
         page_size=COLLECTION_PAGE_SIZE,
         sort=asked.sort if asked.sort in COLLECTION_SORTS else Sort.TITLE,
     )
-    results = site.search.search(query)
+    results = site.search.search(query, facets=False)  # the page shows none
     path = f"/collections/{quote(slug, safe='')}"
 
-    def page_link(page: int) -> str:
+    def page_link(cursor: str) -> str:
         params = {"sort": asked.sort.value} if asked.sort in COLLECTION_SORTS and asked.sort else {}
-        params |= {"page": str(page)} if page > 1 else {}
-        return f"{path}?{urlencode(params)}" if params else path
+        return f"{path}?{urlencode(params | {'cursor': cursor})}"
 
     return site.render(
         request,

@@ -30,9 +30,11 @@ def search_link(
     years: tuple[int | None, int | None] | None = None,
     sort: Sort | None = None,
     page: int = 1,
+    cursor: str | None = None,
     path: str = "/search",
 ) -> str:
-    """A link to ``query`` changed as asked; any change but ``page`` goes back to the first page."""
+    """A link to ``query`` changed as asked; any change but ``page`` or ``cursor`` (a keyset
+    position, see repo.catalog.keyset) goes back to the first page."""
     pairs = _pairs(query or SearchQuery())
     if remove is not None:
         pairs = [p for p in pairs if p != remove]
@@ -43,6 +45,8 @@ def search_link(
         pairs += [(name, str(year)) for name, year in zip(("from", "to"), years, strict=True) if year is not None]
     if sort is not None:
         pairs = [p for p in pairs if p[0] != "sort"] + [("sort", sort.value)]
-    if page > 1:
+    if cursor:
+        pairs.append(("cursor", cursor))
+    elif page > 1:
         pairs.append(("page", str(page)))
     return f"{path}?{urlencode(pairs)}" if pairs else path

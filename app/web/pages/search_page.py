@@ -33,5 +33,5 @@ def search_page(site: Site, request: Request) -> Response:
         collection_titles=titles,
         facet_label=facet_label,
         sorts=sorts,
-        page_link=lambda page: search_link(query, page=page),
+        page_link=lambda cursor: search_link(query, cursor=cursor),
     )

@@ -55,7 +55,7 @@ class Site:
         self.catalog = services.catalog
         # Page links are relative (they work behind any proxy); IIIF links are absolute by the spec.
         self.urls = Urls(services.settings.base_url)
-        self.search = Search(services.catalog.db)
+        self.search = Search(services.catalog.db, candidates=services.settings.search_candidates)
         self.mirador_installed = MIRADOR.is_file()
         self._static_versions: dict[str, str] = {}
         self.templates = Environment(
