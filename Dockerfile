@@ -19,7 +19,14 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11.11-slim-bookworm
 COPY --from=wheel /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+# OCR: Debian's Tesseract and language data at run time; tesserocr is built against them here
+# (its build tools are removed again in the same layer).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra \
+       tesseract-ocr-deu libtesseract-dev libleptonica-dev pkg-config g++ \
+    && pip install --no-cache-dir --no-binary tesserocr /wheels/*.whl && rm -rf /wheels \
+    && apt-get purge -y libtesseract-dev libleptonica-dev pkg-config g++ && apt-get autoremove -y \
+    && apt-get install -y --no-install-recommends libtesseract5 && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data muniment \
     && mkdir -p /data && chown muniment /data
 # A named volume mounted here starts with this folder's owner, so the non-root user can write it.
