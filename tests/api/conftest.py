@@ -25,6 +25,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         ingest_workers=2,
         ingest_allowed_roots=(str(allowed),),
         base_url="http://testserver",
+        ocr=False,  # the API's tests are not about page text (tests/ocr is)
     )
 
 
