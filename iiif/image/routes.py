@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -25,6 +24,7 @@ from urllib.parse import quote
 
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from iiif.image.cache import LRU
 from iiif.image.config import ImageServerConfig
@@ -38,9 +38,6 @@ from iiif.image.service import ImageService, PreparedImage, Validators
 
 log = logging.getLogger("muniment.iiif")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
