@@ -27,6 +27,7 @@ from storage.base import (
     PartDigests,
     PendingPut,
     Storage,
+    _StagedCopy,
     check_expected,
     validate_key,
     validate_prefix,
@@ -305,12 +306,10 @@ def _in_folder(folder: Path, make: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-class _LinkedPut(PendingPut):
-    def __init__(self, storage: FilesystemStorage, key: str, staging_key: str, info: ObjectInfo) -> None:
-        self._storage = storage
-        self.key = key
-        self._staging_key = staging_key
-        self.info = info
+class _LinkedPut(_StagedCopy):
+    """The portable staged copy, committed by a hard link instead: no copy, never over a file."""
+
+    _storage: FilesystemStorage
 
     def commit(self) -> ObjectInfo:
         storage = self._storage
@@ -320,9 +319,6 @@ class _LinkedPut(PendingPut):
             _fsync_dir(path.parent)
         storage.delete(self._staging_key)
         return storage.head(self.key)
-
-    def abort(self) -> None:
-        self._storage.delete(self._staging_key)
 
 
 def _link_new(source: str, path: Path, key: str, location: str) -> None:

@@ -209,43 +209,31 @@ def _restore(
     """Write what differs (the inventory before its sidecar, as a commit does), then read back,
     holding the object's lock: no commit comes between the re-read and the write."""
     with copy.store.writing(oid):
-        return _restore_locked(check, copy, bad, good, source, oid, moment)
-
-
-def _restore_locked(
-    check: InventoryCheck,
-    copy: Copy,
-    bad: Pair,
-    good: Pair,
-    source: str,
-    oid: str,
-    moment: datetime,
-) -> Inventory | None:
-    assert good.inventory is not None and good.sidecar is not None
-    damaged = bad.path() if bad.inventory != good.inventory else bad.path(SIDECAR_FILE)
-    base = copy.store.object_root(oid)
-    prefix = f"{base}/{bad.folder}/" if bad.folder else f"{base}/"
-    verified: Inventory | None = None
-    try:
-        if read_pair(copy, base, bad.folder) != bad:
-            # A commit under way changed it since it was read: the next run judges it afresh.
-            detail = f"{damaged}: changed on the {copy.name} copy while it was checked; nothing overwritten"
-            _outcome(check, copy, oid, damaged, False, detail, moment)
-            return None
-        if bad.inventory != good.inventory:
-            copy.storage.put_bytes(prefix + INVENTORY_FILE, good.inventory, sha512=digest_of(good.inventory))
-        if bad.sidecar != good.sidecar:
-            copy.storage.put_bytes(prefix + SIDECAR_FILE, good.sidecar)
-        after = read_pair(copy, base, bad.folder)
-        if after == Pair(bad.folder, good.inventory, good.sidecar):
-            verified = parse_inventory(good.inventory, bad.path(), expected_id=oid)
-        detail = f"{damaged}: restored on the {copy.name} copy from {source}" + (
-            "" if verified is not None else ", but it still does not verify"
-        )
-    except StorageError as exc:
-        detail = f"{damaged}: restoring on the {copy.name} copy from {source} failed: {exc}"
-    _outcome(check, copy, oid, damaged, verified is not None, detail, moment)
-    return verified
+        assert good.inventory is not None and good.sidecar is not None
+        damaged = bad.path() if bad.inventory != good.inventory else bad.path(SIDECAR_FILE)
+        base = copy.store.object_root(oid)
+        prefix = f"{base}/{bad.folder}/" if bad.folder else f"{base}/"
+        verified: Inventory | None = None
+        try:
+            if read_pair(copy, base, bad.folder) != bad:
+                # A commit under way changed it since it was read: the next run judges it afresh.
+                detail = f"{damaged}: changed on the {copy.name} copy while it was checked; nothing overwritten"
+                _outcome(check, copy, oid, damaged, False, detail, moment)
+                return None
+            if bad.inventory != good.inventory:
+                copy.storage.put_bytes(prefix + INVENTORY_FILE, good.inventory, sha512=digest_of(good.inventory))
+            if bad.sidecar != good.sidecar:
+                copy.storage.put_bytes(prefix + SIDECAR_FILE, good.sidecar)
+            after = read_pair(copy, base, bad.folder)
+            if after == Pair(bad.folder, good.inventory, good.sidecar):
+                verified = parse_inventory(good.inventory, bad.path(), expected_id=oid)
+            detail = f"{damaged}: restored on the {copy.name} copy from {source}" + (
+                "" if verified is not None else ", but it still does not verify"
+            )
+        except StorageError as exc:
+            detail = f"{damaged}: restoring on the {copy.name} copy from {source} failed: {exc}"
+        _outcome(check, copy, oid, damaged, verified is not None, detail, moment)
+        return verified
 
 
 def _outcome(check: InventoryCheck, copy: Copy, oid: str, path: str, ok: bool, detail: str, moment: datetime) -> None:

@@ -31,6 +31,7 @@ from repo.ocr.page_text import Software, alto_xml, read_alto, read_hocr
 from repo.preservation import User
 from repo.preservation.ocfl_inventory import version_number
 from repo.search import page_text
+from repo.search.indexer import index_item
 from repo.services import Services
 
 log = logging.getLogger("muniment.ocr")
@@ -191,6 +192,8 @@ class ItemOcr:
             source = "tesseract" if b"<softwareName>Tesseract</softwareName>" in data else kind
             page_text.save_page(self.db, item_id, seq, text, data, source=source, version=version)
             indexed += 1
+        if indexed:
+            index_item(self.db, item_id)  # the site search: the item's document holds its pages' text
         return indexed
 
 

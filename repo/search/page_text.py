@@ -110,7 +110,6 @@ def save_page(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-    index_item(db, item_id)  # the site search finds the item by its pages' words too
 
 
 def _delete_page(db: Database, item_id: str, seq: int) -> None:
@@ -124,10 +123,12 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
 
 
 def mark_stored(db: Database, item_id: str, seqs: Sequence[int], version: int) -> None:
-    """These pages' text is now in the object's ``version``."""
+    """These pages' text is now in the object's ``version``; the site search indexes it with the
+    item's record (once an item, not once a page: the item's document holds every page's text)."""
     db.executemany(
         "UPDATE page_text SET version = ? WHERE item_id = ? AND seq = ?", [(version, item_id, seq) for seq in seqs]
     )
+    index_item(db, item_id)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -232,21 +233,6 @@ def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[t
         (item_id, folded, folded + "\U0010ffff", limit),
     )
     return [(row["word"], int(row["n"])) for row in rows]
-
-
-# -- the site search ------------------------------------------------------------------------
-
-
-def matching_items_sql(db: Database, words: Sequence[str]) -> tuple[str, list[Any]]:
-    """A subquery of ``item_id`` for items with a page holding every word (long ones as prefixes)."""
-    if db.dialect == "postgresql":
-        query = " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN else w for w in words)
-        return "SELECT DISTINCT item_id FROM page_text WHERE tsv @@ to_tsquery('simple', ?)", [query]
-    query = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
-    return (
-        "SELECT DISTINCT t.item_id FROM page_fts JOIN page_text t ON t.rowid = page_fts.rowid WHERE page_fts MATCH ?",
-        [query],
-    )
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,19 @@
-"""What the preservation commands share: the services opened and closed around them, and their
-errors (an object or version not found, a fixity failure...) as one-line command errors."""
+"""What the preservation commands share: the services opened, checked and closed around them.
+(Their errors, preservation ones included, are MunimentErrors: the command line prints one line.)"""
 
 from __future__ import annotations
 
 import argparse
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from repo.errors import MunimentError
 from repo.settings import Settings
 
 if TYPE_CHECKING:
     from repo.audit import Preservation
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-
-def reported(handler: Handler) -> Handler:
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        from repo.preservation import PreservationError
-
-        try:
-            return handler(args, settings)
-        except PreservationError as exc:
-            raise MunimentError(str(exc)) from None
-
-    return run
 
 
 @contextmanager

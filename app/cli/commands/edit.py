@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli.commands._preservation import opened_preservation, reported
+from app.cli.commands._preservation import opened_preservation
 from repo.settings import Settings
 
 
@@ -22,7 +22,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.lifecycle import edit_metadata, os_user
     from repo.metadata.loader import load_record

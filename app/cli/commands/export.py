@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli.commands._preservation import reported
 from repo.settings import Settings
 
 
@@ -25,7 +24,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.identifiers import object_id
     from repo.lifecycle import export_bag, version_name

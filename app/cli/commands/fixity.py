@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from app.cli.commands._preservation import opened_preservation, reported
+from app.cli.commands._preservation import opened_preservation
 from repo.settings import Settings
 
 _UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
@@ -44,7 +44,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.derivatives import make_derivatives
     from repo.audit import Budget, FixityAudit, build_report, format_report

@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from app.cli.commands._preservation import reported
 from repo.settings import Settings
 
 
@@ -17,7 +16,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.errors import MunimentError
     from repo.identifiers import object_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.commands._preservation import opened_preservation, reported
+from app.cli.commands._preservation import opened_preservation
 from repo.settings import Settings
 
 
@@ -22,7 +22,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.errors import MunimentError
     from repo.lifecycle import os_user, purge

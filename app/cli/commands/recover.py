@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from app.cli.commands._preservation import reported
 from repo.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,7 +26,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.preservation.ocfl_recovery import Recovered, recover_root
     from repo.services import Services

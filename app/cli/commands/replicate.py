@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.commands._preservation import opened_preservation, reported
+from app.cli.commands._preservation import opened_preservation
 from repo.settings import Settings
 
 
@@ -21,7 +21,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@reported
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from repo.audit import replicate_item, sync_log
     from repo.errors import ConfigError, MunimentError
