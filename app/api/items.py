@@ -25,10 +25,10 @@ from repo.audit import Preservation
 from repo.auth import Principal, Role
 from repo.catalog import Item, utc_now
 from repo.lifecycle import edit_metadata, withdraw
+from repo.lifecycle.visibility import set_visibility as change_visibility
 from repo.metadata.loader import record_from_bytes, record_from_dc_fields
 from repo.metadata.record import MetadataRecord
 from repo.preservation import User
-from storage.errors import StorageError
 
 log = logging.getLogger("muniment.api")
 
@@ -155,18 +155,7 @@ def update_metadata(call: Call) -> Reply:
 def set_visibility(call: Call) -> Reply:
     body: VisibilityUpdate = call.body
     item = _existing(call)
-    if item.status != "active":
-        raise ApiError(409, f"item {item.id} is {item.status}")
-    catalog = call.services.catalog
-    updated = catalog.set_status(item.id, visibility=body.visibility, embargo_until=body.embargo_until)
-    preservation = Preservation(call.services)
-    try:
-        preservation.note_item(item.id)  # logged in storage, so that rebuild-catalog keeps it
-    except StorageError as exc:
-        log.warning("%s: visibility not logged in storage yet: %s", item.id, exc)
-    finally:
-        preservation.close()
-    return Reply(item_out(updated))
+    return Reply(item_out(change_visibility(call.services, item.id, body.visibility, body.embargo_until)))
 
 
 def withdraw_item(call: Call) -> Reply:

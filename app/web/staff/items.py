@@ -22,6 +22,7 @@ from repo.catalog.item_list import ItemFilter, list_items_page
 from repo.errors import MunimentError
 from repo.identifiers import object_id
 from repo.lifecycle import export_bag, item_history, withdraw
+from repo.lifecycle.visibility import set_visibility as change_visibility
 from repo.preservation import User
 from storage.errors import StorageError
 
@@ -112,16 +113,7 @@ def set_visibility(call: StaffCall) -> Response:
         problems.append("Embargo until: give the date the embargo ends (YYYY-MM-DD)")
     if problems:
         return item_page(call, problems=problems, status=422)
-    call.site.catalog.set_status(
-        item.id, visibility=visibility, embargo_until=embargo if visibility == "embargoed" else None
-    )
-    preservation = Preservation(call.site.services)
-    try:
-        preservation.note_item(item.id)  # logged in storage, so that rebuild-catalog keeps it
-    except StorageError as exc:
-        log.warning("%s: visibility not logged in storage yet: %s", item.id, exc)
-    finally:
-        preservation.close()
+    change_visibility(call.site.services, item.id, visibility, embargo)
     shown = f"embargoed until {embargo}" if visibility == "embargoed" else visibility
     return call.redirect(f"/staff/items/{item.id}", f"The item is now {shown}.")
 
