@@ -119,6 +119,10 @@ class Settings:
     iiif_collection_page_size: int = setting(
         1000, "Manifests per IIIF collection document; a larger collection is split into sub-collections this size."
     )
+    iiif_discovery_page_size: int = setting(
+        100,
+        "Activities per IIIF Change Discovery page. A full page never changes; changing this renumbers every page.",
+    )
     fixity_cycle_days: int = setting(90, "Every stored file is fixity-checked at least once in this many days.")
     fetch_allowed_hosts: tuple[str, ...] = setting(
         (), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt."

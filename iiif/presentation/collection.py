@@ -126,6 +126,16 @@ def build_top_collection(collections: list[Collection], publisher: Publisher) ->
         "label": ui(publisher.repository_name),
         "provider": provider(publisher),
         "homepage": home_page(urls.home, ui(publisher.repository_name)),
+        # Where a harvester finds what changed (IIIF Change Discovery 1.0), beside what is here.
+        "seeAlso": [
+            {
+                "id": urls.change_discovery,
+                "type": "Dataset",
+                "format": "application/ld+json",
+                "profile": "http://iiif.io/api/discovery/1/context.json",
+                "label": ui("Change Discovery"),
+            }
+        ],
         "items": [
             {"id": urls.collection(c.slug), "type": "Collection", "label": lang_map(c.title)} for c in collections
         ],

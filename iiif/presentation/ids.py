@@ -69,6 +69,11 @@ class Urls:
     def top_collection(self) -> str:
         return f"{self.base_url}/iiif/collection/top"
 
+    @property
+    def change_discovery(self) -> str:
+        """The IIIF Change Discovery collection of every public change (``iiif/discovery``)."""
+        return f"{self.base_url}/iiif/discovery/all-changes"
+
     # -- Image API ------------------------------------------------------------------------------
 
     def image_service(self, item_id: str, seq: int) -> str:

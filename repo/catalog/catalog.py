@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from repo.catalog.changes import announce_collection, announce_item
 from repo.catalog.db import Database
 from repo.catalog.models import (
     Collection,
@@ -50,24 +51,29 @@ class Catalog:
     def insert_collection(self, collection: Collection) -> bool:
         """Add the collection exactly as given (dates included); False when the slug is taken."""
         columns = list(Collection.__dataclass_fields__)
-        return (
-            self.db.execute(
-                f"INSERT INTO collections ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-                " ON CONFLICT (slug) DO NOTHING",
-                [getattr(collection, c) for c in columns],
+        with self.db.transaction():
+            inserted = (
+                self.db.execute(
+                    f"INSERT INTO collections ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+                    " ON CONFLICT (slug) DO NOTHING",
+                    [getattr(collection, c) for c in columns],
+                )
+                == 1
             )
-            == 1
-        )
+            announce_collection(self.db, collection.slug)
+        return inserted
 
     def update_collection(self, slug: str, **changes: str) -> Collection:
         allowed = {"title", "description", "rights"}
         sets = {k: v for k, v in changes.items() if k in allowed}
         if sets:
             assignments = ", ".join(f"{k} = ?" for k in sets)
-            self.db.execute(
-                f"UPDATE collections SET {assignments}, modified = ? WHERE slug = ?",
-                (*sets.values(), utc_now(), slug),
-            )
+            with self.db.transaction():
+                self.db.execute(
+                    f"UPDATE collections SET {assignments}, modified = ? WHERE slug = ?",
+                    (*sets.values(), utc_now(), slug),
+                )
+                announce_collection(self.db, slug)
         collection = self.get_collection(slug)
         if collection is None:
             raise NotFoundError(f"no collection {slug!r}")
@@ -178,6 +184,7 @@ class Catalog:
             if metadata is not None:
                 self._write_metadata(item.id, metadata)
             self.add_events(events)
+            announce_item(self.db, item.id)
 
     def replace_metadata(
         self, item_id: str, title: str, metadata: ItemMetadata, version: int, events: Sequence[Event]
@@ -191,6 +198,7 @@ class Catalog:
                 (title, version, utc_now(), item_id),
             )
             self.add_events(events)
+            announce_item(self.db, item_id)
 
     def set_status(
         self,
@@ -201,19 +209,21 @@ class Catalog:
         visibility: str | None = None,
         embargo_until: str | None = None,
     ) -> Item:
-        item = self.require_item(item_id)
-        self.db.execute(
-            "UPDATE items SET status = ?, status_reason = ?, visibility = ?, embargo_until = ?, datestamp = ?"
-            " WHERE id = ?",
-            (
-                status or item.status,
-                reason if status else item.status_reason,
-                visibility or item.visibility,
-                embargo_until if visibility else item.embargo_until,
-                utc_now(),
-                item_id,
-            ),
-        )
+        with self.db.transaction():
+            item = self.require_item(item_id)
+            self.db.execute(
+                "UPDATE items SET status = ?, status_reason = ?, visibility = ?, embargo_until = ?, datestamp = ?"
+                " WHERE id = ?",
+                (
+                    status or item.status,
+                    reason if status else item.status_reason,
+                    visibility or item.visibility,
+                    embargo_until if visibility else item.embargo_until,
+                    utc_now(),
+                    item_id,
+                ),
+            )
+            announce_item(self.db, item_id)
         return self.require_item(item_id)
 
     def _write_metadata(self, item_id: str, m: ItemMetadata) -> None:
@@ -248,8 +258,10 @@ class Catalog:
         )
 
     def set_version(self, item_id: str, version: int) -> None:
-        """The head OCFL version after a write that changes no catalog field (e.g. a withdrawal)."""
-        self.db.execute("UPDATE items SET version = ? WHERE id = ?", (version, item_id))
+        """The head OCFL version after a write that changes no catalog field (e.g. OCR text, a withdrawal)."""
+        with self.db.transaction():
+            self.db.execute("UPDATE items SET version = ? WHERE id = ?", (version, item_id))
+            announce_item(self.db, item_id)
 
     def purge_item(self, item_id: str, reason: str, datestamp: str, events: Sequence[Event]) -> Item:
         """Keep only a tombstone row (status 'purged', which OAI-PMH reports as deleted) and the events."""
@@ -261,10 +273,12 @@ class Catalog:
                 (reason, datestamp, item_id),
             )
             self.add_events(events)
+            announce_item(self.db, item_id)
         return self.require_item(item_id)
 
     def clear(self) -> None:
-        """Remove every row (rebuild-catalog refills the catalog from storage)."""
+        """Remove every row (rebuild-catalog refills the catalog from storage). The record of public
+        changes stays: rebuild-catalog announces only what differs from it."""
         with self.db.transaction():
             for table in ("events", *_ITEM_TABLES, "items", "collections"):
                 self.db.execute(f"DELETE FROM {table}")

@@ -429,6 +429,56 @@ def _scale(dialect: str) -> list[str]:
     return statements
 
 
+# The record of public changes that IIIF Change Discovery publishes (repo/catalog/changes.py): the
+# activities, numbered without gaps; what the stream last said of each object (``state``: an
+# item's version, a collection's modified time); and the head (the last number and time, the time
+# embargo ends were materialized to), whose row is the writers' lock.
+CHANGE_TABLES = (
+    """CREATE TABLE discovery_activities (
+    seq BIGINT PRIMARY KEY,
+    type TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    end_time TEXT NOT NULL
+)""",
+    """CREATE TABLE discovery_objects (
+    object_type TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    live INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (object_type, object_key)
+)""",
+    """CREATE TABLE discovery_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    end_time TEXT NOT NULL,
+    embargoes_to TEXT NOT NULL
+)""",
+)
+
+
+def _changes(dialect: str) -> list[str]:
+    """The tables, and for a catalog that already holds items, a stream that begins with a Create of
+    each collection and of each item public now, dated as OAI-PMH dates it, oldest first."""
+    now = utc_now()  # a datestamp we format: safe to write into the statement
+    public = (
+        "i.status = 'active' AND (i.visibility = 'public' OR (i.visibility = 'embargoed'"
+        f" AND i.embargo_until IS NOT NULL AND i.embargo_until <= '{now}'))"
+    )
+    existing = (
+        "SELECT 'Collection' AS kind, slug AS k, created AS t, modified AS state FROM collections UNION ALL"
+        f" SELECT 'Manifest', i.id, {OAI_DATESTAMP}, CAST(i.version AS TEXT) FROM items i WHERE {public}"
+    )
+    return [
+        *CHANGE_TABLES,
+        "INSERT INTO discovery_activities (seq, type, object_type, object_key, end_time)"
+        f" SELECT ROW_NUMBER() OVER (ORDER BY t, kind, k), 'Create', kind, k, t FROM ({existing}) s",
+        f"INSERT INTO discovery_objects (object_type, object_key, live, state) SELECT kind, k, 1, state FROM ({existing}) s",
+        "INSERT INTO discovery_head (id, seq, end_time, embargoes_to) SELECT 1, COUNT(*),"
+        f" COALESCE(MAX(end_time), ''), '{now}' FROM discovery_activities",
+    ]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -464,6 +514,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         lambda dialect: [*PAGE_TEXT_TABLES, *PAGE_TEXT_FULL_TEXT[dialect]],
     ),
     Migration(7, "listings at scale: catalog version, search queue, keyset and IIIF collection indexes", _scale),
+    Migration(8, "discovery_activities, _objects, _head: the public changes IIIF Change Discovery lists", _changes),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -65,8 +65,9 @@ def _withdraw(p: Preservation, item_id: str, reason: str, user: User) -> Item:
         )
         reason, version, events = reason.strip(), version_number(info.version), [event]
     with p.catalog.db.transaction():
-        p.catalog.set_version(item_id, version)
+        # Status first: the public then learns of a withdrawal (Delete), not of a new version.
         p.catalog.set_status(item_id, status="withdrawn", reason=reason)  # moves the datestamp
+        p.catalog.set_version(item_id, version)
         p.catalog.add_events([catalog_event(item_id, LoggedEvent(e)) for e in events])
     reindex(p.catalog, item_id)
     p.committed(item_id)
