@@ -45,10 +45,8 @@ def discovery_routes(services: Services) -> list[BaseRoute]:
         if number > last:
             return denied_response(Access.NOT_FOUND)
         items = changes.activities(db, number * size + 1, (number + 1) * size)
-        final = number < last
-        return _answer(
-            request, documents.page(du, number, items, total, size), FINAL_CACHE_CONTROL if final else CACHE_CONTROL
-        )
+        cache_control = FINAL_CACHE_CONTROL if number < last else CACHE_CONTROL
+        return _answer(request, documents.page(du, number, items, total, size), cache_control)
 
     def activity(request: Request) -> Response:
         seq = request.path_params["seq"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from repo.catalog.db import Database
+from repo.catalog.db import Database, Row
 from repo.catalog.models import Item, utc_now
 from repo.catalog.schema import EMBARGO_END
 
@@ -125,7 +125,7 @@ def _lock(db: Database, now: str) -> None:
     db.execute("UPDATE discovery_head SET embargoes_to = ? WHERE id = 1 AND embargoes_to < ?", (now, now))
 
 
-def _due_embargoes(db: Database, now: str) -> list[dict[str, object]]:
+def _due_embargoes(db: Database, now: str) -> list[Row]:
     head = db.query_one("SELECT embargoes_to FROM discovery_head WHERE id = 1")
     since = _earlier(str(head["embargoes_to"]) if head else "")
     return db.query(

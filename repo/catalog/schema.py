@@ -473,7 +473,8 @@ def _changes(dialect: str) -> list[str]:
         *CHANGE_TABLES,
         "INSERT INTO discovery_activities (seq, type, object_type, object_key, end_time)"
         f" SELECT ROW_NUMBER() OVER (ORDER BY t, kind, k), 'Create', kind, k, t FROM ({existing}) s",
-        f"INSERT INTO discovery_objects (object_type, object_key, live, state) SELECT kind, k, 1, state FROM ({existing}) s",
+        "INSERT INTO discovery_objects (object_type, object_key, live, state)"
+        f" SELECT kind, k, 1, state FROM ({existing}) s",
         "INSERT INTO discovery_head (id, seq, end_time, embargoes_to) SELECT 1, COUNT(*),"
         f" COALESCE(MAX(end_time), ''), '{now}' FROM discovery_activities",
     ]
