@@ -86,16 +86,12 @@ def announce_collection(db: Database, slug: str, now: str | None = None) -> None
         _settle(db, COLLECTION, slug, row is not None, str(row["modified"]) if row else "", now)
 
 
-def reconcile(db: Database, now: str | None = None) -> None:
-    """Announce every object whose public state differs from what the stream last said (after
-    rebuild-catalog, which recreates the catalog's rows without their writers)."""
+def announce_missing(db: Database, now: str | None = None) -> None:
+    """Delete what the stream holds live but the catalog no longer has at all: after rebuild-catalog,
+    whose writes announce what they restore, for what storage no longer holds."""
     now = now or utc_now()
     with db.transaction():
         _lock(db, now)
-        for row in db.query("SELECT slug FROM collections ORDER BY created, slug"):
-            announce_collection(db, row["slug"], now)
-        for row in db.query("SELECT id FROM items ORDER BY datestamp, id"):
-            announce_item(db, row["id"], now)
         gone = db.query(
             "SELECT object_type, object_key FROM discovery_objects o WHERE o.live = 1 AND NOT EXISTS"
             " (SELECT 1 FROM items i WHERE o.object_type = ? AND i.id = o.object_key) AND NOT EXISTS"

@@ -6,8 +6,8 @@ per stored content file of each copy (``preservation`` and ``replica``; ``last_c
 the first check, so never-checked files sort first), ``fixity_versions`` the object version each
 copy's rows were taken from, ``replication`` the last object version copied to the replica and
 verified there, ``search_*`` the search index. Tokens (``api_tokens``), the audit log
-(``api_audit``), job records (``jobs``, ``job_tasks``) and staff accounts (``staff_*``) are the catalog's
-own: back them up with it.
+(``api_audit``), job records (``jobs``, ``job_tasks``), staff accounts (``staff_*``) and the record of
+public changes (``discovery_*``) are the catalog's own: back them up with it.
 
 Datestamps are UTC text ``YYYY-MM-DDThh:mm:ssZ`` so they sort, compare and print the same on
 both databases and match OAI-PMH granularity.

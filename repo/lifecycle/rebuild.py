@@ -22,7 +22,7 @@ from repo.audit.event_log import LoggedEvent, LogRecord
 from repo.audit.fixity_rows import RowKey, apply_events
 from repo.audit.service import catalog_event
 from repo.catalog import FixityRow, Item, PageFile, Replication, format_datestamp
-from repo.catalog.changes import reconcile
+from repo.catalog.changes import announce_missing
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
@@ -86,7 +86,7 @@ def rebuild_catalog(p: Preservation) -> RebuildResult:
         restored = {c.slug for c in p.catalog.list_collections()}
         result.collections = len(restored)
         result.unrecorded = sorted(restored - set(collections))
-        reconcile(p.catalog.db)  # the public changes: what storage no longer holds is deleted
+        announce_missing(p.catalog.db)  # the public changes: what storage no longer holds is deleted
     _reindex(p)
     return result
 
