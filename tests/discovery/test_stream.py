@@ -196,3 +196,21 @@ def test_writers_in_many_threads_number_the_stream_without_gaps_in_commit_order(
         for k in range(5):
             mine = [a.type for a in listed if a.object_key == f"t{n}-{k}"]
             assert mine == ["Create", "Delete"]
+
+
+def test_only_changes_the_public_can_see_are_announced(services: Services) -> None:
+    catalog = services.catalog
+    samples.add(catalog, samples.item("a"))
+    catalog.set_version("a", 2)  # a new version (OCR text, say) of a public item
+    catalog.set_status("a", visibility="embargoed", embargo_until="2001-01-01")  # ended already: still public
+    catalog.set_status("a", visibility="restricted")
+    catalog.set_version("a", 3)  # nobody outside sees it
+    catalog.set_status("a", visibility="restricted")
+    catalog.set_status("a", status="withdrawn", reason="duplicate")
+    catalog.purge_item("a", "deposited in error", "2026-01-01T00:00:00Z", [])
+    assert stream(catalog) == [
+        ("Create", "Collection", "letters"),
+        ("Create", "Manifest", "a"),
+        ("Update", "Manifest", "a"),
+        ("Delete", "Manifest", "a"),
+    ]
