@@ -22,7 +22,7 @@ import pytest
 
 from ingest.context import ItemSource
 from ingest.runner import Ingester
-from repo.catalog import Catalog
+from repo.catalog import Catalog, changes
 from repo.identifiers import object_id
 from repo.preservation import ObjectStore
 from repo.preservation.ocfl_inventory import version_number
@@ -98,6 +98,9 @@ def assert_consistent(data: Path, item_id: str, tmp_path: Path) -> None:
     catalog = Catalog.open(Settings(data_dir=data).catalog_url)
     try:
         assert catalog.count_items() == 1
+        # Change Discovery was told once of each, whichever write the kill interrupted.
+        told = [(a.type, a.object_key) for a in changes.activities(catalog.db, 1, 100)]
+        assert told == [("Create", "letters"), ("Create", item_id)]
         item = catalog.require_item(item_id)
         assert item.version == version_number(inventory.head)
         payload = {e.path: e.sha512 for e in store.payload_entries(oid)}
