@@ -464,6 +464,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         lambda dialect: [*PAGE_TEXT_TABLES, *PAGE_TEXT_FULL_TEXT[dialect]],
     ),
     Migration(7, "listings at scale: catalog version, search queue, keyset and IIIF collection indexes", _scale),
+    Migration(
+        8,
+        "workers: when each task worker last said it was alive (a queued job's page says why it waits)",
+        lambda dialect: ["CREATE TABLE workers (holder TEXT PRIMARY KEY, seen DOUBLE PRECISION NOT NULL)"],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

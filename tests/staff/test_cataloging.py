@@ -132,10 +132,11 @@ def test_an_embargo_needs_its_date_then_hides_the_item(staff: Staff) -> None:
 def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(staff: Staff, tmp) -> None:
     client = staff.signed_in(Role.CURATOR)
     csrf = staff.csrf(client)
-    upload = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
-    base = f"/staff/ingest/uploads/{upload}"
     bag = zip_folder(make_bag(tmp / "bag", "bag-1", title="A bag from the browser"), tmp / "bag.zip")
     data = bag.read_bytes()
+    declared = {"csrf_token": csrf, "path": "bag.zip", "size": str(len(data))}
+    upload = client.post("/staff/ingest/uploads", data=declared).json()["id"]
+    base = f"/staff/ingest/uploads/{upload}"
     headers = {"X-CSRF-Token": csrf}
     assert client.put(f"{base}/file?name=bag.zip&offset=0", content=data[:1000], headers=headers).json()["size"] == 1000
     # A chunk sent again after a dropped answer is refused with what has arrived; the client resumes there.
@@ -158,8 +159,9 @@ def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(sta
     assert staff.services.catalog.require_item(job["item_id"]).title == "A bag from the browser"
     assert job["item_id"] in client.get(job_url).text
 
-    truncated = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
     cut = data[: len(data) // 2]
+    declared["size"] = str(len(cut))
+    truncated = client.post("/staff/ingest/uploads", data=declared).json()["id"]
     client.put(f"/staff/ingest/uploads/{truncated}/file?name=bag.zip&offset=0", content=cut, headers=headers)
     problems = client.get(f"/staff/ingest/uploads/{truncated}?collection=letters")
     assert "nothing can be stored yet" in problems.text
