@@ -84,7 +84,7 @@ def scans(folder: Path, *, truncated: bool, schema_error: bool) -> Path:
             page.write_bytes(page.read_bytes()[: page.stat().st_size // 2])
     record = MODS.format(title=TITLE)
     if schema_error:
-        record = record.replace("<typeOfResource>text</typeOfResource>", "<typeOfResource>text</typeOfResource><bogus/>")
+        record = record.replace("</typeOfResource>", "</typeOfResource><bogus/>")
     (folder / "mods.xml").write_text(record)
     return folder
 

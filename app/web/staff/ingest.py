@@ -9,9 +9,8 @@ import shutil
 import anyio.to_thread
 from starlette.responses import JSONResponse, Response
 
-from app.api.jobs import ingest_out
 from app.web.staff.guard import StaffCall
-from app.web.staff.job_view import job_view
+from app.web.staff.job_view import job_view, recent_jobs
 from app.web.staff.uploads import CHUNK_MAX, DryRun, check_declared
 from ingest.errors import IngestError
 from ingest.runner import ItemResult
@@ -21,7 +20,7 @@ CHUNK = 8 * 1024 * 1024
 
 
 def ingest_page(call: StaffCall, problems: list[Problem] | None = None, status: int = 200) -> Response:
-    jobs = [ingest_out(job) for job in call.site.ingests.jobs.queue.recent(limit=20)]
+    jobs = recent_jobs(call.site.ingests.jobs.queue, call.site.services.settings.queue_lease_seconds, 20)
     return call.render(
         "ingest.html",
         status,

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from app.page_tasks import is_page_task, page_tasks
+from app.queue import TaskQueue
 from repo.catalog.jobs import Job, JobStore
 from repo.errors import Problem
 
@@ -30,6 +31,11 @@ def waiting_reason(job: Job, store: JobStore, lease_seconds: float, now: float |
 
 def _problems(problems: list[Problem]) -> list[dict[str, str]]:
     return [{"file": p.file, "reason": p.reason} for p in problems]
+
+
+def recent_jobs(queue: TaskQueue, lease_seconds: float, limit: int) -> list[dict[str, Any]]:
+    """The newest jobs of every kind, as their pages show them (the dashboard's and ingest page's list)."""
+    return [job_view(job, queue.jobs, lease_seconds) for job in queue.recent(limit=limit)]
 
 
 def job_view(job: Job, store: JobStore, lease_seconds: float) -> dict[str, Any]:
@@ -72,6 +78,7 @@ def job_view(job: Job, store: JobStore, lease_seconds: float) -> dict[str, Any]:
         "items_total": len(items),
         "pages_done": pages_done,
         "pages_total": pages_total,
+        "message": items[0]["message"] if len(items) == 1 else f"{ended} of {len(items)} items ended",
         "item_id": next((i["item_id"] for i in items if i["item_id"]), None),
         "items": items,
     }
