@@ -190,7 +190,7 @@ class StaffIngests:
         return None
 
     def _scans_folder(self, files: Path) -> Path:
-        """The folder of scans: the one folder sent, or the files themselves when sent loose."""
+        """The folder chosen: the one folder sent, or the files themselves when sent loose."""
         entries = [p for p in files.iterdir() if not p.name.startswith(".")]
         return entries[0] if len(entries) == 1 and entries[0].is_dir() else files
 
@@ -200,8 +200,9 @@ class StaffIngests:
         loose = [p for p in files.rglob("*") if p.is_file()]
         if len(loose) == 1 and loose[0].name.lower().endswith(ARCHIVE_SUFFIXES):
             return "bag", loose[0]
-        batch = self._batch_file(files)
-        return ("batch", batch) if batch is not None else ("folder", self._scans_folder(files))
+        top = self._scans_folder(files)  # a folder picker sends the chosen folder's name too
+        batch = self._batch_file(top)
+        return ("batch", batch) if batch is not None else ("folder", top)
 
     def sources(self, kind: str, path: Path, collection: str, staging: Path) -> list[ItemSource]:
         """The upload's items; an IngestError lists the rows of a batch that are wrong."""
