@@ -10,6 +10,7 @@ import zipfile
 
 from repo.auth import Role
 from repo.catalog.item_list import ItemFilter, list_items_page
+from repo.lifecycle.collections import CollectionRecords
 from tests.api.helpers import make_bag, zip_folder
 from tests.staff.conftest import Staff
 
@@ -167,3 +168,30 @@ def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(sta
     assert "nothing can be stored yet" in problems.text
     assert "bag.zip" in problems.text
     assert str(staff.services.settings.staging_path) not in problems.text
+
+
+def test_a_collection_thumbnail_is_chosen_from_its_items_and_shown_while_public(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    url = "/staff/collections/letters"
+    form = {"csrf_token": staff.csrf(client), "title": "Letters", "description": ""}
+    foreign = client.post(url, data={**form, "thumbnail_item": "no-such-item"})
+    assert foreign.status_code == 422 and "Thumbnail: &#39;no-such-item&#39; is not an item of this" in foreign.text
+    chosen = client.post(url, data={**form, "thumbnail_item": staff.item_id})
+    assert chosen.status_code == 200 and f'<option value="{staff.item_id}" selected>' in chosen.text
+    visitor = staff.new_client()
+    assert f'src="/items/{staff.item_id}/thumbnail"' in visitor.get("/collections/letters").text
+    iiif = visitor.get("/iiif/collection/letters").json()
+    assert f"/iiif/3/{staff.item_id}~1/" in iiif["thumbnail"][0]["id"]
+    records, _ = CollectionRecords.of(staff.services).latest()  # kept for rebuild-catalog
+    assert records["letters"].thumbnail_item == staff.item_id
+    # An embargoed item stands for nothing in public.
+    visibility = f"/staff/items/{staff.item_id}/visibility"
+    embargo = {"csrf_token": form["csrf_token"], "visibility": "embargoed", "embargo_until": "2999-01-01"}
+    client.post(visibility, data=embargo)
+    try:
+        assert "/thumbnail" not in visitor.get("/collections/letters").text.split("<h1>")[1].split("</h1>")[0]
+        assert "thumbnail" not in visitor.get("/iiif/collection/letters").json()
+    finally:
+        client.post(visibility, data={"csrf_token": form["csrf_token"], "visibility": "public"})
+        client.post(url, data={**form, "thumbnail_item": ""})
+    assert "thumbnail" not in visitor.get("/iiif/collection/letters").json()
