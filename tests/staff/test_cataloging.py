@@ -12,6 +12,7 @@ from repo.auth import Role
 from repo.catalog.item_list import ItemFilter, list_items_page
 from repo.lifecycle.collections import CollectionRecords
 from tests.api.helpers import make_bag, zip_folder
+from tests.presentation.schema_check import assert_valid
 from tests.staff.conftest import Staff
 
 
@@ -182,6 +183,7 @@ def test_a_collection_thumbnail_is_chosen_from_its_items_and_shown_while_public(
     assert f'src="/items/{staff.item_id}/thumbnail"' in visitor.get("/collections/letters").text
     iiif = visitor.get("/iiif/collection/letters").json()
     assert f"/iiif/3/{staff.item_id}~1/" in iiif["thumbnail"][0]["id"]
+    assert_valid(iiif)  # the IIIF Presentation 3.0 schema
     records, _ = CollectionRecords.of(staff.services).latest()  # kept for rebuild-catalog
     assert records["letters"].thumbnail_item == staff.item_id
     # An embargoed item stands for nothing in public.

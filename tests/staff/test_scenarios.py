@@ -171,6 +171,18 @@ def test_a_curator_uploads_fixes_ingests_embargoes_and_signs_out(server: tuple[s
     assert TITLE in wait_public(f"{base_url}/search?q=Babbage", True, TITLE).text
     assert httpx.get(f"{base_url}/iiif/{item_id}/manifest").status_code == 200
 
+    # The new item's first page stands for its collection.
+    page.goto(f"{base_url}/staff/collections/letters")
+    page.select_option("#thumbnail_item", item_id)
+    page.click("button:has-text('Save')")
+    page.wait_for_url("**/staff/collections/letters?notice=**")
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    check(page, "collection-thumbnail")
+    page.goto(f"{base_url}/collections/letters")
+    assert page.locator(f".collection-cover img[src='/items/{item_id}/thumbnail']").is_visible()
+    check(page, "public-collection")
+    page.goto(f"{base_url}/staff/items/{item_id}")
+
     # Embargoed from its staff page: gone from public search, its manifest and images refuse.
     page.check("input[name=visibility][value=embargoed]")
     page.fill("#embargo_until", "2999-01-01")
