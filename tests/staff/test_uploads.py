@@ -81,6 +81,12 @@ def test_unsafe_or_repeated_paths_are_refused_before_a_byte_is_sent(staff: Staff
     assert other.status_code == 422 and "box/p2.tif" in other.json()["error"]
     more = client.put(url, params={"name": "box/p1.tif", "offset": "0"}, content=b"x", headers={"X-CSRF-Token": csrf})
     assert more.status_code == 413 and "more bytes than the 0 declared" in more.json()["error"]
+    # An upload stopped before its end is not ingested: the dry run and the start name what is missing.
+    status, half = declare(client, csrf, {"box/p1.tif": b"", "box/p2.tif": b"12345"})
+    dry = client.get(f"/staff/ingest/uploads/{half['id']}?collection=letters")
+    assert "box/p2.tif" in dry.text and "only 0 of its 5 bytes arrived" in dry.text
+    start = client.post(f"/staff/ingest/uploads/{half['id']}/start", data={"csrf_token": csrf, "collection": "letters"})
+    assert "box/p2.tif: only 0 of its 5 bytes arrived" in start.text and "/staff/jobs/" not in str(start.url)
 
 
 def test_a_csv_batch_with_its_folders_is_checked_by_row_then_ingested_as_one_job(staff: Staff, tmp: Path) -> None:

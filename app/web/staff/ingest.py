@@ -173,6 +173,9 @@ def start_ingest(call: StaffCall) -> Response:
     collection = call.form.get("collection", "")
     if ingests.folder(upload_id) is None or call.site.catalog.get_collection(collection) is None:
         return call.redirect("/staff/ingest", "That upload is gone or its collection is unknown: upload again.")
+    missing = ingests.missing(upload_id)
+    if missing:
+        return call.redirect(f"/staff/ingest/uploads/{upload_id}?collection={collection}", str(missing[0]))
     try:
         job_id = ingests.start(upload_id, collection, call.user.name)
     except IngestError as exc:

@@ -13,6 +13,7 @@ command line's.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import secrets
@@ -107,17 +108,9 @@ class DryRun:
         for r in self.results:
             for p in r.problems or [Problem("", "")]:
                 lines.append([r.name, r.status, r.item_id or "", r.pages, p.file, p.reason])
-        out = _Lines()
+        out = io.StringIO()
         csv.writer(out).writerows(lines)
-        return "".join(out.lines)
-
-
-class _Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def write(self, line: str) -> None:
-        self.lines.append(line)
+        return out.getvalue()
 
 
 class StaffIngests:
@@ -182,7 +175,8 @@ class StaffIngests:
     def _batch_file(self, files: Path) -> Path | None:
         for csv_file in sorted(files.glob("*.csv")):
             try:
-                header = next(csv.reader([csv_file.open(encoding="utf-8-sig").readline()]), [])
+                with csv_file.open(encoding="utf-8-sig") as text:
+                    header = next(csv.reader([text.readline()]), [])
             except (OSError, UnicodeDecodeError):
                 continue
             if "folder" in (c.strip().lower() for c in header):
@@ -280,7 +274,7 @@ class StaffIngests:
             return self.jobs.submit_bag(
                 job_id, "upload", path.name, path, collection, user, cleanup=folder, hidden=hidden
             ).id
-        sources = self.sources(kind, path, collection, folder)
+        sources = self.sources(kind, path, collection, folder)  # staging is a bag's only
         job = self.jobs.queue.submit(
             job_id,
             kind,
