@@ -244,3 +244,37 @@ def test_without_javascript_the_plain_form_uploads_a_folder(server: tuple[str, s
     problems = page.locator("#problems").inner_text()
     assert "p2.tif" in problems and "mods.xml" not in problems
     page.screenshot(path=str(OUTPUT / "dry-run-without-javascript.png"), full_page=True)  # axe needs scripts
+
+
+DROP = """([files, mods]) => {
+  const moved = new DataTransfer();
+  for (const [name, text] of files) moved.items.add(new File([text], name));
+  moved.items.add(new File([mods], "mods.xml"));
+  const drop = new DragEvent("drop", { dataTransfer: moved, bubbles: true, cancelable: true });
+  document.getElementById("drop").dispatchEvent(drop);
+}"""
+
+
+def test_dropped_files_are_checked_and_a_name_sent_twice_is_refused(
+    server: tuple[str, str, Path], browser: Any
+) -> None:
+    base_url, _, _ = server
+    page, errors = new_page(browser)
+    sign_in(page, base_url, CURATOR, PASSWORD)
+    page.goto(f"{base_url}/staff/ingest")
+    record = MODS.format(title="A dropped letter")
+    page.evaluate(DROP, [[["p1.tif", "not a scan"], ["P1.tif", "nor this"]], record])
+    assert page.locator("#drop").inner_text() == "3 file(s) chosen"
+    page.click("button:has-text('Upload and check')")
+    refusal = page.locator("#problems")
+    refusal.wait_for()
+    assert "nothing was uploaded" in refusal.inner_text()
+    assert "P1.tif: sent twice (as p1.tif too)" in refusal.inner_text()
+    check(page, "upload-refused")
+
+    page.goto(f"{base_url}/staff/ingest")
+    page.evaluate(DROP, [[["p1.tif", "not a scan"]], record])
+    page.click("button:has-text('Upload and check')")
+    page.wait_for_url("**/staff/ingest/uploads/*?collection=letters")
+    assert "p1.tif: content is not TIFF although the name says so" in page.locator("#problems").inner_text()
+    assert errors == []
