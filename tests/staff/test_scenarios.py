@@ -270,6 +270,7 @@ def test_dropped_files_are_checked_and_a_name_sent_twice_is_refused(
     refusal.wait_for()
     assert "nothing was uploaded" in refusal.inner_text()
     assert "P1.tif: sent twice (as p1.tif too)" in refusal.inner_text()
+    assert page.locator("#drop").inner_text() == "Fix the files, then choose or drop them again"
     check(page, "upload-refused")
 
     page.goto(f"{base_url}/staff/ingest")

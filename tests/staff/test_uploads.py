@@ -168,6 +168,9 @@ def test_a_queued_job_says_why_it_waits(staff: Staff, tmp: Path) -> None:
     try:
         # A worker runs beside these tests (the fixture's): it said so within a third of a lease.
         assert "of earlier jobs are ahead of it" in waiting_reason(second, store, 30)
+        client = staff.signed_in(Role.CURATOR)
+        assert "Waiting for a worker" in client.get(f"/staff/jobs/{second.id}").text
+        assert "Waiting for a worker" in client.get("/staff/").text  # the dashboard's recent jobs
         assert waiting_reason(first, store, 30).startswith("Waiting for a worker")
         seen = store.last_worker_seen()
         assert seen is not None

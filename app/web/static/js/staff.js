@@ -179,7 +179,13 @@
       method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body,
     });
     const answer = await started.json().catch(() => ({ problems: [{ file: "the upload", reason: `refused (${started.status})` }] }));
-    if (!started.ok) { refuse(answer.problems || [{ file: "the upload", reason: answer.error }]); return; }
+    if (!started.ok) {
+      refuse(answer.problems || [{ file: "the upload", reason: answer.error }]);
+      chosen = []; // chosen again once fixed: a browser cannot drop one file of a choice
+      for (const input of [document.getElementById("folder"), document.getElementById("files")]) input.value = "";
+      drop.textContent = "Fix the files, then choose or drop them again";
+      return;
+    }
     const { id, chunk } = answer;
     const base = `/staff/ingest/uploads/${id}`;
     const section = document.getElementById("progress");
