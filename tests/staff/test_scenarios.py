@@ -89,6 +89,15 @@ def scans(folder: Path, *, truncated: bool, schema_error: bool) -> Path:
     return folder
 
 
+def fits_320(page: Any, name: str) -> None:
+    """The page at 320 pixels wide: nothing scrolls sideways (photographed as narrow-NAME)."""
+    page.set_viewport_size({"width": 320, "height": 700})
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.screenshot(path=str(OUTPUT / f"narrow-{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 320 pixels"
+
+
 def line_of(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
@@ -147,8 +156,12 @@ def test_a_curator_uploads_fixes_ingests_embargoes_and_signs_out(server: tuple[s
     page.wait_for_url("**/staff/ingest/uploads/*?collection=letters")
     assert "No problems: 3 page(s) in 1 item(s)" in page.locator(".ok").inner_text()
     check(page, "dry-run-ready")
+    fits_320(page, "dry-run-ready")
     page.click("button:has-text('Start the ingest')")
     page.wait_for_url("**/staff/jobs/*")
+    # Followed live: the page as first served had not finished, and it is never loaded again.
+    assert page.locator("#job").get_attribute("data-state") in ("queued", "running")
+    page.evaluate("window.notReloaded = true")
     seen = set()
     deadline = time.monotonic() + 60
     while (state := page.locator("#job-state").inner_text()) != "succeeded":
@@ -159,7 +172,9 @@ def test_a_curator_uploads_fixes_ingests_embargoes_and_signs_out(server: tuple[s
     assert page.locator("#pages-text").inner_text() == "3 of 3 done"
     assert page.locator("#items-text").inner_text() == "1 of 1 done"
     assert page.locator("#job-waiting").inner_text() == ""
+    assert page.evaluate("window.notReloaded") is True
     check(page, "job-done")
+    fits_320(page, "job-done")
     page.click("#job-items a")  # the new item's staff page
     page.wait_for_url("**/staff/items/*")
     item_id = page.url.rsplit("/", 1)[-1]
