@@ -158,15 +158,18 @@ class Worker:
     def keep_leases(self) -> None:
         """Renew this process's leases and deliver again the tasks of dead workers, until stopped."""
         interval = max(self.lease / 3, 0.2)
-        while not self._stop.wait(interval):
+        while True:  # at once first: the job pages know a worker is up
             try:
                 self.store.renew(self.holder, self.lease)
+                self.store.heard_from(self.holder)  # a queued job's page says when a worker was last seen
                 if self.settings.worker_heartbeat:  # alive and reaching the catalog (a container healthcheck)
                     Path(self.settings.worker_heartbeat).touch()
                 if requeued := self.queue.requeue_stale():
                     log.info("delivered %d task(s) of stopped workers again", requeued)
             except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn
                 log.warning("could not renew leases: %s", exc)
+            if self._stop.wait(interval):
+                return
 
     def consumer(self) -> Consumer:
         # A short poll: the SQLite queue is polled, PostgreSQL's wakes workers with NOTIFY.

@@ -128,7 +128,7 @@ class Settings:
         (), "Hosts a bag's fetch.txt may name (comma separated); empty refuses every fetch.txt."
     )
     archive_max_bytes: int = setting(20 * 1024**3, "Largest unpacked size of an uploaded bag archive.")
-    upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API.")
+    upload_max_bytes: int = setting(5 * 1024**3, "Largest upload accepted by the admin API and the staff ingest page.")
     ingest_allowed_roots: tuple[str, ...] = setting(
         (), "Folders the admin API may ingest server-side bags from (comma separated); empty refuses every path."
     )

@@ -54,8 +54,27 @@ def public_members(catalog: Catalog, slug: str, *, limit: int = -1, offset: int 
     ]
 
 
+def cover(catalog: Catalog, collection: Collection) -> Member | None:
+    """The item chosen to stand for the collection, with its first page, while it is public."""
+    if not collection.thumbnail_item:
+        return None
+    row = catalog.db.query_one(
+        "SELECT i.id, i.title, f.seq, f.width, f.height FROM items i"
+        " JOIN files f ON f.item_id = i.id AND f.seq = (SELECT MIN(seq) FROM files WHERE item_id = i.id)"
+        f" WHERE i.id = ? AND i.collection = ? AND {public_items_sql('i')}",
+        (collection.thumbnail_item, collection.slug, utc_now()),
+    )
+    if row is None:
+        return None
+    return Member(row["id"], row["title"], None, (int(row["seq"]), int(row["width"]), int(row["height"])))
+
+
 def build_collection(
-    collection: Collection, members: list[Member], publisher: Publisher, part: tuple[int, int] | None = None
+    collection: Collection,
+    members: list[Member],
+    publisher: Publisher,
+    part: tuple[int, int] | None = None,
+    cover: Member | None = None,
 ) -> JsonDict:
     """The collection's document; with ``part`` (number, first position), one part of it."""
     urls = publisher.urls
@@ -69,10 +88,12 @@ def build_collection(
         if member.first_page is not None:
             ref["thumbnail"] = thumbnail(urls, member.item_id, *member.first_page)
         items.append(ref)
-    return _collection_document(collection, publisher, items, None if part is None else (*part, len(members)))
+    return _collection_document(collection, publisher, items, None if part is None else (*part, len(members)), cover)
 
 
-def build_parts(collection: Collection, count: int, size: int, publisher: Publisher) -> JsonDict:
+def build_parts(
+    collection: Collection, count: int, size: int, publisher: Publisher, cover: Member | None = None
+) -> JsonDict:
     """A collection too large for one document: it lists its parts, each ``size`` manifests."""
     urls = publisher.urls
     parts = []
@@ -84,7 +105,7 @@ def build_parts(collection: Collection, count: int, size: int, publisher: Publis
                 "label": _part_label(collection, first, min(first + size, count)),
             }
         )
-    return _collection_document(collection, publisher, parts)
+    return _collection_document(collection, publisher, parts, cover=cover)
 
 
 def _part_label(collection: Collection, first: int, end: int) -> dict[str, list[str]]:
@@ -92,7 +113,11 @@ def _part_label(collection: Collection, first: int, end: int) -> dict[str, list[
 
 
 def _collection_document(
-    collection: Collection, publisher: Publisher, items: list[JsonDict], part: tuple[int, int, int] | None = None
+    collection: Collection,
+    publisher: Publisher,
+    items: list[JsonDict],
+    part: tuple[int, int, int] | None = None,
+    cover: Member | None = None,
 ) -> JsonDict:
     urls = publisher.urls
     whole = urls.collection(collection.slug)
@@ -108,6 +133,7 @@ def _collection_document(
         "type": "Collection",
         "label": label,
         "summary": lang_map(collection.description),
+        "thumbnail": thumbnail(urls, cover.item_id, *cover.first_page) if cover and cover.first_page else None,
         "rights": rights(None, collection),
         "provider": provider(publisher),
         "homepage": home_page(urls.collection_page(collection.slug), lang_map(collection.title)),

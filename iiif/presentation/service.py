@@ -16,6 +16,7 @@ from iiif.presentation.collection import (
     build_parts,
     build_top_collection,
     count_public,
+    cover,
     public_members,
 )
 from iiif.presentation.manifest import build_manifest, to_json_bytes
@@ -118,15 +119,17 @@ class PresentationService:
         count = self.counts.get(
             ("public", slug), catalog_version(self.catalog.db, now), lambda: count_public(self.catalog, slug, now)
         )
+        chosen = cover(self.catalog, collection)
         if part is None:
             if count <= size:
-                return _visible(build_collection(collection, public_members(self.catalog, slug), self.publisher))
-            return _visible(build_parts(collection, count, size, self.publisher))
+                members = public_members(self.catalog, slug)
+                return _visible(build_collection(collection, members, self.publisher, cover=chosen))
+            return _visible(build_parts(collection, count, size, self.publisher, chosen))
         first = (part - 1) * size
         if count <= size or part < 1 or first >= count:
             return Outcome(Access.NOT_FOUND)
         members = public_members(self.catalog, slug, limit=size, offset=first)
-        return _visible(build_collection(collection, members, self.publisher, (part, first)))
+        return _visible(build_collection(collection, members, self.publisher, (part, first), chosen))
 
     def top_collection(self) -> Outcome:
         return _visible(build_top_collection(self.catalog.list_collections(), self.publisher))

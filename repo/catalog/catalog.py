@@ -64,7 +64,7 @@ class Catalog:
         return inserted
 
     def update_collection(self, slug: str, **changes: str) -> Collection:
-        allowed = {"title", "description", "rights"}
+        allowed = {"title", "description", "rights", "thumbnail_item"}
         sets = {k: v for k, v in changes.items() if k in allowed}
         if sets:
             assignments = ", ".join(f"{k} = ?" for k in sets)

@@ -313,6 +313,29 @@ class JobStore:
             )
         )
 
+    def heard_from(self, holder: str) -> None:
+        """A worker is alive (it says so with each lease renewal); workers silent for a day go."""
+        now = time.time()
+        self.db.execute(
+            "INSERT INTO workers (holder, seen) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET seen = excluded.seen",
+            (holder, now),
+        )
+        self.db.execute("DELETE FROM workers WHERE seen < ?", (now - 86400,))
+
+    def last_worker_seen(self) -> float | None:
+        """When any worker last said it was alive (seconds since the epoch), None when none ever has."""
+        row = self.db.query_one("SELECT MAX(seen) AS seen FROM workers", ())
+        return float(row["seen"]) if row and row["seen"] is not None else None
+
+    def queued_before(self, job: Job) -> int:
+        """Queued tasks of older jobs: what a worker takes before this job's."""
+        row = self.db.query_one(
+            "SELECT COUNT(*) AS n FROM job_tasks t JOIN jobs j ON j.id = t.job_id"
+            " WHERE t.state = 'queued' AND (j.created < ? OR (j.created = ? AND j.id < ?))",
+            (job.created, job.created, job.id),
+        )
+        return int(row["n"]) if row else 0
+
     def requeue_stale(self) -> list[tuple[str, int]]:
         """Tasks whose holder's lease ran out, made queued again; each is returned to exactly one
         caller (the one whose update took it), which delivers it again."""

@@ -25,6 +25,7 @@ class Collection:
     rights: str = ""
     created: str = ""
     modified: str = ""
+    thumbnail_item: str = ""  # the item whose first page stands for the collection ('' : none chosen)
 
 
 @dataclass(frozen=True)

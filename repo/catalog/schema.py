@@ -516,6 +516,15 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "listings at scale: catalog version, search queue, keyset and IIIF collection indexes", _scale),
     Migration(8, "discovery_activities, _objects, _head: the public changes IIIF Change Discovery lists", _changes),
+    Migration(
+        9,
+        "workers: when each task worker last said it was alive (a queued job's page says why it waits);"
+        " collections.thumbnail_item: the item whose first page is the collection's thumbnail",
+        lambda dialect: [
+            "CREATE TABLE workers (holder TEXT PRIMARY KEY, seen DOUBLE PRECISION NOT NULL)",
+            "ALTER TABLE collections ADD COLUMN thumbnail_item TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

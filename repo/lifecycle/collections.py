@@ -104,7 +104,7 @@ def ensure_collection(
 
 
 def update_collection(services: Services, slug: str, **changes: str) -> Collection:
-    """Change the collection's title, description or rights, in the catalog and in storage."""
+    """Change the collection's title, description, rights or thumbnail item, in the catalog and in storage."""
     catalog = services.catalog
     with catalog.db.transaction():
         before = catalog.get_collection(slug)

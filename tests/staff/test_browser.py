@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from app.web.pages.site import STATIC
 from repo.auth import Role
 from repo.auth.users import UserStore
 from repo.lifecycle.collections import ensure_collection
@@ -23,15 +22,12 @@ from repo.services import Services
 from repo.settings import Settings
 from tests.api.helpers import ingest_item
 from tests.servers.ports import free_port
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.staff.browser import OUTPUT, TIMEOUT_MS, check, chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-AXE = STATIC / "vendor" / "axe" / "axe.min.js"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "staff"
 MUNIMENT = str(Path(sys.executable).parent / "muniment")
 PASSWORD = "a curator's password"
-TIMEOUT_MS = 30_000
 
 pytestmark = pytest.mark.slow
 
@@ -78,26 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (make test does)"
-    assert AXE.is_file(), "axe-core is not installed: run `bash app/web/static/build.sh` (make test does)"
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-def check(page: Any, name: str) -> None:
-    """axe-core on the page as it stands (no serious or critical violation), then its screenshot."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-    assert bad == [], f"{name}: {bad}"
+    yield from chromium(sync_api)
 
 
 def test_a_curator_edits_a_title_through_a_schema_error_to_v2(server: tuple[str, str], browser: Any) -> None:

@@ -10,7 +10,9 @@ import zipfile
 
 from repo.auth import Role
 from repo.catalog.item_list import ItemFilter, list_items_page
+from repo.lifecycle.collections import CollectionRecords
 from tests.api.helpers import make_bag, zip_folder
+from tests.presentation.schema_check import assert_valid
 from tests.staff.conftest import Staff
 
 
@@ -132,10 +134,11 @@ def test_an_embargo_needs_its_date_then_hides_the_item(staff: Staff) -> None:
 def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(staff: Staff, tmp) -> None:
     client = staff.signed_in(Role.CURATOR)
     csrf = staff.csrf(client)
-    upload = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
-    base = f"/staff/ingest/uploads/{upload}"
     bag = zip_folder(make_bag(tmp / "bag", "bag-1", title="A bag from the browser"), tmp / "bag.zip")
     data = bag.read_bytes()
+    declared = {"csrf_token": csrf, "path": "bag.zip", "size": str(len(data))}
+    upload = client.post("/staff/ingest/uploads", data=declared).json()["id"]
+    base = f"/staff/ingest/uploads/{upload}"
     headers = {"X-CSRF-Token": csrf}
     assert client.put(f"{base}/file?name=bag.zip&offset=0", content=data[:1000], headers=headers).json()["size"] == 1000
     # A chunk sent again after a dropped answer is refused with what has arrived; the client resumes there.
@@ -158,10 +161,39 @@ def test_an_upload_goes_in_chunks_and_resumes_and_its_dry_run_lists_problems(sta
     assert staff.services.catalog.require_item(job["item_id"]).title == "A bag from the browser"
     assert job["item_id"] in client.get(job_url).text
 
-    truncated = client.post("/staff/ingest/uploads", data={"csrf_token": csrf}).json()["id"]
     cut = data[: len(data) // 2]
+    declared["size"] = str(len(cut))
+    truncated = client.post("/staff/ingest/uploads", data=declared).json()["id"]
     client.put(f"/staff/ingest/uploads/{truncated}/file?name=bag.zip&offset=0", content=cut, headers=headers)
     problems = client.get(f"/staff/ingest/uploads/{truncated}?collection=letters")
     assert "nothing can be stored yet" in problems.text
     assert "bag.zip" in problems.text
     assert str(staff.services.settings.staging_path) not in problems.text
+
+
+def test_a_collection_thumbnail_is_chosen_from_its_items_and_shown_while_public(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    url = "/staff/collections/letters"
+    form = {"csrf_token": staff.csrf(client), "title": "Letters", "description": ""}
+    foreign = client.post(url, data={**form, "thumbnail_item": "no-such-item"})
+    assert foreign.status_code == 422 and "Thumbnail: &#39;no-such-item&#39; is not an item of this" in foreign.text
+    chosen = client.post(url, data={**form, "thumbnail_item": staff.item_id})
+    assert chosen.status_code == 200 and f'<option value="{staff.item_id}" selected>' in chosen.text
+    visitor = staff.new_client()
+    assert f'src="/items/{staff.item_id}/thumbnail"' in visitor.get("/collections/letters").text
+    iiif = visitor.get("/iiif/collection/letters").json()
+    assert f"/iiif/3/{staff.item_id}~1/" in iiif["thumbnail"][0]["id"]
+    assert_valid(iiif)  # the IIIF Presentation 3.0 schema
+    records, _ = CollectionRecords.of(staff.services).latest()  # kept for rebuild-catalog
+    assert records["letters"].thumbnail_item == staff.item_id
+    # An embargoed item stands for nothing in public.
+    visibility = f"/staff/items/{staff.item_id}/visibility"
+    embargo = {"csrf_token": form["csrf_token"], "visibility": "embargoed", "embargo_until": "2999-01-01"}
+    client.post(visibility, data=embargo)
+    try:
+        assert "/thumbnail" not in visitor.get("/collections/letters").text.split("<h1>")[1].split("</h1>")[0]
+        assert "thumbnail" not in visitor.get("/iiif/collection/letters").json()
+    finally:
+        client.post(visibility, data={"csrf_token": form["csrf_token"], "visibility": "public"})
+        client.post(url, data={**form, "thumbnail_item": ""})
+    assert "thumbnail" not in visitor.get("/iiif/collection/letters").json()

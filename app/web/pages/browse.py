@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web.pages.site import Site
+from iiif.presentation.collection import cover
 from repo.search import SearchQuery, Sort
 
 COLLECTION_PAGE_SIZE = 24
@@ -40,6 +41,7 @@ def collection_page(site: Site, request: Request) -> Response:
         request,
         "collection.html",
         collection=collection,
+        cover=cover(site.catalog, collection),
         results=results,
         sorts=COLLECTION_SORTS,
         path=path,

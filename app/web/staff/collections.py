@@ -1,4 +1,4 @@
-"""Collections: create, rename, describe."""
+"""Collections: create, rename, describe, choose the item whose first page is the thumbnail."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ def update_collection(call: StaffCall) -> Response:
     if not title:
         return collection_page(call, problems=["Title: a collection needs a title"], status=422)
     changes = {"title": title, "description": call.form.get("description", "").strip()}
+    if "thumbnail_item" in call.form:
+        chosen = call.form["thumbnail_item"].strip()
+        item = call.site.catalog.get_item(chosen) if chosen else None
+        if chosen and (item is None or item.collection != slug):
+            return collection_page(
+                call, problems=[f"Thumbnail: {chosen!r} is not an item of this collection"], status=422
+            )
+        if item is not None and not call.site.catalog.files(item.id):
+            return collection_page(call, problems=[f"Thumbnail: {item.title!r} has no pages"], status=422)
+        changes["thumbnail_item"] = chosen
     try:
         collections.update_collection(call.site.services, slug, **changes)
     except (MunimentError, StorageError) as exc:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from app.api.jobs import ingest_out
 from app.web.staff.guard import StaffCall
+from app.web.staff.job_view import recent_jobs
 from repo.audit import Preservation, build_report
 from repo.catalog.staff_figures import holdings
 
@@ -19,12 +19,12 @@ def dashboard(call: StaffCall) -> Response:
         report = build_report(preservation, services.settings.fixity_cycle_days, datetime.now(UTC), limit=5)
     finally:
         preservation.close()
-    jobs = [ingest_out(job) for job in call.site.ingests.jobs.queue.recent(limit=10)]
+    jobs = recent_jobs(call.site.ingests.jobs.queue, services.settings.queue_lease_seconds, 10)
     return call.render(
         "dashboard.html",
         held=holdings(services.catalog.db),
         report=report,
         checked=report.files - report.never_count - report.overdue_count,
         jobs=jobs,
-        running=[j for j in jobs if j.state in ("queued", "running")],
+        running=[j for j in jobs if j["state"] in ("queued", "running")],
     )

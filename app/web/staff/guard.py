@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -28,6 +29,7 @@ log = logging.getLogger("muniment.staff")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 _EXPIRED = "The form was sent without its security token (or with an old one): reload the page and try again."
 FORM_MAX_BYTES = 16 * 1024 * 1024  # a MODS record may be 10 MB
+FILES_FORM_MAX_BYTES = 256 * 1024 * 1024  # the upload form without JavaScript: small uploads only
 
 
 @dataclass
@@ -38,6 +40,7 @@ class StaffCall:
     user: StaffUser
     form: Mapping[str, str] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)  # every value of each form field
+    files: list[UploadFile] = field(default_factory=list)  # a form's files, when its page takes them
     target: str = ""  # what the audit log names for a write; handlers set it
 
     @property
@@ -70,6 +73,7 @@ class StaffPage:
     role: Role
     methods: tuple[str, ...] = ("GET",)
     stream: StreamHandler | None = None  # reads the request body itself (upload chunks): CSRF by header
+    max_files: int = 0  # a multipart form's files it takes (the upload form without JavaScript)
 
 
 def safe_next(target: str | None) -> str:
@@ -91,11 +95,12 @@ def csrf_matches(session: StaffSession, given: str | None) -> bool:
     return given is not None and given != "" and hmac.compare_digest(given.encode(), session.csrf.encode())
 
 
-async def read_form(request: Request) -> FormData:
+async def read_form(request: Request, max_files: int = 0) -> FormData:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > FORM_MAX_BYTES:
-        raise MunimentError(f"the form is larger than {FORM_MAX_BYTES} bytes")
-    return await request.form(max_files=0, max_fields=2000, max_part_size=FORM_MAX_BYTES)
+    limit = FILES_FORM_MAX_BYTES if max_files else FORM_MAX_BYTES
+    if declared.isdigit() and int(declared) > limit:
+        raise MunimentError(f"the form is larger than {limit // 1024**2} MB")
+    return await request.form(max_files=max_files, max_fields=2000, max_part_size=FORM_MAX_BYTES)
 
 
 def route(site: StaffSite, page: StaffPage) -> Route:
@@ -122,14 +127,16 @@ def route(site: StaffSite, page: StaffPage) -> Route:
             response = await page.stream(call)
         elif request.method not in SAFE_METHODS:
             try:
-                form = await read_form(request)
-            except MunimentError as exc:
-                return site.refusal(request, 413, "Too large", exc.message, session=session, user=user)
+                form = await read_form(request, page.max_files)
+            except (MunimentError, HTTPException) as exc:  # too large, or more files than the page takes
+                detail = exc.message if isinstance(exc, MunimentError) else str(exc.detail)
+                return site.refusal(request, 413, "Too large", detail, session=session, user=user)
             given = form.get("csrf_token") or request.headers.get("x-csrf-token")
             if not csrf_matches(session, given if isinstance(given, str) else None):
                 return site.refusal(request, 403, "Form expired", _EXPIRED, session=session, user=user)
             call.form = {k: v for k, v in form.items() if isinstance(v, str)}
             call.lists = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+            call.files = [v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename]
         if page.stream is None:
             assert page.handler is not None
             response = await run_in_threadpool(page.handler, call)
