@@ -3,8 +3,9 @@ CSV read back as a plan (per item, each element that would change, old and new, 
 problem, by row and column) before anything is written; the plan applied item by item, each item
 one new version through the edit path (``edit_fields``), so each is atomic on its own.
 
-The CSV: ``identifier``, then the 15 DC elements, repeated values joined with ``|``, then
-``version`` (the version exported: an item edited since is refused, not overwritten). An import
+The CSV: ``identifier`` (the item's), then the 15 DC elements, repeated values joined with ``|``
+(DC's own identifier as ``dc.identifier``; ``dc.``/``dc:`` prefixes are accepted on any element),
+then ``version`` (the version exported: an item edited since is refused, not overwritten). An import
 may leave out any DC column (it is not changed) and ``version`` (the catalog's version is the
 base). An unknown column stops the whole import; a problem in a row stops only its item.
 """
@@ -29,9 +30,11 @@ from repo.metadata.loader import VALUE_SEPARATOR
 from repo.metadata.rights import rights_problem
 from repo.preservation import ObjectStore
 
-IDENTIFIER = "identifier"
+IDENTIFIER = "identifier"  # the item's: the column that names each row's item
 VERSION = "version"
-COLUMNS = (IDENTIFIER, *ELEMENTS, VERSION)
+COLUMNS = (IDENTIFIER, *(f"dc.{e}" if e == IDENTIFIER else e for e in ELEMENTS), VERSION)
+# Internal names of the two columns that are not DC elements (DC has an identifier too).
+_ITEM, _VERSION = "@item", "@version"
 _PAGE = 500
 
 
@@ -111,7 +114,7 @@ def plan_import(catalog: Catalog, store: ObjectStore, data: bytes, filename: str
     if not rows:
         raise MetadataError.single(filename, "the CSV file is empty")
     columns = _columns(rows[0][1], filename, plan.problems)
-    if IDENTIFIER not in columns.values():
+    if _ITEM not in columns.values():
         plan.problems.append(Problem(filename, f"row 1: no {IDENTIFIER!r} column: it names each row's item"))
         return plan
     seen: dict[str, int] = {}
@@ -128,9 +131,9 @@ def _columns(header: Sequence[str], filename: str, problems: list[Problem]) -> d
     columns: dict[int, str] = {}
     for index, label in enumerate(header):
         key = label.strip().lower()
-        name = key if key in (IDENTIFIER, VERSION) else element_name(label)
         if not key:
             continue
+        name = {IDENTIFIER: _ITEM, VERSION: _VERSION}.get(key) or element_name(label)
         if name is None:
             problems.append(
                 Problem(
@@ -140,7 +143,7 @@ def _columns(header: Sequence[str], filename: str, problems: list[Problem]) -> d
                 )
             )
         elif name in columns.values():
-            problems.append(Problem(filename, f"row 1, column {index + 1} {label.strip()!r}: {name} appears twice"))
+            problems.append(Problem(filename, f"row 1, column {index + 1} {label.strip()!r}: a second {key} column"))
         else:
             columns[index] = name
     return columns
@@ -154,7 +157,7 @@ def _cells(columns: Mapping[int, str], row: Sequence[str]) -> Iterator[tuple[str
 def _plan_row(
     catalog: Catalog, store: ObjectStore, filename: str, number: int, cells: dict[str, str], seen: dict[str, int]
 ) -> ItemChange:
-    item_id = cells.pop(IDENTIFIER).strip()
+    item_id = cells.pop(_ITEM).strip()
     change = ItemChange(number, item_id)
 
     def problem(column: str, reason: str) -> None:
@@ -172,9 +175,7 @@ def _plan_row(
     if item is None or meta is None or item.status == "purged":
         problem(IDENTIFIER, f"unknown item {item_id!r}" + (" (purged)" if item is not None else ""))
         return change
-    exported = cells.pop(VERSION, "").strip()
-    if exported and (not exported.isdigit() or int(exported) != item.version):
-        problem(VERSION, f"item {item_id} is at version {item.version}, not {exported!r}: export it again")
+    exported = cells.pop(_VERSION, "").strip()
     change.based_on = item.version
     change.dc = {e: tuple(meta.dc.get(e, ())) for e in ELEMENTS}
     for name, cell in cells.items():
@@ -188,6 +189,9 @@ def _plan_row(
             problem(name, reason)
         change.changes.append(FieldChange(name, change.dc[name], values))
         change.dc[name] = values
+    # A row that changes an item edited since the export would undo that edit.
+    if change.changes and exported and (not exported.isdigit() or int(exported) != item.version):
+        problem(VERSION, f"item {item_id} is at version {item.version}, not {exported!r}: export it again")
     if change.changes and not change.problems:
         _check_source(store, filename, change)
     return change
