@@ -44,7 +44,16 @@ class TaskResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.status in ("ingested", "already-ingested", "read", "stored", "completed", "edited", "unchanged")
+        return self.status in (
+            "ingested",
+            "already-ingested",
+            "updated",
+            "read",
+            "stored",
+            "completed",
+            "edited",
+            "unchanged",
+        )
 
 
 @dataclass(frozen=True)

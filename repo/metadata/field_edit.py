@@ -13,6 +13,7 @@ MODS record's main ``titleInfo``). See CROSSWALK.md.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -93,6 +94,9 @@ def _marc_with_title(marc_xml: bytes, title: str) -> bytes:
     subfield = etree.Element(q(MARC, "subfield"), code="a")
     subfield.text = f"{title} /" if has_responsibility else title  # ISBD: "$a Title / $c by ..."
     field.insert(0, subfield)
+    latest = next((c for c in record.iterfind(q(MARC, "controlfield")) if c.get("tag") == "005"), None)
+    if latest is not None:  # the date and time of the latest transaction
+        latest.text = datetime.now(UTC).strftime("%Y%m%d%H%M%S.0")
     return to_bytes(root)
 
 

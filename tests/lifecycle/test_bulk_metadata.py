@@ -125,6 +125,11 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+def _record_text(xml: bytes) -> str:
+    """The document without its XML declaration, as the catalog keeps it for OAI-PMH."""
+    return xml.decode().split("?>", 1)[1].strip()
+
+
 def _versions(services: Services, collection: str) -> dict[str, int]:
     return {i.id: i.version for i in services.catalog.list_items(collection, limit=ITEMS + 10)}
 
@@ -223,11 +228,13 @@ def test_a_title_edit_of_a_marc_item_is_written_into_its_marc(seeded: Seeded) ->
         field = marc.find(f".//{{{MARC}}}datafield[@tag='245']")
         assert field is not None
         assert [(s.get("code"), s.text) for s in field] == [("a", "Shokhanka River near Ples"), ("h", "[graphic].")]
+        latest = marc.find(f"{{{MARC}}}controlfield[@tag='005']")
+        assert latest is not None and latest.text is not None and latest.text[:4] >= "2025"  # the latest transaction
         record = bag.record()
         assert record.title == "Shokhanka River near Ples"
         assert b"<title>Shokhanka River near Ples</title>" in record.mods_xml
         meta = seeded.services.catalog.metadata(seeded.marc_item)
-        assert meta is not None and meta.marc_xml == bag.tags[MARC_FILE].decode()  # OAI-PMH marcxml: the same
+        assert meta is not None and meta.marc_xml.strip() == _record_text(bag.tags[MARC_FILE])  # OAI-PMH's marcxml
         assert meta.dc["title"] == ["Shokhanka River near Ples"]
 
         # A subject has no mapping into MARC here: refused, naming the element and what to do.
@@ -241,7 +248,7 @@ def test_a_title_edit_of_a_marc_item_is_written_into_its_marc(seeded: Seeded) ->
         assert item_history(p.primary.store, object_id(seeded.marc_item))[-1].metadata == ["title", "marc"]
         rebuild_catalog(p)
         rebuilt = seeded.services.catalog.metadata(seeded.marc_item)
-        assert rebuilt is not None and rebuilt.marc_xml == bag.tags[MARC_FILE].decode()
+        assert rebuilt is not None and rebuilt.marc_xml.strip() == _record_text(bag.tags[MARC_FILE])
     finally:
         p.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--bag", type=Path, help="an existing BagIt bag: folder, .zip or .tar")
     parser.add_argument("--profile", type=Path, help="BagIt profile (JSON) the bag must satisfy")
     parser.add_argument("--dry-run", action="store_true", help="validate everything, store nothing")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="scans an item holds already, with another record: make that record the item's new version",
+    )
     parser.add_argument(
         "--queue", action="store_true", help="hand the work to the task workers (`muniment worker`); print the job id"
     )
@@ -68,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().setLevel(logging.ERROR)
     try:
         if args.batch:
-            sources = read_batch(args.batch, args.collection)
+            sources = [replace(s, update=args.update) for s in read_batch(args.batch, args.collection)]
             progress = Progress(len(sources), mode)
             results = ingester.ingest_many(sources, progress)
             report = args.report or Path("ingest-report.json")
@@ -80,7 +86,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         source = bag_source(
                             args.bag, unpack, settings, collection=args.collection, profile_path=args.profile
                         )
-                        result = ingester.ingest(source)
+                        result = ingester.ingest(replace(source, update=args.update))
                     except IngestError as exc:
                         result = ItemResult(args.bag.name, "failed", problems=exc.problems)
                 if result.status == "failed" and not args.dry_run:
@@ -89,7 +95,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 if not args.collection:
                     raise MunimentError("--collection is required with a folder")
-                source = ItemSource(args.folder, args.collection, args.metadata, args.identifier)
+                source = ItemSource(args.folder, args.collection, args.metadata, args.identifier, update=args.update)
                 result = ingester.ingest(source)
             results = [result]
             progress.item_finished(
@@ -111,7 +117,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         services.close()
     summary = {
         status: sum(1 for r in results if r.status == status)
-        for status in ("ingested", "already-ingested", "valid", "failed")
+        for status in ("ingested", "already-ingested", "updated", "valid", "failed")
     }
     progress.finish({k: v for k, v in summary.items() if v})
     if report is not None:
@@ -136,7 +142,7 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
         raise MunimentError("--dry-run runs here, not in the queue: leave out --queue")
     if args.batch:
         kind, source = "batch", args.batch
-        tasks = [item_task(s) for s in read_batch(args.batch, args.collection)]
+        tasks = [item_task(replace(s, update=args.update)) for s in read_batch(args.batch, args.collection)]
     elif args.bag:
         if not args.bag.exists():
             raise MunimentError(f"{args.bag}: no such bag")
@@ -148,7 +154,9 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
         if not args.folder.is_dir():
             raise MunimentError(f"{args.folder}: not a folder")
         kind, source = "folder", args.folder
-        tasks = [item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier))]
+        tasks = [
+            item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier, update=args.update))
+        ]
     services = Services.open(settings)
     queue = TaskQueue(settings, JobStore(services.catalog.db))
     try:
