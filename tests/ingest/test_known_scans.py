@@ -1,14 +1,20 @@
 """The same scans ingested again with another record: refused, naming the item that holds them;
-with --update, that record becomes the item's next version (the scans are not stored again)."""
+with --update, that record becomes the item's next version (the scans are not stored again). A
+collection titled at ingest is labelled by its title, never by its slug."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
+from app.web import create_app
 from repo.catalog import Catalog
 from repo.identifiers import object_id
 from repo.lifecycle.stored_bag import read_stored_bag
 from repo.preservation import ObjectStore
+from repo.services import Services
+from repo.settings import Settings
 from storage import FilesystemStorage
 from tests.ingest.conftest import MODS, make_item
 from tests.ingest.test_batch_and_bags import run_muniment
@@ -45,3 +51,23 @@ def test_known_scans_with_another_record(tmp_path: Path) -> None:
         assert (item.version, item.title) == (2, "Sketch of the Analytical Engine")
     finally:
         catalog.close()
+
+
+def test_a_collection_titled_at_ingest_is_labelled_by_its_title(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    scans = make_item(tmp_path / "scans", ["p1.tif"])
+    args = ("ingest", str(scans), "--collection", "iiif-test", "--collection-title", "IIIF Test")
+    assert run_muniment(data, *args).returncode == 0
+    settings = Settings(data_dir=data, base_url="http://testserver")
+    services = Services.open(settings)
+    try:
+        with TestClient(create_app(settings, services)) as client:
+            collection = client.get("/iiif/collection/iiif-test").json()
+            assert collection["label"] == {"none": ["IIIF Test"]}
+            sets = client.get("/oai", params={"verb": "ListSets"}).text
+            assert "<setSpec>iiif-test</setSpec><setName>IIIF Test</setName>" in sets
+            assert "<h1>IIIF Test</h1>" in client.get("/collections/iiif-test").text
+    finally:
+        services.close()
+    refused = run_muniment(data, "ingest", str(scans), "--collection-title", "Anything")
+    assert refused.returncode == 2 and "--collection-title needs --collection" in refused.stderr

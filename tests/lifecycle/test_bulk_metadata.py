@@ -62,7 +62,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     """1,000 real items (OCFL objects, bags, catalog rows, search index) of one tiny page each,
     ingested in parallel through the real pipeline, their pages marked as decoded already (as
     the page tasks of a large item do): the derivatives, which no metadata edit reads, are not
-    made (a full ingest of each takes twice as long). One item with a MARC record and one with a MODS record beside them."""
+    made (a full ingest of each takes twice as long). One item with a MARC record and one with a
+    MODS record beside them."""
     root = tmp_path_factory.mktemp("bulk")
     settings = Settings(data_dir=root / "data", ingest_workers=2, ocr=False)
     # The embedded default's folders, without an fsync per file: durability is not what is tested.
@@ -195,13 +196,13 @@ def test_round_trip_of_a_thousand_items(cli: Seeded, tmp_path: Path, capsys: pyt
 
 def test_file_problems_stop_the_import_and_name_row_and_column(cli: Seeded, tmp_path: Path) -> None:
     data = (
-        "identifier,titel,date,version\n"
-        "big-0001,Letter one,1893,1\n"
-        "no-such-item,Anything,1893,\n"
-        "big-0002,Letter two,1893,7\n"
-        "big-0003,,1893,\n"
-        "big-0003,Again,1893,\n"
-    ).encode()
+        b"identifier,titel,date,version\n"
+        b"big-0001,Letter one,1893,1\n"
+        b"no-such-item,Anything,1893,\n"
+        b"big-0002,Letter two,1893,7\n"
+        b"big-0003,,1893,\n"
+        b"big-0003,Again,1893,\n"
+    )
     plan = plan_import(cli.services.catalog, cli.services.object_store(), data, "edited.csv")
     assert [str(p) for p in plan.all_problems] == [
         "edited.csv: row 1, column 2 'titel': unknown column (expected identifier, version or a Dublin Core element: "

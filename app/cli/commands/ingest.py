@@ -20,6 +20,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("folder", nargs="?", type=Path, help="folder of page images with a metadata record")
     parser.add_argument("--collection", help="collection slug (created when new)")
+    parser.add_argument(
+        "--collection-title",
+        help="the collection's title (its label on pages, in IIIF and OAI-PMH), set before the ingest",
+    )
     parser.add_argument("--metadata", type=Path, help="MODS, DC (oai_dc or simple), CSV or JSON record")
     parser.add_argument("--identifier", help="the item's identifier (default: made from its content)")
     parser.add_argument(
@@ -64,9 +68,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     chosen = [x for x in (args.folder, args.batch, args.bag) if x is not None]
     if len(chosen) != 1:
         raise MunimentError("give exactly one of FOLDER, --batch FILE or --bag PATH")
+    if args.collection_title is not None and not args.collection:
+        raise MunimentError("--collection-title needs --collection")
     if args.queue:
         return _queue(args, settings)
     services = Services.open(settings)
+    if args.collection_title is not None and not args.dry_run:
+        title_collection(services, args.collection, args.collection_title)
     ingester = Ingester(services, dry_run=args.dry_run)
     ingester.clean_stale_staging()
     mode = "quiet" if args.quiet else "json" if args.json else "auto"
@@ -158,6 +166,8 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
             item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier, update=args.update))
         ]
     services = Services.open(settings)
+    if args.collection_title is not None:
+        title_collection(services, args.collection, args.collection_title)
     queue = TaskQueue(settings, JobStore(services.catalog.db))
     try:
         job = queue.submit(
@@ -178,3 +188,15 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(job.id)
     return 0
+
+
+def title_collection(services: Any, slug: str, title: str) -> None:
+    """The collection made (or renamed) with ``title``, so that its label is never made from its slug."""
+    from repo.errors import MunimentError
+    from repo.lifecycle.collections import ensure_collection, update_collection
+
+    if not title.strip():
+        raise MunimentError("--collection-title is empty")
+    collection, created = ensure_collection(services, slug, title.strip())
+    if not created and collection.title != title.strip():
+        update_collection(services, slug, title=title.strip())
