@@ -76,3 +76,23 @@ def test_a_reader_may_not_and_an_unknown_column_stops_everything(staff: Staff) -
     assert answer.status_code == 422
     assert "row 1, column 2 &#39;titel&#39;: unknown column" in answer.text and "Apply" not in answer.text
     assert client.get("/staff/metadata/export", params={"collection": "nope"}).status_code == 404
+
+
+def test_the_editor_offers_rights_statements_and_names_a_bad_one(staff: Staff) -> None:
+    client = staff.signed_in(Role.CURATOR)
+    form = client.get(f"/staff/items/{staff.item_id}/edit").text
+    assert 'list="rights-choices"' in form
+    assert '<option value="http://rightsstatements.org/vocab/NoC-US/1.0/">No Copyright - United States</option>' in form
+    assert '<option value="http://creativecommons.org/licenses/by/4.0/">CC BY 4.0 (Attribution)</option>' in form
+    item = staff.services.catalog.require_item(staff.item_id)
+    data = {
+        "csrf_token": staff.csrf(client),
+        "mode": "dc",
+        "based_on": str(item.version),
+        "dc.title": "A letter",
+        "dc.rights": "http://rightsstatements.org/vocab/InC-XX/1.0/",
+    }
+    answer = client.post(f"/staff/items/{staff.item_id}/edit", data=data)
+    assert answer.status_code == 422
+    assert 'href="#dc-rights-0"' in answer.text and "is not a RightsStatements.org statement" in answer.text
+    assert staff.services.catalog.require_item(staff.item_id).version == item.version

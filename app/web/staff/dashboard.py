@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from app.api.jobs import ingest_out
+from app.api.jobs import INGEST_KINDS, ingest_out
 from app.web.staff.guard import StaffCall
 from repo.audit import Preservation, build_report
 from repo.catalog.staff_figures import holdings
@@ -19,7 +19,8 @@ def dashboard(call: StaffCall) -> Response:
         report = build_report(preservation, services.settings.fixity_cycle_days, datetime.now(UTC), limit=5)
     finally:
         preservation.close()
-    jobs = [ingest_out(job) for job in call.site.ingests.jobs.queue.recent(limit=10)]
+    # Ingest jobs in the shape of one item each (the other kinds have tasks of their own pages).
+    jobs = [ingest_out(job) for job in call.site.ingests.jobs.queue.recent(kinds=INGEST_KINDS, limit=10)]
     return call.render(
         "dashboard.html",
         held=holdings(services.catalog.db),

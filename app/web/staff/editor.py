@@ -18,6 +18,7 @@ from repo.metadata.dublin_core import ELEMENTS
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import record_from_bytes, record_from_dc_fields
 from repo.metadata.record import MetadataRecord
+from repo.metadata.rights import rights_choices
 
 XML_NAME = "record.xml"
 FORM_NAME = "form"
@@ -158,6 +159,7 @@ def _render(
         excerpts=source_lines(xml, errors) if mode == "xml" else [],
         preview=preview,
         conflict=conflict,
+        rights_choices=rights_choices(),
     )
 
 
