@@ -46,7 +46,7 @@ def run_metadata_task(job: Job, task: JobTask, services: Services) -> TaskResult
             preservation,
             item_id,
             task.params["dc"],
-            User(job.submitted_by, ""),
+            User(job.submitted_by),
             based_on=task.params["based_on"],
             filename=f"{job.source} row {task.params['row']}",
         )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from repo.audit import Preservation
 from repo.audit.event_log import LoggedEvent
 from repo.audit.service import catalog_event
+from repo.catalog import Item
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import object_id
@@ -60,8 +61,8 @@ def edit_metadata(
     edit is refused (``EditConflict``) unless the item already holds this very record."""
     oid = object_id(item_id)
     with p.primary.store.writing(oid):  # from the read of the head to the catalog row of the new version
-        bag = _head(p, item_id, oid)
-        return _edit(p, item_id, oid, bag, record, user, based_on)
+        item, bag = _head(p, item_id, oid)
+        return _edit(p, item, bag, record, user, based_on)
 
 
 def edit_fields(
@@ -78,27 +79,21 @@ def edit_fields(
     element that cannot be edited that way; nothing is written then."""
     oid = object_id(item_id)
     with p.primary.store.writing(oid):
-        bag = _head(p, item_id, oid)
-        return _edit(p, item_id, oid, bag, apply_dc(bag.record(), dc, filename), user, based_on)
+        item, bag = _head(p, item_id, oid)
+        return _edit(p, item, bag, apply_dc(bag.record(), dc, filename), user, based_on)
 
 
-def _head(p: Preservation, item_id: str, oid: str) -> StoredBag:
+def _head(p: Preservation, item_id: str, oid: str) -> tuple[Item, StoredBag]:
     item = p.catalog.require_item(item_id)
     if item.status == "purged":
         raise MunimentError(f"item {item_id} was purged; there is nothing to edit")
-    return read_stored_bag(p.primary.store, oid)
+    return item, read_stored_bag(p.primary.store, oid)
 
 
 def _edit(
-    p: Preservation,
-    item_id: str,
-    oid: str,
-    bag: StoredBag,
-    record: MetadataRecord,
-    user: User,
-    based_on: int | None,
+    p: Preservation, item: Item, bag: StoredBag, record: MetadataRecord, user: User, based_on: int | None
 ) -> EditResult:
-    item = p.catalog.require_item(item_id)
+    item_id, oid = item.id, bag.object_id
     changed = changed_elements(bag.record(), record)
     # The catalog's version is what editors are shown (it trails the head only after a crash).
     if changed and based_on is not None and based_on != item.version:

@@ -6,17 +6,20 @@ made from the new DC, as at ingest. An item that came as MODS or MARC keeps that
 source: an edited element is written into it where there is a mapping, and the MODS and DC are
 made from the edited source again; an element with no mapping is refused, naming the element and
 why, rather than edited in the DC alone (the next crosswalk would undo it) or written by dropping
-the source (a cataloger's MARC lost to a one-word fix). Mapped today: the title (MARC 245 $a, the
-MODS record's main ``titleInfo``). See CROSSWALK.md.
+the source (a cataloger's MARC lost to a one-word fix). Mapped: MARC's title (245 $a); MODS's
+title (the main ``titleInfo``), type, description, subject, identifier, language, rights, publisher
+and date. See CROSSWALK.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from datetime import UTC, datetime
 
 from lxml import etree
 
+from repo.metadata import mods as mx
 from repo.metadata.crosswalk import dc_to_mods
 from repo.metadata.dublin_core import ELEMENTS, canonical
 from repo.metadata.errors import MetadataError, Problem
@@ -30,6 +33,21 @@ from repo.metadata.xml_build import to_bytes
 # (statement of responsibility), $h (medium) and linkage stay.
 _MARC_TITLE_CODES = frozenset("abfgknps")
 _MODS_TITLE_PARTS = ("nonSort", "title", "subTitle", "partNumber", "partName")
+# The MODS elements each DC element is made from (crosswalk.mods_to_dc), where they make nothing
+# else: replaced as a whole by an edit. Names (creator and contributor from one list, with roles),
+# coverage (from subjects), format, source and relation (related items) are not mapped.
+_MODS_TOP = {
+    "type": ("typeOfResource", "genre"),
+    "description": ("abstract", "tableOfContents", "note"),
+    "subject": ("subject", "classification"),
+    "identifier": ("identifier",),
+    "language": ("language",),
+    "rights": ("accessCondition",),
+}
+_MODS_ORIGIN = {  # inside originInfo
+    "publisher": ("publisher",),
+    "date": ("dateIssued", "dateCreated", "dateCaptured", "copyrightDate", "dateOther"),
+}
 
 
 def source_kind(record: MetadataRecord) -> str:
@@ -54,22 +72,36 @@ def apply_dc(stored: MetadataRecord, dc: Mapping[str, Sequence[str]], filename: 
     if kind == "dc":
         return record_from_dc_fields(dc, filename, separator=None)
     wanted = canonical(dc)
-    refused = [name for name in changed if name != "title" or wanted["title"][1:] != stored.dc["title"][1:]]
+    mapped = ("title",) if kind == "marc" else ("title", *_MODS_TOP, *_MODS_ORIGIN)
+    refused = [
+        name for name in changed if name not in mapped or (name == "title" and wanted[name][1:] != stored.dc[name][1:])
+    ]
     if refused:
         raise MetadataError(Problem(filename, _refusal(name, kind)) for name in refused)
-    title = wanted["title"][0] if wanted["title"] else ""
-    if not title:
+    if not wanted["title"]:
         raise MetadataError.single(filename, "no title: every record needs a Dublin Core title")
     if kind == "marc":
         assert stored.marc_xml is not None
-        record = record_from_bytes(_marc_with_title(stored.marc_xml, title), filename, suffix=".xml")
+        source = _marc_with_title(stored.marc_xml, wanted["title"][0])
     else:
-        record = record_from_bytes(_mods_with_title(stored.mods_xml, title), filename, suffix=".xml")
-    if record.dc["title"] != wanted["title"]:  # the crosswalk normalizes (MARC's trailing punctuation)
-        raise MetadataError.single(
-            filename, f"title: the {kind.upper()} record would read {record.dc['title'][0]!r}, not {title!r}"
+        source = _mods_with(stored.mods_xml, {name: wanted[name] for name in changed})
+    record = record_from_bytes(source, filename, suffix=".xml")
+    # Made again from the edited source, every element must read as asked (the crosswalk may
+    # normalize a value, MARC's ending punctuation; a MODS subject may also be coverage).
+    differ = [name for name in ELEMENTS if record.dc[name] != wanted[name]]
+    if differ:
+        raise MetadataError(
+            Problem(
+                filename,
+                f"{name}: the {kind.upper()} record would read {_shown(record.dc[name])}, not {_shown(wanted[name])}",
+            )
+            for name in differ
         )
     return record
+
+
+def _shown(values: tuple[str, ...]) -> str:
+    return " | ".join(repr(v) for v in values) or "(none)"
 
 
 def _refusal(name: str, kind: str) -> str:
@@ -100,10 +132,41 @@ def _marc_with_title(marc_xml: bytes, title: str) -> bytes:
     return to_bytes(root)
 
 
-def _mods_with_title(mods_xml: bytes, title: str) -> bytes:
+def _mods_with(mods_xml: bytes, changes: Mapping[str, tuple[str, ...]]) -> bytes:
+    """The MODS record with the elements each changed DC element is made from replaced by what
+    the DC-to-MODS crosswalk writes for the new values."""
     root = parse_xml(mods_xml, "mods.xml").getroot()
     mods = root if root.tag == q(MODS, "mods") else root.find(q(MODS, "mods"))
     assert mods is not None
+    written = mx.mods_root(parse_xml(dc_to_mods({"title": ["-"], **changes}), "mods.xml"))
+    for name, values in changes.items():
+        if name == "title":
+            _replace_title(mods, values[0])
+        elif name in _MODS_TOP:
+            _replace(mods, written, _MODS_TOP[name])
+        else:
+            infos = mods.findall(q(MODS, "originInfo"))
+            for info in infos:
+                _replace(info, None, _MODS_ORIGIN[name])
+            target = infos[0] if infos else etree.SubElement(mods, q(MODS, "originInfo"))
+            for info in written.findall(q(MODS, "originInfo")):
+                _replace(target, info, _MODS_ORIGIN[name])
+    for info in mods.findall(q(MODS, "originInfo")):
+        if len(info) == 0:
+            mods.remove(info)
+    return to_bytes(root)
+
+
+def _replace(parent: etree._Element, source: etree._Element | None, names: tuple[str, ...]) -> None:
+    """``parent``'s children named ``names`` removed, then ``source``'s of those names appended."""
+    for child in [c for c in parent if isinstance(c.tag, str) and etree.QName(c).localname in names]:
+        parent.remove(child)
+    for child in source if source is not None else ():
+        if isinstance(child.tag, str) and etree.QName(child).localname in names:
+            parent.append(deepcopy(child))
+
+
+def _replace_title(mods: etree._Element, title: str) -> None:
     infos = mods.findall(q(MODS, "titleInfo"))
     info = next((i for i in infos if i.get("type") is None), infos[0] if infos else None)
     if info is None:
@@ -112,4 +175,3 @@ def _mods_with_title(mods_xml: bytes, title: str) -> bytes:
     for part in [c for c in info if etree.QName(c).localname in _MODS_TITLE_PARTS]:
         info.remove(part)
     etree.SubElement(info, q(MODS, "title")).text = title
-    return to_bytes(root)

@@ -299,11 +299,15 @@ def test_a_title_edit_of_a_mods_item_keeps_its_mods(seeded: Seeded) -> None:
     p = Preservation(seeded.services)
     try:
         stored = read_stored_bag(p.primary.store, object_id(seeded.mods_item)).record()
-        edit_fields(p, seeded.mods_item, {**stored.dc, "title": ("Sketch of the Analytical Engine",)}, USER)
+        edits = {"title": ("Sketch of the Analytical Engine",), "date": ("1843-09-01",), "publisher": ("R. Taylor",)}
+        edit_fields(p, seeded.mods_item, {**stored.dc, **edits}, USER)
         record = read_stored_bag(p.primary.store, object_id(seeded.mods_item)).record()
-        assert record.title == "Sketch of the Analytical Engine"
+        assert {name: record.dc[name] for name in edits} == edits
         assert b"Notes on the analytical engine." in record.mods_xml  # the rest of the MODS as it was
-        assert record.dc["creator"] == ("Lovelace, Ada",)
+        assert b'<roleTerm type="text">creator</roleTerm>' in record.mods_xml and record.date_start == 1843
+        # Names come from one list of MODS names with their roles: no mapping, refused.
+        with pytest.raises(MetadataError, match="creator: the item's record is MODS"):
+            edit_fields(p, seeded.mods_item, {**record.dc, "creator": ("Babbage, Charles",)}, USER)
     finally:
         p.close()
 
