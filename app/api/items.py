@@ -24,7 +24,7 @@ from repo.access import Access, decide_access, public_items_sql
 from repo.audit import Preservation
 from repo.auth import Principal, Role
 from repo.catalog import Item, utc_now
-from repo.lifecycle import edit_fields, edit_metadata, withdraw
+from repo.lifecycle import edit_metadata, withdraw
 from repo.lifecycle.visibility import set_visibility as change_visibility
 from repo.metadata.loader import record_from_bytes, record_from_dc_fields
 from repo.metadata.record import MetadataRecord
@@ -139,14 +139,10 @@ def _record(body: MetadataUpdate) -> MetadataRecord:
 def update_metadata(call: Call) -> Reply:
     item = _existing(call)
     based_on = _based_on(call)
-    body: MetadataUpdate = call.body
-    record = _record(body)  # refused (422) before anything is written
+    record = _record(call.body)  # refused (422) before anything is written
     preservation = Preservation(call.services)
     try:
-        if body.mods is not None:
-            result = edit_metadata(preservation, item.id, record, _user(call), based_on=based_on)
-        else:  # DC values, written into the item's MARC or MODS when it came as one
-            result = edit_fields(preservation, item.id, record.dc, _user(call), based_on=based_on)
+        result = edit_metadata(preservation, item.id, record, _user(call), based_on=based_on)
     finally:
         preservation.close()
     updated = call.services.catalog.require_item(item.id)

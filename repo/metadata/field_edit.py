@@ -1,5 +1,5 @@
 """Dublin Core edits applied to the record an item came with, so that its MARC, MODS and DC never
-disagree (the editor's form, the API's ``dc``, a bulk CSV import).
+disagree (the editor's form, a bulk CSV import; the API's ``dc`` is a whole new record).
 
 An item whose MODS says nothing its DC does not (it came as DC, CSV or JSON) gets a new record
 made from the new DC, as at ingest. An item that came as MODS or MARC keeps that record as its
