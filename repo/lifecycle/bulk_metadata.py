@@ -77,19 +77,27 @@ class ImportPlan:
         return [*self.problems, *(p for i in self.refused for p in i.problems)]
 
 
-def export_csv(catalog: Catalog, collection: str, out: TextIO) -> int:
-    """Write the collection's items (purged ones left out) to ``out``; how many rows."""
+@dataclass
+class Exported:
+    rows: int = 0
+    ambiguous: list[str] = field(default_factory=list)  # items with a value holding "|": two on import
+
+
+def export_csv(catalog: Catalog, collection: str, out: TextIO) -> Exported:
+    """Write the collection's items (purged ones left out) to ``out``."""
     if catalog.get_collection(collection) is None:
         raise NotFoundError(f"no collection {collection!r}")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    rows = 0
+    done = Exported()
     for item in _items(catalog, collection):
         meta = catalog.metadata(item.id)
         dc = meta.dc if meta else {}
+        if any(VALUE_SEPARATOR in v for values in dc.values() for v in values):
+            done.ambiguous.append(item.id)
         writer.writerow([item.id, *(VALUE_SEPARATOR.join(dc.get(e, ())) for e in ELEMENTS), item.version])
-        rows += 1
-    return rows
+        done.rows += 1
+    return done
 
 
 def _items(catalog: Catalog, collection: str) -> Iterator[Item]:
@@ -181,6 +189,9 @@ def _plan_row(
     for name, cell in cells.items():
         if has_forbidden_characters(cell):
             problem(name, "the value has control characters XML cannot hold")
+            continue
+        # A cell as exported is no change, even when a value holds the separator itself.
+        if clean_value(cell) == VALUE_SEPARATOR.join(change.dc[name]):
             continue
         values = tuple(v for v in (clean_value(part) for part in cell.split(VALUE_SEPARATOR)) if v)
         if values == change.dc[name]:

@@ -4,6 +4,7 @@ as one queued job), and DC edits of items whose record came as MARC or MODS."""
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from repo.audit import Preservation
 from repo.catalog import Catalog
 from repo.identifiers import object_id
 from repo.lifecycle import edit_fields, edit_metadata, item_history
-from repo.lifecycle.bulk_metadata import plan_import, require_applicable
+from repo.lifecycle.bulk_metadata import export_csv, plan_import, require_applicable
 from repo.lifecycle.rebuild import rebuild_catalog
 from repo.lifecycle.stored_bag import MARC_FILE, read_stored_bag
 from repo.metadata.errors import MetadataError
@@ -310,6 +311,20 @@ def test_a_title_edit_of_a_mods_item_keeps_its_mods(seeded: Seeded) -> None:
             edit_fields(p, seeded.mods_item, {**record.dc, "creator": ("Babbage, Charles",)}, USER)
     finally:
         p.close()
+
+
+def test_a_value_holding_the_separator_exports_and_imports_unchanged(seeded: Seeded) -> None:
+    p = Preservation(seeded.services)
+    try:
+        stored = read_stored_bag(p.primary.store, object_id(seeded.mods_item)).record()
+        edit_fields(p, seeded.mods_item, {**stored.dc, "description": ("Recto | verso",)}, USER)
+    finally:
+        p.close()
+    out = io.StringIO()
+    exported = export_csv(seeded.services.catalog, "special", out)
+    assert exported.rows == 2 and exported.ambiguous == [seeded.mods_item]
+    plan = plan_import(seeded.services.catalog, seeded.services.object_store(), out.getvalue().encode(), "s.csv")
+    assert plan.items == [] and plan.rows == 2
 
 
 def test_rights_uris_are_validated_and_offered(tmp_path: Path) -> None:

@@ -53,11 +53,18 @@ def _export(args: argparse.Namespace, services: Any) -> int:
     partial = args.out.with_name(args.out.name + ".partial")  # never a half-written file under its name
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
-            rows = export_csv(services.catalog, args.collection, out)
+            done = export_csv(services.catalog, args.collection, out)
         partial.replace(args.out)
     finally:
         partial.unlink(missing_ok=True)
-    print(f"{args.out}: {rows} item(s) of {args.collection}")
+    print(f"{args.out}: {done.rows} item(s) of {args.collection}")
+    if done.ambiguous:
+        shown = ", ".join(done.ambiguous[:5]) + (", ..." if len(done.ambiguous) > 5 else "")
+        print(
+            f"muniment: warning: {len(done.ambiguous)} item(s) have a value holding '|' ({shown}): an import "
+            "reads it as two values; leave those cells as they are, or edit those items one by one",
+            file=sys.stderr,
+        )
     return 0
 
 
