@@ -292,6 +292,14 @@ def test_another_kind_of_record_replacing_marc_drops_it_with_a_premis_event(seed
         )
         meta = seeded.services.catalog.metadata(seeded.marc_item)
         assert meta is not None and "A river" in meta.marc_xml  # MARCXML made from the new MODS
+
+        # A MARC record given again (`muniment edit --metadata record.mrc`) is the source again.
+        again = edit_metadata(p, seeded.marc_item, load_record(MARC_RECORD), USER, based_on=result.version)
+        assert "marc" in again.changed
+        bag = read_stored_bag(p.primary.store, object_id(seeded.marc_item))
+        assert bag.tags[MARC_FILE] == MARC_RECORD.read_bytes()
+        meta = seeded.services.catalog.metadata(seeded.marc_item)
+        assert meta is not None and meta.marc_xml.strip() == _record_text(bag.tags[MARC_FILE])
     finally:
         p.close()
 
