@@ -116,7 +116,8 @@ def plan_import(catalog: Catalog, store: ObjectStore, data: bytes, filename: str
         raise MetadataError.single(filename, f"not UTF-8 text (byte {exc.start})") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        # Rows numbered as a spreadsheet shows them: the header is row 1, a blank row counts.
+        rows = [(number, row) for number, row in enumerate(reader, start=1) if any(cell.strip() for cell in row)]
     except csv.Error as exc:
         raise MetadataError.single(filename, f"not valid CSV: {exc}", reader.line_num) from None
     if not rows:

@@ -36,6 +36,8 @@ from storage import FilesystemStorage
 from tests.ingest.conftest import MODS
 from tests.lifecycle.conftest import USER
 
+pytestmark = pytest.mark.slow  # 1,000 real items
+
 ITEMS = 1000
 FIXTURES = Path(__file__).parent.parent / "metadata" / "fixtures" / "marc"
 MARC_RECORD = FIXTURES / "photo-prokudin-gorskii-shokhanka-river.marcxml"
