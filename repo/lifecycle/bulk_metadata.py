@@ -122,9 +122,10 @@ def plan_import(catalog: Catalog, store: ObjectStore, data: bytes, filename: str
         raise MetadataError.single(filename, f"not valid CSV: {exc}", reader.line_num) from None
     if not rows:
         raise MetadataError.single(filename, "the CSV file is empty")
-    columns = _columns(rows[0][1], filename, plan.problems)
+    header_row, header = rows[0]
+    columns = _columns(header, header_row, filename, plan.problems)
     if _ITEM not in columns.values():
-        plan.problems.append(Problem(filename, f"row 1: no {IDENTIFIER!r} column: it names each row's item"))
+        plan.problems.append(Problem(filename, f"row {header_row}: no {IDENTIFIER!r} column: it names each row's item"))
         return plan
     seen: dict[str, int] = {}
     for number, row in rows[1:]:
@@ -135,7 +136,7 @@ def plan_import(catalog: Catalog, store: ObjectStore, data: bytes, filename: str
     return plan
 
 
-def _columns(header: Sequence[str], filename: str, problems: list[Problem]) -> dict[int, str]:
+def _columns(header: Sequence[str], row: int, filename: str, problems: list[Problem]) -> dict[int, str]:
     """Column index -> identifier, version or DC element; each unknown or repeated one a problem."""
     columns: dict[int, str] = {}
     for index, label in enumerate(header):
@@ -147,12 +148,14 @@ def _columns(header: Sequence[str], filename: str, problems: list[Problem]) -> d
             problems.append(
                 Problem(
                     filename,
-                    f"row 1, column {index + 1} {label.strip()!r}: unknown column "
+                    f"row {row}, column {index + 1} {label.strip()!r}: unknown column "
                     f"(expected {IDENTIFIER}, {VERSION} or a Dublin Core element: {', '.join(ELEMENTS)})",
                 )
             )
         elif name in columns.values():
-            problems.append(Problem(filename, f"row 1, column {index + 1} {label.strip()!r}: a second {key} column"))
+            problems.append(
+                Problem(filename, f"row {row}, column {index + 1} {label.strip()!r}: a second {key} column")
+            )
         else:
             columns[index] = name
     return columns
