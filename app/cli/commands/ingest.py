@@ -192,11 +192,14 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
 
 def title_collection(services: Any, slug: str, title: str) -> None:
     """The collection made (or renamed) with ``title``, so that its label is never made from its slug."""
+    from repo.catalog.slugs import slug_problem
     from repo.errors import MunimentError
     from repo.lifecycle.collections import ensure_collection, update_collection
 
     if not title.strip():
         raise MunimentError("--collection-title is empty")
+    if problem := slug_problem(slug):
+        raise MunimentError(problem)
     collection, created = ensure_collection(services, slug, title.strip())
     if not created and collection.title != title.strip():
         update_collection(services, slug, title=title.strip())
