@@ -33,6 +33,7 @@ def item_task(source: ItemSource) -> tuple[str, dict[str, Any]]:
         "dc_fields": source.dc_fields,
         "label": source.label,
         "bag_info": [list(pair) for pair in source.bag_info],
+        "update": source.update,
     }
     return source.name, params
 
@@ -60,6 +61,7 @@ def folder_source(task: JobTask, *, derivatives_made: bool = False) -> ItemSourc
         label=params.get("label", ""),
         bag_info=tuple((k, v) for k, v in params.get("bag_info", [])),
         derivatives_made=derivatives_made,
+        update=params.get("update", False),
     )
 
 
@@ -116,6 +118,8 @@ def summary(result: ItemResult) -> str:
         return f"ingested as {result.item_id} ({result.pages} pages)"
     if result.status == "already-ingested":
         return f"already ingested as {result.item_id}"
+    if result.status == "updated":
+        return f"already ingested as {result.item_id}: its record replaced in a new version"
     return f"{len(result.problems)} problem(s): nothing was stored"
 
 

@@ -28,6 +28,8 @@ from huey.consumer import Consumer
 
 from app import maintenance
 from app.ingest_tasks import KINDS, run_ingest_task
+from app.metadata_tasks import KIND as METADATA_KIND
+from app.metadata_tasks import run_metadata_task
 from app.ocr_tasks import KIND as OCR_KIND
 from app.ocr_tasks import NotYet, run_ocr_task, submit_ocr
 from app.page_tasks import FANOUT_KINDS, FannedItem, is_page_task, run_page_task
@@ -102,6 +104,8 @@ class Worker:
             return maintenance.run_maintenance_task(job, task, self.services)
         if job.kind == OCR_KIND:
             return run_ocr_task(job, task, self._ocr_once())
+        if job.kind == METADATA_KIND:
+            return run_metadata_task(job, task, self.services)
         if job.kind not in KINDS:
             raise ConfigError(f"job {job.id}: unknown kind {job.kind!r}")
         if is_page_task(task):

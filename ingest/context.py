@@ -27,6 +27,7 @@ class ItemSource:
     # Every page decoded and its derivatives stored already, by the page tasks of a large item
     # spread over the workers (app.page_tasks): the ingest stores and registers without decoding.
     derivatives_made: bool = False
+    update: bool = False  # scans an item holds already, with another record: that item's new version
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ingest import steps
 from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
+from ingest.known_scans import known_scans
 from ingest.pipeline import decode_and_store
 from ingest.progress import Progress
 from repo.errors import Problem, known_cause
@@ -29,7 +30,7 @@ log = logging.getLogger("muniment.ingest")
 @dataclass(frozen=True)
 class ItemResult:
     name: str
-    status: str  # ingested | already-ingested | valid (dry run) | failed
+    status: str  # ingested | already-ingested | updated (its record: a new version) | valid (dry run) | failed
     item_id: str | None = None
     pages: int = 0
     bytes: int = 0
@@ -84,7 +85,9 @@ class Ingester:
             except AlreadyIngested as exc:
                 if not self.dry_run:
                     self._finish_registration(exc.item_id)
-                return ItemResult(source.name, "already-ingested", exc.item_id, len(ctx.pages), ctx.payload_bytes)
+                user = User(AGENT, self.services.settings.base_url)
+                status, problems, _ = known_scans(ctx, self.services, exc.item_id, user, dry_run=self.dry_run)
+                return ItemResult(source.name, status, exc.item_id, len(ctx.pages), ctx.payload_bytes, problems)
             except IngestError as exc:
                 return ItemResult(
                     source.name,

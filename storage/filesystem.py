@@ -300,7 +300,8 @@ def _in_folder(folder: Path, make: Callable[[], T]) -> T:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             return make()
-        except FileNotFoundError:
+        # FileExistsError: a parent existed at mkdir, then was removed before mkdir saw it a folder.
+        except (FileNotFoundError, FileExistsError):
             if attempt == _FOLDER_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")

@@ -289,7 +289,9 @@ class JobList(Answer):
 
 class JobsQuery(Query):
     state: JobState | None = None
-    kind: Literal["folder", "batch", "bag", "path", "upload", "fixity", "replicate", "derivatives"] | None = None
+    kind: (
+        Literal["folder", "batch", "bag", "path", "upload", "fixity", "replicate", "derivatives", "metadata"] | None
+    ) = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
 
 

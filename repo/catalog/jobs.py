@@ -32,7 +32,8 @@ _TERMINAL = ("succeeded", "failed", "cancelled")
 class TaskResult:
     """What one task ended with: ``status`` is the ingest's (ingested, already-ingested, failed), the
     OCR's (read: a page, stored: an item's pages in a new version), or ``completed`` for maintenance
-    (its findings are its problems) and a large item's page tasks."""
+    (its findings are its problems) and a large item's page tasks, the metadata import's (edited:
+    a new version; unchanged)."""
 
     status: str
     item_id: str | None = None
@@ -43,7 +44,16 @@ class TaskResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.status in ("ingested", "already-ingested", "read", "stored", "completed")
+        return self.status in (
+            "ingested",
+            "already-ingested",
+            "updated",
+            "read",
+            "stored",
+            "completed",
+            "edited",
+            "unchanged",
+        )
 
 
 @dataclass(frozen=True)

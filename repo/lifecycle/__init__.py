@@ -2,7 +2,7 @@
 purge, and the catalog rebuilt from preservation storage."""
 
 from repo.lifecycle.agent import os_user
-from repo.lifecycle.edit import EditConflict, EditResult, edit_metadata
+from repo.lifecycle.edit import EditConflict, EditResult, edit_fields, edit_metadata
 from repo.lifecycle.export import export_bag, version_name
 from repo.lifecycle.history import VersionEntry, format_history, item_history
 from repo.lifecycle.purge import PurgeResult, purge
@@ -16,6 +16,7 @@ __all__ = [
     "PurgeResult",
     "RebuildResult",
     "VersionEntry",
+    "edit_fields",
     "edit_metadata",
     "export_bag",
     "format_history",

@@ -1,22 +1,26 @@
-"""Editing an item's descriptive metadata: a new OCFL version whose bag has the new MODS and DC,
-an updated bag-info and PREMIS log (scans are not copied); then the catalog and search."""
+"""Editing an item's descriptive metadata: a new OCFL version whose bag has the new MODS and DC
+(and MARC: kept in step with a DC edit, replaced by a new MARC record, removed with a PREMIS event
+when a record of another kind replaces it), an updated bag-info and PREMIS log (scans are not
+copied); then the catalog and search."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from repo.audit import Preservation
 from repo.audit.event_log import LoggedEvent
 from repo.audit.service import catalog_event
+from repo.catalog import Item
 from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import object_id
 from repo.lifecycle.catch_up import unrecorded
 from repo.lifecycle.reindex import reindex
-from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, read_stored_bag
+from repo.lifecycle.stored_bag import DC_FILE, MARC_FILE, MODS_FILE, StoredBag, read_stored_bag
 from repo.lifecycle.tag_version import write_tag_version
-from repo.metadata.loader import record_from_stored
+from repo.metadata.field_edit import apply_dc, source_kind
 from repo.metadata.premis import METADATA_MODIFICATION, PremisEvent
 from repo.metadata.record import MetadataRecord
 from repo.preservation import User
@@ -33,6 +37,8 @@ class EditResult:
 
 def changed_elements(old: MetadataRecord, new: MetadataRecord) -> list[str]:
     names = [name for name in new.dc if old.dc.get(name) != new.dc.get(name)]
+    if old.marc_xml != new.marc_xml:
+        names.append("marc")
     return names or (["mods"] if old.mods_xml != new.mods_xml else [])
 
 
@@ -55,17 +61,40 @@ def edit_metadata(
     edit is refused (``EditConflict``) unless the item already holds this very record."""
     oid = object_id(item_id)
     with p.primary.store.writing(oid):  # from the read of the head to the catalog row of the new version
-        return _edit(p, item_id, oid, record, user, based_on)
+        item, bag = _head(p, item_id, oid)
+        return _edit(p, item, bag, record, user, based_on)
 
 
-def _edit(
-    p: Preservation, item_id: str, oid: str, record: MetadataRecord, user: User, based_on: int | None
+def edit_fields(
+    p: Preservation,
+    item_id: str,
+    dc: Mapping[str, Sequence[str]],
+    user: User,
+    *,
+    based_on: int | None = None,
+    filename: str = "dc",
 ) -> EditResult:
+    """A new version whose DC is ``dc``, written into the item's source record (MARC, MODS or DC:
+    ``repo.metadata.field_edit``), so that the three never disagree. ``MetadataError`` names each
+    element that cannot be edited that way; nothing is written then."""
+    oid = object_id(item_id)
+    with p.primary.store.writing(oid):
+        item, bag = _head(p, item_id, oid)
+        return _edit(p, item, bag, apply_dc(bag.record(), dc, filename), user, based_on)
+
+
+def _head(p: Preservation, item_id: str, oid: str) -> tuple[Item, StoredBag]:
     item = p.catalog.require_item(item_id)
     if item.status == "purged":
         raise MunimentError(f"item {item_id} was purged; there is nothing to edit")
-    bag = read_stored_bag(p.primary.store, oid)
-    changed = changed_elements(record_from_stored(bag.tags[DC_FILE], bag.tags[MODS_FILE]), record)
+    return item, read_stored_bag(p.primary.store, oid)
+
+
+def _edit(
+    p: Preservation, item: Item, bag: StoredBag, record: MetadataRecord, user: User, based_on: int | None
+) -> EditResult:
+    item_id, oid = item.id, bag.object_id
+    changed = changed_elements(bag.record(), record)
     # The catalog's version is what editors are shown (it trails the head only after a crash).
     if changed and based_on is not None and based_on != item.version:
         raise EditConflict(item_id, based_on, item.version)
@@ -84,20 +113,34 @@ def _edit(
             p.committed(item_id)
         return EditResult(item_id, 0, [], ())
     what = ", ".join(changed)
-    event = PremisEvent(
-        METADATA_MODIFICATION,
-        datetime.now(UTC),
-        "success",
-        f"descriptive metadata replaced (changed: {what})",
-        user.name,
-    )
+    at = datetime.now(UTC)
+    events = [
+        PremisEvent(METADATA_MODIFICATION, at, "success", f"descriptive metadata replaced (changed: {what})", user.name)
+    ]
+    # A record that is not MARC replaces a MARC one: the MARC would contradict the new MODS and DC.
+    dropped = (MARC_FILE,) if record.marc_xml is None and MARC_FILE in bag.tags else ()
+    if dropped:
+        events.append(
+            PremisEvent(
+                METADATA_MODIFICATION,
+                at,
+                "success",
+                f"{MARC_FILE} removed: the MARC record is no longer the item's source (replaced by a "
+                f"{source_kind(record).upper()} record); earlier versions keep it",
+                user.name,
+            )
+        )
+    replace = {MODS_FILE: record.mods_xml, DC_FILE: record.dc_xml}
+    if record.marc_xml is not None:
+        replace[MARC_FILE] = record.marc_xml
     settings = p.services.settings
     info = write_tag_version(
         p.primary.store,
         oid,
         settings.staging_path / "lifecycle",
-        replace={MODS_FILE: record.mods_xml, DC_FILE: record.dc_xml},
-        events=[event],
+        replace=replace,
+        remove=dropped,
+        events=events,
         message=f"Metadata edited: {what}",
         user=user,
         title=record.title or None,
@@ -110,7 +153,7 @@ def _edit(
         record.title or item.title,
         catalog_metadata(record),
         version,
-        [catalog_event(item_id, LoggedEvent(event))],
+        [catalog_event(item_id, LoggedEvent(e)) for e in events],
     )
     reindex(p.catalog, item_id)
     p.committed(item_id)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repo.lifecycle.edit import changed_elements
-from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, PREMIS_FILE
-from repo.metadata.loader import record_from_stored
+from repo.lifecycle.stored_bag import DC_FILE, MARC_FILE, MODS_FILE, PREMIS_FILE
+from repo.lifecycle.version_diff import version_record
 from repo.metadata.premis import PremisEvent, parse_premis_events
 from repo.preservation import ObjectStore
 from repo.preservation.ocfl_inventory import version_number
@@ -52,11 +52,9 @@ def item_history(store: ObjectStore, object_id: str) -> list[VersionEntry]:
         state = version.logical_paths()
         modified = sorted(p for p in state if p in before and before[p] != state[p])
         metadata: list[str] = []
-        if before and {DC_FILE, MODS_FILE} & set(modified):
-            old, new = (
-                record_from_stored(_read(store, object_id, DC_FILE, v), _read(store, object_id, MODS_FILE, v))
-                for v in (entries[-1].version, name)
-            )
+        marc_moved = (MARC_FILE in state) != (MARC_FILE in before)
+        if before and ({DC_FILE, MODS_FILE, MARC_FILE} & set(modified) or marc_moved):
+            old, new = (version_record(store, object_id, v) for v in (entries[-1].version, name))
             metadata = changed_elements(old, new)
         events: list[PremisEvent] = []
         if PREMIS_FILE in state and (not before or PREMIS_FILE in modified):

@@ -27,10 +27,9 @@ from repo.catalog.from_record import catalog_metadata
 from repo.errors import MunimentError
 from repo.identifiers import content_key, default_item_id, derivative_key, item_id_from_object, thumbnail_key
 from repo.lifecycle.collections import CollectionRecords
-from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE, StoredBag, read_stored_bag
+from repo.lifecycle.stored_bag import StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
 from repo.metadata.errors import MetadataError
-from repo.metadata.loader import record_from_stored
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, REPLICATION
 from repo.page_formats import IMAGE_SUFFIXES
 from repo.page_sizes import image_size
@@ -96,7 +95,7 @@ def _restore_item(p: Preservation, oid: str, records: Sequence[LogRecord]) -> It
     store = p.primary.store
     inventory = store.read_inventory(oid)
     bag = read_stored_bag(store, oid)
-    record = record_from_stored(bag.tags[DC_FILE], bag.tags[MODS_FILE], oid)
+    record = bag.record()  # its MARC too: OAI-PMH's marcxml is the record as submitted
     collection = bag.info_value("Bag-Group-Identifier")
     if not collection:
         raise MunimentError("bag-info.txt has no Bag-Group-Identifier (the collection)")

@@ -7,8 +7,10 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from repo.metadata.loader import record_from_stored
 from repo.metadata.namespaces import PREMIS, XSI, q
 from repo.metadata.premis import PremisEvent, parse_premis_events
+from repo.metadata.record import MetadataRecord
 from repo.metadata.safe_xml import parse_xml
 from repo.preservation import BagEntry, FixityError, ObjectStore
 from repo.preservation.bag_format import PAYLOAD_DIR, parse_tags
@@ -17,6 +19,7 @@ BAG_INFO = "bag-info.txt"
 PREMIS_FILE = "metadata/premis.xml"
 DC_FILE = "metadata/dc.xml"
 MODS_FILE = "metadata/mods.xml"
+MARC_FILE = "metadata/marc.xml"  # when the record came as MARC
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class StoredBag:
 
     def info_value(self, label: str) -> str | None:
         return next((v for k, v in self.info if k.lower() == label.lower()), None)
+
+    def record(self) -> MetadataRecord:
+        """The descriptive record this version holds (its MARC too, when it came as MARC)."""
+        return record_from_stored(
+            self.tags[DC_FILE], self.tags[MODS_FILE], f"{self.object_id} {self.version}", self.tags.get(MARC_FILE)
+        )
 
     @cached_property
     def events(self) -> list[PremisEvent]:

@@ -4,7 +4,7 @@ over by digest and never copied, bag-info is rewritten, and the PREMIS log gains
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +32,7 @@ def write_tag_version(
     staging: Path,
     *,
     replace: Mapping[str, bytes],
+    remove: Collection[str] = (),
     events: Sequence[PremisEvent],
     message: str,
     user: User,
@@ -40,10 +41,13 @@ def write_tag_version(
     bag: StoredBag | None = None,
 ) -> VersionInfo:
     """Commit the next version: the head's tag files (``bag``, read when not given) with ``replace``
-    applied, ``events`` appended to the PREMIS log, bag-info's Bagging-Date (and Title) updated."""
+    applied and ``remove`` left out, ``events`` appended to the PREMIS log, bag-info's Bagging-Date
+    (and Title) updated."""
     bag = bag or read_stored_bag(store, object_id)
     tags = {path: data for path, data in bag.tags.items() if not _written_by_builder(path)}
     tags.update(replace)
+    for path in remove:
+        tags.pop(path, None)
     tags[PREMIS_FILE] = premis_xml(
         object_id, [*bag.events, *events], [(e.path, e.sha512, e.size or 0) for e in bag.payload]
     )

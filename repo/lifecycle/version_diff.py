@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from repo.lifecycle.stored_bag import DC_FILE, MODS_FILE
+from repo.lifecycle.stored_bag import DC_FILE, MARC_FILE, MODS_FILE
 from repo.metadata.loader import record_from_stored
 from repo.metadata.record import MetadataRecord
 from repo.preservation import ObjectStore
@@ -20,11 +20,16 @@ class FieldChange:
 
 
 def version_record(store: ObjectStore, object_id: str, version: str) -> MetadataRecord:
+    """The record a version holds, its MARC too when it has one."""
+
     def read(path: str) -> bytes:
         with store.open_file(object_id, path, version) as stream:
             return stream.read()
 
-    return record_from_stored(read(DC_FILE), read(MODS_FILE), f"{object_id} {version}")
+    has_marc = MARC_FILE in store.read_inventory(object_id).state(version)
+    return record_from_stored(
+        read(DC_FILE), read(MODS_FILE), f"{object_id} {version}", read(MARC_FILE) if has_marc else None
+    )
 
 
 def field_changes(old: MetadataRecord, new: MetadataRecord) -> list[FieldChange]:

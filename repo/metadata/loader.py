@@ -49,6 +49,7 @@ from repo.metadata.marc import is_binary_marc, read_marc
 from repo.metadata.marc_mods import marc_to_mods
 from repo.metadata.namespaces import DC, MARC, MODS, OAI_DC, q
 from repo.metadata.record import MetadataRecord
+from repo.metadata.rights import rights_problem
 from repo.metadata.safe_xml import MAX_DOCUMENT_BYTES, parse_xml
 from repo.metadata.schemas import mods_schema, oai_dc_schema, simple_dc_schema, validate
 from repo.metadata.xml_build import to_bytes
@@ -164,6 +165,7 @@ def _from_mods(tree: etree._ElementTree, data: bytes, filename: str) -> Metadata
         )
     problems += validate(tree, mods_schema(), filename)
     dc = mods_to_dc(records[0]) if records else {}
+    problems += _rights_problems(dc, filename)
     if records and not dc.get("title"):
         problems.append(Problem(filename, "no title: the MODS record has no titleInfo/title", records[0].sourceline))
     if problems:
@@ -183,6 +185,8 @@ def _from_marc(data: bytes, filename: str) -> MetadataRecord:
     dc = mods_to_dc(tree)
     if not dc.get("title"):
         raise MetadataError.single(filename, "no title: the MARC record has no 245 $a")
+    if problems := _rights_problems(dc, filename):
+        raise MetadataError(problems)
     return MetadataRecord(
         dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_to_oai_dc_xml(dc), language=_language(dc), marc_xml=marc_xml
     )
@@ -318,6 +322,9 @@ def _from_pairs(
             found_problems.append(Problem(filename, f"{name}: value has control characters XML cannot hold", line))
             continue
         value = clean_value(raw)
+        if name == "rights" and (reason := rights_problem(value)) is not None:
+            found_problems.append(Problem(filename, f"rights: {reason}", line))
+            continue
         if value:
             dc.setdefault(name, []).append(value)
     if not dc.get("title"):
@@ -331,6 +338,10 @@ def _from_pairs(
     return MetadataRecord(
         dc=_as_tuples(dc), mods_xml=mods_xml, dc_xml=dc_xml or dc_to_oai_dc_xml(dc), language=_language(dc)
     )
+
+
+def _rights_problems(dc: Mapping[str, Sequence[str]], filename: str) -> list[Problem]:
+    return [Problem(filename, f"rights: {reason}") for v in dc.get("rights", ()) if (reason := rights_problem(v))]
 
 
 def _as_tuples(dc: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("folder", nargs="?", type=Path, help="folder of page images with a metadata record")
     parser.add_argument("--collection", help="collection slug (created when new)")
+    parser.add_argument(
+        "--collection-title",
+        help="the collection's title (its label on pages, in IIIF and OAI-PMH), set before the ingest",
+    )
     parser.add_argument("--metadata", type=Path, help="MODS, DC (oai_dc or simple), CSV or JSON record")
     parser.add_argument("--identifier", help="the item's identifier (default: made from its content)")
     parser.add_argument(
@@ -29,6 +34,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--bag", type=Path, help="an existing BagIt bag: folder, .zip or .tar")
     parser.add_argument("--profile", type=Path, help="BagIt profile (JSON) the bag must satisfy")
     parser.add_argument("--dry-run", action="store_true", help="validate everything, store nothing")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="scans an item holds already, with another record: make that record the item's new version",
+    )
     parser.add_argument(
         "--queue", action="store_true", help="hand the work to the task workers (`muniment worker`); print the job id"
     )
@@ -58,9 +68,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     chosen = [x for x in (args.folder, args.batch, args.bag) if x is not None]
     if len(chosen) != 1:
         raise MunimentError("give exactly one of FOLDER, --batch FILE or --bag PATH")
+    if args.collection_title is not None and not args.collection:
+        raise MunimentError("--collection-title needs --collection")
     if args.queue:
         return _queue(args, settings)
     services = Services.open(settings)
+    if args.collection_title is not None and not args.dry_run:
+        title_collection(services, args.collection, args.collection_title)
     ingester = Ingester(services, dry_run=args.dry_run)
     ingester.clean_stale_staging()
     mode = "quiet" if args.quiet else "json" if args.json else "auto"
@@ -68,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().setLevel(logging.ERROR)
     try:
         if args.batch:
-            sources = read_batch(args.batch, args.collection)
+            sources = [replace(s, update=args.update) for s in read_batch(args.batch, args.collection)]
             progress = Progress(len(sources), mode)
             results = ingester.ingest_many(sources, progress)
             report = args.report or Path("ingest-report.json")
@@ -80,7 +94,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         source = bag_source(
                             args.bag, unpack, settings, collection=args.collection, profile_path=args.profile
                         )
-                        result = ingester.ingest(source)
+                        result = ingester.ingest(replace(source, update=args.update))
                     except IngestError as exc:
                         result = ItemResult(args.bag.name, "failed", problems=exc.problems)
                 if result.status == "failed" and not args.dry_run:
@@ -89,7 +103,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 if not args.collection:
                     raise MunimentError("--collection is required with a folder")
-                source = ItemSource(args.folder, args.collection, args.metadata, args.identifier)
+                source = ItemSource(args.folder, args.collection, args.metadata, args.identifier, update=args.update)
                 result = ingester.ingest(source)
             results = [result]
             progress.item_finished(
@@ -111,7 +125,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         services.close()
     summary = {
         status: sum(1 for r in results if r.status == status)
-        for status in ("ingested", "already-ingested", "valid", "failed")
+        for status in ("ingested", "already-ingested", "updated", "valid", "failed")
     }
     progress.finish({k: v for k, v in summary.items() if v})
     if report is not None:
@@ -136,7 +150,7 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
         raise MunimentError("--dry-run runs here, not in the queue: leave out --queue")
     if args.batch:
         kind, source = "batch", args.batch
-        tasks = [item_task(s) for s in read_batch(args.batch, args.collection)]
+        tasks = [item_task(replace(s, update=args.update)) for s in read_batch(args.batch, args.collection)]
     elif args.bag:
         if not args.bag.exists():
             raise MunimentError(f"{args.bag}: no such bag")
@@ -148,8 +162,12 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
         if not args.folder.is_dir():
             raise MunimentError(f"{args.folder}: not a folder")
         kind, source = "folder", args.folder
-        tasks = [item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier))]
+        tasks = [
+            item_task(ItemSource(args.folder, args.collection, args.metadata, args.identifier, update=args.update))
+        ]
     services = Services.open(settings)
+    if args.collection_title is not None:
+        title_collection(services, args.collection, args.collection_title)
     queue = TaskQueue(settings, JobStore(services.catalog.db))
     try:
         job = queue.submit(
@@ -170,3 +188,18 @@ def _queue(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(job.id)
     return 0
+
+
+def title_collection(services: Any, slug: str, title: str) -> None:
+    """The collection made (or renamed) with ``title``, so that its label is never made from its slug."""
+    from repo.catalog.slugs import slug_problem
+    from repo.errors import MunimentError
+    from repo.lifecycle.collections import ensure_collection, update_collection
+
+    if not title.strip():
+        raise MunimentError("--collection-title is empty")
+    if problem := slug_problem(slug):
+        raise MunimentError(problem)
+    collection, created = ensure_collection(services, slug, title.strip())
+    if not created and collection.title != title.strip():
+        update_collection(services, slug, title=title.strip())

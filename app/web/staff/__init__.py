@@ -1,4 +1,4 @@
-"""The staff pages under ``/staff``: sign-in, dashboard, cataloging, collections, ingest, jobs,
+"""The staff pages under ``/staff``: sign-in, dashboard, cataloging, bulk metadata, collections, ingest, jobs,
 preservation, users. Server-rendered (Jinja2) with a little progressive JavaScript.
 
 ``staff_routes`` is the route provider listed in ``app.web.app.PROVIDERS``; ``staff_pages`` is the
@@ -13,7 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from app.web.staff import collections, dashboard, editor, history, ingest, items, preservation, signin, users
+from app.web.staff import (
+    collections,
+    dashboard,
+    editor,
+    history,
+    ingest,
+    items,
+    metadata,
+    preservation,
+    signin,
+    users,
+)
 from app.web.staff.guard import StaffPage, route
 from app.web.staff.site import StaffSite
 from repo.auth import Role
@@ -47,6 +58,10 @@ def staff_pages() -> list[StaffPage]:
         StaffPage("/ingest/uploads/{upload}/file", None, CURATOR, ("PUT",), stream=ingest.receive_chunk),
         StaffPage("/ingest/uploads/{upload}/start", ingest.start_ingest, CURATOR, POST),
         StaffPage("/jobs/{job}", ingest.job_page, CURATOR),
+        StaffPage("/metadata", metadata.metadata_page, CURATOR),
+        StaffPage("/metadata", metadata.compare, CURATOR, POST),
+        StaffPage("/metadata/export", metadata.export, CURATOR),
+        StaffPage("/metadata/jobs/{job}", metadata.job_page, CURATOR),
         StaffPage("/preservation", preservation.preservation_page, CURATOR),
         StaffPage("/audit", preservation.audit_page, ADMIN),
         StaffPage("/users", users.users_page, ADMIN),

@@ -13,11 +13,12 @@ from app.web.staff.guard import StaffCall
 from app.web.staff.items import staff_user
 from repo.audit import Preservation
 from repo.catalog import Item
-from repo.lifecycle import EditConflict, edit_metadata
+from repo.lifecycle import EditConflict, edit_fields, edit_metadata
 from repo.metadata.dublin_core import ELEMENTS
 from repo.metadata.errors import MetadataError
 from repo.metadata.loader import record_from_bytes, record_from_dc_fields
 from repo.metadata.record import MetadataRecord
+from repo.metadata.rights import rights_choices
 
 XML_NAME = "record.xml"
 FORM_NAME = "form"
@@ -70,7 +71,14 @@ def save_edit(call: StaffCall) -> Response:
         return _render(call, item, mode=mode, dc=dc, xml=xml, based_on=based_on, preview=record)
     preservation = Preservation(call.site.services)
     try:
-        result = edit_metadata(preservation, item.id, record, staff_user(call), based_on=based_on)
+        if mode == "xml":
+            result = edit_metadata(preservation, item.id, record, staff_user(call), based_on=based_on)
+        else:  # the form's DC, written into the item's MARC or MODS when it came as one
+            fields = {e: v for e, v in dc.items() if v}
+            result = edit_fields(preservation, item.id, fields, staff_user(call), based_on=based_on, filename=FORM_NAME)
+    except MetadataError as exc:
+        errors = [_line_error(p.reason, p.line, mode) for p in exc.problems]
+        return _render(call, item, mode=mode, dc=dc, xml=xml, based_on=based_on, errors=errors, status=422)
     except EditConflict as exc:
         conflict = (
             f"Not saved: someone else saved version {exc.current} of this item after you opened version "
@@ -151,6 +159,7 @@ def _render(
         excerpts=source_lines(xml, errors) if mode == "xml" else [],
         preview=preview,
         conflict=conflict,
+        rights_choices=rights_choices(),
     )
 
 

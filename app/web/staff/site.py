@@ -22,6 +22,7 @@ NAV = (
     ("/staff/", "Dashboard"),
     ("/staff/items", "Items"),
     ("/staff/collections", "Collections"),
+    ("/staff/metadata", "Metadata"),
     ("/staff/ingest", "Ingest"),
     ("/staff/preservation", "Preservation"),
 )
