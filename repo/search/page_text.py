@@ -1,6 +1,6 @@
 """The page-text index: each page's words with their boxes (``page_words``, for IIIF Content Search
 and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
-tsvector on PostgreSQL; for the site search and its snippets).
+tsvector on PostgreSQL; for the site search). Snippets for the site search: ``repo.search.snippets``.
 
 Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
 A phrase is words at consecutive positions on one page; a word of a query at least
@@ -18,7 +18,7 @@ from typing import Any
 from repo.catalog import Database, utc_now
 from repo.ocr.page_text import PageText
 from repo.search.indexer import index_item
-from repo.search.text import PREFIX_MIN, fold, terms
+from repo.search.text import fold, terms
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -233,42 +233,3 @@ def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[t
         (item_id, folded, folded + "\U0010ffff", limit),
     )
     return [(row["word"], int(row["n"])) for row in rows]
-
-
-@dataclass(frozen=True)
-class Snippet:
-    seq: int
-    parts: tuple[tuple[str, bool], ...]  # (text, marked) in order: a marked part is a query word
-
-
-def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, context: int = 6) -> list[Snippet]:
-    """Up to ``per_item`` passages of the item's pages where the query's words occur, the words marked."""
-    words = [w for w in terms(query) if w]
-    if not words:
-        return []
-    conditions = " OR ".join("word = ?" if len(w) < PREFIX_MIN else "(word >= ? AND word < ?)" for w in words)
-    params: list[Any] = [item_id]
-    for w in words:
-        params += [w] if len(w) < PREFIX_MIN else [w, w + "\U0010ffff"]
-    hits = db.query(
-        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT 200", params
-    )
-    chosen: list[tuple[int, int]] = []
-    for row in hits:
-        if len(chosen) >= per_item:
-            break
-        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= 2 * context:
-            continue  # within the previous passage
-        chosen.append((row["seq"], row["n"]))
-    out = []
-    for seq, n in chosen:
-        rows = db.query(
-            "SELECT word, text FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n <= ? ORDER BY n",
-            (item_id, seq, n - context, n + 2 * context),
-        )
-        parts = tuple(
-            (r["text"], any(r["word"] == w or (len(w) >= PREFIX_MIN and r["word"].startswith(w)) for w in words))
-            for r in rows
-        )
-        out.append(Snippet(seq, parts))
-    return out

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import bagit
@@ -17,12 +16,11 @@ from app.web.app import create_app
 from ingest.context import ItemSource
 from ingest.runner import Ingester, ItemResult
 from repo.metadata.premis import parse_premis_events
-from repo.ocr.page_text import PageText, Software, Word, alto_xml
 from repo.ocr.service import ItemOcr
 from repo.search import page_text
 from repo.services import Services
 from repo.settings import Settings
-from tests.ocr.pages import DrawnWord, draw_page, words_for
+from tests.ocr.pages import DrawnWord, alto_for, draw_page, words_for
 
 MODS = """<?xml version="1.0" encoding="UTF-8"?>
 <mods xmlns="http://www.loc.gov/mods/v3" version="3.8"><titleInfo><title>Ledger</title></titleInfo></mods>
@@ -31,9 +29,7 @@ W, H = 900, 420
 
 
 def _alto_of(drawn: list[DrawnWord], width: int = W, height: int = H) -> bytes:
-    """ALTO 4 of the words where they were drawn, as another tool would supply it."""
-    words = tuple(Word(d.text, *(round(v) for v in d.box), line=i // 8) for i, d in enumerate(drawn))
-    return alto_xml(PageText(width, height, words), "p1.png", Software("Other OCR", "2.1"), datetime.now(UTC), 1)
+    return alto_for(drawn, width, height)
 
 
 @pytest.fixture(scope="module")
