@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from app.web.staff import collections, dashboard, editor, history, ingest, items, preservation, signin, users
+from app.web.staff import collections, dashboard, editor, history, ingest, items, ocr, preservation, signin, users
 from app.web.staff.guard import StaffPage, route
 from app.web.staff.site import StaffSite
 from repo.auth import Role
@@ -34,6 +34,7 @@ def staff_pages() -> list[StaffPage]:
         StaffPage("/items/{item}/edit", editor.save_edit, CURATOR, POST),
         StaffPage("/items/{item}/visibility", items.set_visibility, CURATOR, POST),
         StaffPage("/items/{item}/withdraw", items.withdraw_item, ADMIN, POST),
+        StaffPage("/items/{item}/ocr", ocr.read_again, CURATOR, POST),
         StaffPage("/collections", collections.collections_page, CURATOR),
         StaffPage("/collections", collections.create_collection, CURATOR, POST),
         StaffPage("/collections/{slug}", collections.collection_page, CURATOR),

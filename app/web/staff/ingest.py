@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import anyio.to_thread
 from starlette.responses import JSONResponse, Response
 
 from app.api.jobs import ingest_out
+from app.ocr_tasks import KIND as OCR_KIND
 from app.web.staff.guard import StaffCall
+from app.web.staff.ocr import ocr_job_view
 from app.web.staff.uploads import CHUNK_MAX, file_name, public_problem
 from ingest.runner import ItemResult
 from repo.errors import Problem
@@ -113,6 +116,11 @@ def start_ingest(call: StaffCall) -> Response:
 
 def job_page(call: StaffCall) -> Response:
     found = call.site.ingests.jobs.queue.find(call.path["job"])
+    if found is not None and found.kind == OCR_KIND:  # an item's pages read again (staff item page)
+        view = ocr_job_view(found)
+        if call.query.get("format") == "json":
+            return JSONResponse(view, headers={"Cache-Control": "no-store"})
+        return call.render("job.html", job=SimpleNamespace(**view))
     job = ingest_out(found) if found is not None else None
     if job is None:
         return call.site.refusal(
