@@ -2,7 +2,7 @@
 item's IIIF Content Search 1.0 service, lists the hit, turns to its page and highlights the word.
 
 The item's text is ALTO supplied beside the scans, so the test needs no OCR. Screenshots go to
-test-output/browser/.
+test-output/browser/ (the public text pages' axe screenshots beside the staff pages').
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from app.web.pages.site import MIRADOR
 from tests.ocr.pages import DrawnWord, alto_for, draw_page, words_for
 from tests.servers.muniment import MunimentServer
+from tests.staff.test_browser import check  # axe-core, then a screenshot in test-output/staff/
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, TIMEOUT_MS
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -118,3 +119,31 @@ def test_mirador_search_panel_finds_the_word_and_highlights_it(
     assert abs(found["w"] / found["h"] - drawn_ratio) / drawn_ratio < 0.3, (found, word.box)
     page.screenshot(path=str(OUTPUT / "mirador-search.png"))
     assert errors == []
+
+
+def test_the_text_view_and_search_snippets_pass_axe_and_work_with_the_keyboard(
+    served: tuple[MunimentServer, DrawnWord], browser: Any
+) -> None:
+    server, _ = served
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{server.base_url}/search?q={WORD.lower()}")
+    assert page.locator(".snippet mark").all_inner_texts() == [WORD]
+    check(page, "public-search-snippets")
+    page.locator(".snippet a").click()
+    assert page.url.endswith("/items/searchable?page=2#viewer")
+    page.get_by_text("2 of 3").wait_for()  # the viewer opened at the snippet's page
+
+    page.goto(f"{server.base_url}/items/searchable")
+    page.get_by_role("link", name="Text of the pages").click()
+    assert page.locator("h2[id^=page-]").all_inner_texts() == ["Page 1", "Page 2", "Page 3"]
+    check(page, "public-text-view")
+    page.set_viewport_size({"width": 320, "height": 800})
+    check(page, "public-text-view-320")
+    for _ in range(60):  # the keyboard alone reaches page 2's text
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "#page-2":
+            break
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#page-2")
+    assert WORD in page.locator("#page-2 + .page-text__body").inner_text()
