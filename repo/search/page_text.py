@@ -197,14 +197,35 @@ def find_words(
         f"SELECT w0.seq, w0.n FROM page_words w0 {where} ORDER BY w0.seq, w0.n{page}",
         [*params, limit, offset] if limit is not None else params,
     )
-    return total, [_hit(db, item_id, row["seq"], row["n"], len(words), context) for row in starts]
+    spans = [(row["seq"], row["n"], len(words)) for row in starts]
+    around = words_around(db, item_id, spans, context)
+    return total, [_hit(around, seq, n, count, context) for seq, n, count in spans]
 
 
-def _hit(db: Database, item_id: str, seq: int, n: int, count: int, context: int) -> WordHit:
-    rows = db.query(
-        "SELECT n, text, x, y, w, h FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n < ? ORDER BY n",
-        (item_id, seq, n - context, n + count + context),
-    )
+def words_around(
+    db: Database, item_id: str, spans: Sequence[tuple[int, int, int]], context: int
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """The words of each span (page, first word, length) and ``context`` words either side, by
+    page and position: one query for a page of hits (a window each, on the primary key)."""
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for first in range(0, len(spans), _WINDOWS_A_QUERY):
+        chunk = spans[first : first + _WINDOWS_A_QUERY]
+        # The item in every term: SQLite then searches the primary key once a window (MULTI-INDEX OR).
+        windows = " OR ".join("(item_id = ? AND seq = ? AND n >= ? AND n < ?)" for _ in chunk)
+        params: list[Any] = []
+        for seq, n, count in chunk:
+            params += [item_id, seq, n - context, n + count + context]
+        for row in db.query(f"SELECT seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params):
+            found.setdefault(row["seq"], {})[row["n"]] = row
+    return found
+
+
+_WINDOWS_A_QUERY = 100
+
+
+def _hit(around: dict[int, dict[int, dict[str, Any]]], seq: int, n: int, count: int, context: int) -> WordHit:
+    page = around.get(seq, {})
+    rows = [page[k] for k in sorted(page) if n - context <= k < n + count + context]
     inside = [r for r in rows if n <= r["n"] < n + count]
     x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
     x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)

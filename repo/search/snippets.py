@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from repo.catalog import Database
-from repo.search.page_text import index_word
+from repo.search.page_text import index_word, words_around
 from repo.search.text import PREFIX_MIN, terms
 
 MAX_CANDIDATES = 200  # word hits looked at per item: enough for a few passages in page order
@@ -52,17 +52,16 @@ def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, conte
         if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= context + len(wanted):
             continue  # inside the previous passage
         chosen.append((row["seq"], row["n"]))
+    # One word beyond each passage's end tells whether the page goes on.
+    reach = context + len(wanted)
+    around = words_around(db, item_id, [(seq, n, len(wanted) + 2) for seq, n in chosen], context)
     out = []
     for seq, n in chosen:
-        first, last = max(0, n - context), n + context + len(wanted)  # room for a phrase after its first word
-        rows = db.query(
-            "SELECT n, word, text FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n <= ? + 1 ORDER BY n",
-            (item_id, seq, first, last),
-        )
-        after = bool(rows) and rows[-1]["n"] > last  # one word beyond the passage: there is more
-        shown = [r for r in rows if r["n"] <= last]
+        page = around.get(seq, {})
+        last = n + reach
+        shown = [page[k] for k in sorted(page) if n - context <= k <= last]
         parts = tuple((r["text"], _matches(r["word"], wanted)) for r in shown)
-        out.append(Snippet(seq, parts, before=first > 0, after=after))
+        out.append(Snippet(seq, parts, before=n - context > 0, after=any(k > last for k in page)))
     return out
 
 
