@@ -3,10 +3,10 @@
 Collections: the latest record of each in the collection records (``repo.lifecycle.collections``).
 Per object: the head version's inventory (versions, checksums), its bag (bag-info for the
 collection and identifiers, MODS and DC for the metadata, PREMIS for the lifecycle events and
-the page order; ``ocr/`` for the pages' text and word boxes), pixel sizes from the access pyramids'
-headers (or the masters'), and the audit
-log (fixity, replication and repair events; the catalog facts noted at each change; tombstones
-of purged items). Fixity rows follow from the logged events exactly as the audit wrote them.
+the page order, ``ocr/`` for the pages' text and word boxes), pixel sizes from the access
+pyramids' headers (or the masters'), and the audit log (fixity, replication and repair events;
+the catalog facts noted at each change; tombstones of purged items). Fixity rows follow from
+the logged events exactly as the audit wrote them.
 """
 
 from __future__ import annotations

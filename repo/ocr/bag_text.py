@@ -88,10 +88,9 @@ class SuppliedText:
 def read_supplied(seq: int, name: str, data: bytes, kind: str, scan: tuple[int, int]) -> SuppliedText:
     """The supplied file ``name`` for a scan of ``scan`` (width, height) pixels: ALTO 4 valid
     against the ALTO schema, hOCR well formed with bboxes, and either one the scan's size with
-    every word inside it. Raises ``MetadataError`` naming the file and line."""
+    every word inside it (a file without words is a blank page's: kept, and OCR skips the page).
+    Raises ``MetadataError`` naming the file and line."""
     text = read_alto(data, name, scan=scan) if kind == "alto" else read_hocr(data, name, scan=scan)
-    if not text.words:
-        raise MetadataError.single(name, f"no words: an {kind.upper()} file with text is expected beside the scan")
     return SuppliedText(seq, name, kind, data, text)
 
 
