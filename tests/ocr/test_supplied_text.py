@@ -144,3 +144,15 @@ def test_text_for_no_page_and_two_texts_for_one_page(services: Services, tmp_pat
     reasons = {Path(p.file).name: p.reason for p in result.problems}
     assert "no page image named p9" in reasons["p9.alto.xml"]
     assert "a second page text for p1.png" in reasons["p1.hocr"]
+
+
+def test_hocr_entities_are_neither_expanded_nor_fetched() -> None:
+    from repo.ocr.page_text import read_hocr
+
+    hostile = (
+        b'<!DOCTYPE html [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY f SYSTEM "file:///etc/passwd">]>\n<html><body><div class="ocr_page" title="bbox 0 0 90 40">'
+        b'<span class="ocrx_word" title="bbox 1 1 20 20">&b;</span><span class="ocrx_word" title="bbox 30 1 50 20">'
+        b"&f;</span></div></body></html>"
+    )
+    assert [w.text for w in read_hocr(hostile, "hostile.hocr", scan=(90, 40)).words] == ["&b;", "&f;"]
