@@ -429,6 +429,19 @@ def _scale(dialect: str) -> list[str]:
     return statements
 
 
+# Page terms (repo/search/page_text.py): how often each word occurs in an item's pages, kept with
+# page_words, so Content Search's autocomplete reads a row a word, not every occurrence of it.
+PAGE_TERMS_TABLE = """CREATE TABLE IF NOT EXISTS page_terms (
+    item_id TEXT NOT NULL,
+    word TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (item_id, word)
+)"""
+PAGE_TERMS_FROM_WORDS = (
+    "INSERT INTO page_terms (item_id, word, n) SELECT item_id, word, COUNT(*) FROM page_words GROUP BY item_id, word"
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -464,6 +477,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         lambda dialect: [*PAGE_TEXT_TABLES, *PAGE_TEXT_FULL_TEXT[dialect]],
     ),
     Migration(7, "listings at scale: catalog version, search queue, keyset and IIIF collection indexes", _scale),
+    Migration(
+        8,
+        "page_terms: how often each word occurs in an item's pages, for Content Search autocomplete",
+        lambda dialect: [PAGE_TERMS_TABLE, PAGE_TERMS_FROM_WORDS],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -2,6 +2,8 @@
 and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
 tsvector on PostgreSQL; for the site search). Snippets for the site search: ``repo.search.snippets``.
 
+``page_terms`` counts each word of an item's pages, for autocomplete.
+
 Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
 A phrase is words at consecutive positions on one page; a word of a query at least
 ``PREFIX_MIN`` long is matched whole here (Content Search highlights exactly what was asked),
@@ -11,6 +13,7 @@ while the site search matches it as a prefix, as it does in records.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,6 +113,12 @@ def save_page(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        counts = Counter(row[3] for row in rows)
+        db.executemany(
+            "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
+            " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
+            [(item_id, word, n) for word, n in counts.items()],
+        )
 
 
 def _delete_page(db: Database, item_id: str, seq: int) -> None:
@@ -118,6 +127,15 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
             "DELETE FROM page_fts WHERE rowid IN (SELECT rowid FROM page_text WHERE item_id = ? AND seq = ?)",
             (item_id, seq),
         )
+    old = db.query(
+        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND seq = ? GROUP BY word", (item_id, seq)
+    )
+    if old:  # the page's words no longer count towards the item's terms
+        db.executemany(
+            "UPDATE page_terms SET n = n - ? WHERE item_id = ? AND word = ?",
+            [(row["n"], item_id, row["word"]) for row in old],
+        )
+        db.execute("DELETE FROM page_terms WHERE item_id = ? AND n <= 0", (item_id,))
     db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
     db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
 
@@ -249,8 +267,7 @@ def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[t
     if not folded:
         return []
     rows = db.query(
-        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND word >= ? AND word < ?"
-        " GROUP BY word ORDER BY n DESC, word LIMIT ?",
+        "SELECT word, n FROM page_terms WHERE item_id = ? AND word >= ? AND word < ? ORDER BY n DESC, word LIMIT ?",
         (item_id, folded, folded + "\U0010ffff", limit),
     )
     return [(row["word"], int(row["n"])) for row in rows]

@@ -19,9 +19,10 @@ from ingest.runner import Ingester
 from repo.audit import Preservation
 from repo.catalog import Catalog
 from repo.lifecycle import rebuild_catalog
+from repo.ocr.page_text import read_alto
 from repo.ocr.service import ItemOcr
 from repo.preservation import User
-from repo.search import Search, SearchQuery
+from repo.search import Search, SearchQuery, page_text
 from repo.search.snippets import snippets
 from repo.services import Services
 from repo.settings import Settings
@@ -74,10 +75,13 @@ def _content_search(services: Services, word: str) -> tuple[list[str], list[str]
     return [r["on"].split("#")[0] for r in one["resources"]], [a["target"].split("#")[0] for a in two["items"]]
 
 
-def _snapshot(db: Any) -> tuple[list[Any], list[Any]]:
+def _snapshot(db: Any) -> tuple[list[Any], list[Any], list[Any]]:
     pages = db.query("SELECT seq, source, width, height, text, version IS NOT NULL AS kept FROM page_text ORDER BY seq")
     words = db.query("SELECT seq, n, word, text, line, x, y, w, h FROM page_words ORDER BY seq, n")
-    return [dict(r) for r in pages], [dict(r) for r in words]
+    terms = db.query("SELECT word, n FROM page_terms ORDER BY word")
+    counted = db.query("SELECT word, COUNT(*) AS n FROM page_words GROUP BY word ORDER BY word")
+    assert [dict(r) for r in terms] == [dict(r) for r in counted]  # autocomplete's counts follow the words
+    return [dict(r) for r in pages], [dict(r) for r in words], [dict(r) for r in terms]
 
 
 def test_search_inside_and_site_search_find_every_kind_of_page_text(
@@ -91,6 +95,23 @@ def test_search_inside_and_site_search_find_every_kind_of_page_text(
         assert [hit.item_id for hit in found.hits] == ["commonplace"], word
         assert [s.seq for s in snippets(services.catalog.db, "commonplace", word)] == [seq]
     assert _content_search(services, "zebracorn") == ([], [])
+    client = TestClient(create_app(services.settings, services))
+    terms = client.get("/iiif/commonplace/autocomplete/2", params={"q": WORDS[2][:4].lower()}).json()
+    assert [(t["value"], t["total"]) for t in terms["items"]] == [(WORDS[2].lower(), 1)]
+
+
+def test_text_read_again_replaces_its_words_and_counts(
+    repository: tuple[Services, dict[int, list[DrawnWord]]],
+) -> None:
+    services, _ = repository
+    db = services.catalog.db
+    before = _snapshot(db)
+    stored = page_text.pages_with_text(db, "commonplace")[1]
+    alto = page_text.page_alto(db, "commonplace", 1)
+    assert alto is not None
+    again = read_alto(alto, "p1", check_schema=False)
+    page_text.save_page(db, "commonplace", 1, again, alto, source=stored.source, version=stored.version)
+    assert _snapshot(db) == before  # the same words once, not twice
 
 
 def test_rebuild_catalog_restores_page_text_from_storage(
