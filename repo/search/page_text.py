@@ -173,6 +173,12 @@ def pending(db: Database, item_id: str) -> list[tuple[int, bytes, StoredPage]]:
     return [(row["seq"], row["alto"].encode(), StoredPage.from_row(row)) for row in rows]
 
 
+def page_plain_text(db: Database, item_id: str, seq: int) -> str | None:
+    """One page's plain text (without reading the item's other pages)."""
+    row = db.query_one("SELECT text FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
+    return str(row["text"]) if row else None
+
+
 def page_alto(db: Database, item_id: str, seq: int) -> bytes | None:
     row = db.query_one("SELECT alto FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
     return row["alto"].encode() if row else None
@@ -208,7 +214,10 @@ def find_words(
         )
     params: list[Any] = [*words[1:], item_id, words[0]]  # the joins' parameters come before the WHERE's
     where = " ".join(joins) + " WHERE w0.item_id = ? AND w0.word = ?"
-    count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words w0 {where}", params)
+    if len(words) == 1:  # a word's hits are counted already (a common word's would take a scan of them all)
+        count = db.query_one("SELECT n FROM page_terms WHERE item_id = ? AND word = ?", (item_id, words[0]))
+    else:
+        count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words w0 {where}", params)
     total = int(count["n"]) if count else 0
     page = " LIMIT ? OFFSET ?" if limit is not None else ""
     starts = db.query(

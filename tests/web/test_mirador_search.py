@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,12 @@ from app.web.pages.site import MIRADOR
 from tests.ocr.pages import DrawnWord, alto_for, draw_page, words_for
 from tests.servers.muniment import MunimentServer
 from tests.staff.test_browser import check  # axe-core, then a screenshot in test-output/staff/
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, TIMEOUT_MS
+from tests.web import test_browser
+from tests.web.test_browser import OUTPUT, TIMEOUT_MS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
+browser = test_browser.browser  # Debian's Chromium, one for this module
 
 W, H = 1000, 700
 WORD = "Quillfeather"
@@ -69,16 +70,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MunimentS
         yield server, marked
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (make test does)"
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def test_mirador_search_panel_finds_the_word_and_highlights_it(
