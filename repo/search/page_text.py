@@ -206,22 +206,36 @@ def find_words(
     words = [w for w in words if w]
     if not words:
         return 0, []
-    joins: list[str] = []
-    for k in range(1, len(words)):
-        joins.append(
-            f"JOIN page_words w{k} ON w{k}.item_id = w0.item_id AND w{k}.seq = w0.seq AND w{k}.n = w0.n + {k}"
-            f" AND w{k}.word = ?"
+    # Each word's count on the item's pages: a word absent answers at once, a single word's hits
+    # are counted already, and a phrase is found from its rarest word (a common word's
+    # occurrences would each be joined), standing ``anchor`` words into the phrase.
+    found = {
+        row["word"]: int(row["n"])
+        for row in db.query(
+            f"SELECT word, n FROM page_terms WHERE item_id = ? AND word IN ({', '.join('?' * len(words))})",
+            [item_id, *words],
         )
-    params: list[Any] = [*words[1:], item_id, words[0]]  # the joins' parameters come before the WHERE's
-    where = " ".join(joins) + " WHERE w0.item_id = ? AND w0.word = ?"
-    if len(words) == 1:  # a word's hits are counted already (a common word's would take a scan of them all)
-        count = db.query_one("SELECT n FROM page_terms WHERE item_id = ? AND word = ?", (item_id, words[0]))
+    }
+    if any(w not in found for w in words):
+        return 0, []
+    anchor = min(range(len(words)), key=lambda k: found[words[k]])
+    joins = [
+        f"JOIN page_words w{k} ON w{k}.item_id = wa.item_id AND w{k}.seq = wa.seq AND w{k}.n = wa.n + {k - anchor}"
+        f" AND w{k}.word = ?"
+        for k in range(len(words))
+        if k != anchor
+    ]
+    # The joins' parameters come before the WHERE's.
+    params: list[Any] = [*(w for k, w in enumerate(words) if k != anchor), item_id, words[anchor]]
+    where = " ".join(joins) + " WHERE wa.item_id = ? AND wa.word = ?"
+    if len(words) == 1:
+        total = found[words[0]]
     else:
-        count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words w0 {where}", params)
-    total = int(count["n"]) if count else 0
+        count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words wa {where}", params)
+        total = int(count["n"]) if count else 0
     page = " LIMIT ? OFFSET ?" if limit is not None else ""
     starts = db.query(
-        f"SELECT w0.seq, w0.n FROM page_words w0 {where} ORDER BY w0.seq, w0.n{page}",
+        f"SELECT wa.seq, wa.n - {anchor} AS n FROM page_words wa {where} ORDER BY wa.seq, wa.n{page}",
         [*params, limit, offset] if limit is not None else params,
     )
     spans = [(row["seq"], row["n"], len(words)) for row in starts]

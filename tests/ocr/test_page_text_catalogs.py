@@ -145,3 +145,17 @@ def test_rebuild_catalog_restores_page_text_from_storage(
         assert ocr.plan("commonplace", again=True) == [3]  # and the OCR'd page is still known as OCR
     finally:
         rebuilt.catalog.close()
+
+
+def test_a_phrase_is_found_from_its_rarest_word_wherever_it_stands(
+    repository: tuple[Services, dict[int, list[DrawnWord]]],
+) -> None:
+    services, drawn = repository
+    words = [d.text for d in drawn[1]]
+    db = services.catalog.db
+    for start, end in ((7, 9), (8, 10), (7, 10)):  # the rare word (8) last, first, in the middle
+        phrase = " ".join(words[start:end])
+        total, hits = page_text.find_words(db, "commonplace", phrase)
+        assert total == 1 and [(h.seq, h.n, h.exact) for h in hits] == [(1, start, phrase)], phrase
+    assert page_text.find_words(db, "commonplace", f"{words[9]} {words[8]}")[0] == 0  # the words out of order
+    assert page_text.find_words(db, "commonplace", f"{WORDS[1]} zebracorn") == (0, [])
