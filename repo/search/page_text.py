@@ -135,7 +135,9 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
             "UPDATE page_terms SET n = n - ? WHERE item_id = ? AND word = ?",
             [(row["n"], item_id, row["word"]) for row in old],
         )
-        db.execute("DELETE FROM page_terms WHERE item_id = ? AND n <= 0", (item_id,))
+        db.executemany(
+            "DELETE FROM page_terms WHERE item_id = ? AND word = ? AND n <= 0", [(item_id, row["word"]) for row in old]
+        )
     db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
     db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
 
