@@ -10,6 +10,7 @@ from ingest.images import ImageHeader
 from repo.errors import Problem
 from repo.metadata.premis import PremisEvent
 from repo.metadata.record import MetadataRecord
+from repo.ocr.bag_text import SuppliedText
 from storage.base import PartDigests
 
 
@@ -44,6 +45,7 @@ class Page:
     sha512: str = ""
     parts: PartDigests | None = None  # computed with sha512, so the upload need not hash again
     derivatives: Derivatives | None = None
+    text: tuple[Path, str] | None = None  # text supplied beside the scan, and its kind ("alto" | "hocr")
 
     @property
     def bag_path(self) -> str:
@@ -60,6 +62,7 @@ class ItemContext:
     content_key: str = ""
     item_id: str = ""
     events: list[PremisEvent] = field(default_factory=list)
+    supplied: list[SuppliedText] = field(default_factory=list)  # pages' supplied text, checked
     existing_object: bool = False  # stored by an earlier run that stopped before the catalog
 
     @property

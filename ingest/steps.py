@@ -19,6 +19,7 @@ from ingest.derivatives import make_derivatives
 from ingest.discover import discover
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.images import read_header
+from ingest.supplied_text import check_supplied_text, index_supplied, supplied_event, supplied_tags
 from repo.catalog import Event, Item, PageFile, format_datestamp
 from repo.catalog.from_record import catalog_metadata
 from repo.catalog.slugs import slug_problem
@@ -48,7 +49,10 @@ def find_inputs(ctx: ItemContext) -> None:
         ctx.problems.append(Problem(ctx.source.name, slug_trouble))
     found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
     ctx.problems += found.problems
-    ctx.pages = [Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()]) for seq, path in enumerate(found.pages, 1)]
+    ctx.pages = [
+        Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()], text=found.texts.get(path))
+        for seq, path in enumerate(found.pages, 1)
+    ]
     if ctx.source.metadata is None and ctx.source.dc_fields is None and found.metadata is not None:
         ctx.source = type(ctx.source)(**{**ctx.source.__dict__, "metadata": found.metadata})
 
@@ -83,6 +87,7 @@ def check_and_hash_pages(ctx: ItemContext, pool: Executor, max_pixels: int, stor
         return None
 
     ctx.problems += [p for p in pool.map(one, ctx.pages) if p is not None]
+    ctx.problems += check_supplied_text(ctx)
     names = [page.path.name for page in ctx.pages]
     for name in {n for n in names if names.count(n) > 1}:
         ctx.problems.append(Problem(name, "two pages share this name"))
@@ -168,6 +173,9 @@ def build_tags(ctx: ItemContext, services: Services) -> BuiltBag:
     """The tag files of the item's bag, in staging; the payload is named by digest, not copied."""
     assert ctx.record is not None
     bag_dir = ctx.staging / "bag"
+    supplied = supplied_event(ctx)
+    if supplied is not None:
+        ctx.events.append(supplied)
     ctx.events.append(
         premis.PremisEvent(premis.INGESTION, now(), "success", f"stored as OCFL object {object_id(ctx.item_id)}", AGENT)
     )
@@ -180,6 +188,7 @@ def build_tags(ctx: ItemContext, services: Services) -> BuiltBag:
     }
     if ctx.record.marc_xml is not None:  # a MARC record is kept as submitted, as MARCXML
         tags["metadata/marc.xml"] = ctx.record.marc_xml
+    tags.update(supplied_tags(ctx))
     info = BagInfo(
         source_organization=services.settings.source_organization,
         bagging_date=date.today(),
@@ -231,6 +240,7 @@ def register(ctx: ItemContext, services: Services, on_registered: Iterable[Calla
     ]
     ensure_collection(services, ctx.source.collection)  # recorded in storage too, for rebuild-catalog
     services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
+    index_supplied(ctx, services.catalog.db, item.version)
     for hook in on_registered:
         hook(ctx.item_id)
 

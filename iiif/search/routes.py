@@ -75,10 +75,10 @@ def search_routes(services: Services) -> list[BaseRoute]:
         item, denied = visible(request)
         if denied or item is None:
             return denied or Response(status_code=404)
-        page = page_text.pages_with_text(catalog.db, item.id).get(request.path_params["seq"])
-        if page is None:
+        text = page_text.page_plain_text(catalog.db, item.id, request.path_params["seq"])
+        if text is None:
             return denied_response(Access.NOT_FOUND)
-        return answer((page.text + "\n").encode(), "text/plain; charset=utf-8", item)
+        return answer((text + "\n").encode(), "text/plain; charset=utf-8", item)
 
     def alto(request: Request) -> Response:
         item, denied = visible(request)

@@ -438,7 +438,16 @@ def default_title(slug: str) -> str:
 
 
 # Rows that belong to one item besides its ``items`` row and its events (kept for tombstones).
-_ITEM_TABLES = ("files", "metadata", "fixity", "fixity_versions", "replication", "page_words", "page_text")
+_ITEM_TABLES = (
+    "files",
+    "metadata",
+    "fixity",
+    "fixity_versions",
+    "replication",
+    "page_words",
+    "page_terms",
+    "page_text",
+)
 # Findings (rows without a digest) are problems, not files to check: only ``failed`` holds them.
 _FIXITY_KINDS = {
     "failed": "last_result IN ('failed', 'missing', 'stray')",

@@ -480,6 +480,19 @@ def _changes(dialect: str) -> list[str]:
     ]
 
 
+# Page terms (repo/search/page_text.py): how often each word occurs in an item's pages, kept with
+# page_words, so Content Search's autocomplete reads a row a word, not every occurrence of it.
+PAGE_TERMS_TABLE = """CREATE TABLE IF NOT EXISTS page_terms (
+    item_id TEXT NOT NULL,
+    word TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (item_id, word)
+)"""
+PAGE_TERMS_FROM_WORDS = (
+    "INSERT INTO page_terms (item_id, word, n) SELECT item_id, word, COUNT(*) FROM page_words GROUP BY item_id, word"
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -524,6 +537,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE workers (holder TEXT PRIMARY KEY, seen DOUBLE PRECISION NOT NULL)",
             "ALTER TABLE collections ADD COLUMN thumbnail_item TEXT NOT NULL DEFAULT ''",
         ],
+    ),
+    Migration(
+        10,
+        "page_terms: how often each word occurs in an item's pages, for Content Search autocomplete",
+        lambda dialect: [PAGE_TERMS_TABLE, PAGE_TERMS_FROM_WORDS],
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

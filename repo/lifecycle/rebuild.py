@@ -3,9 +3,10 @@
 Collections: the latest record of each in the collection records (``repo.lifecycle.collections``).
 Per object: the head version's inventory (versions, checksums), its bag (bag-info for the
 collection and identifiers, MODS and DC for the metadata, PREMIS for the lifecycle events and
-the page order), pixel sizes from the access pyramids' headers (or the masters'), and the audit
-log (fixity, replication and repair events; the catalog facts noted at each change; tombstones
-of purged items). Fixity rows follow from the logged events exactly as the audit wrote them.
+the page order, ``ocr/`` for the pages' text and word boxes), pixel sizes from the access
+pyramids' headers (or the masters'), and the audit log (fixity, replication and repair events;
+the catalog facts noted at each change; tombstones of purged items). Fixity rows follow from
+the logged events exactly as the audit wrote them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from repo.lifecycle.stored_bag import StoredBag, read_stored_bag
 from repo.lifecycle.withdraw import withdrawal_reason
 from repo.metadata.errors import MetadataError
 from repo.metadata.premis import FIXITY_CHECK, REPAIR, REPLICATION
+from repo.ocr.bag_text import index_tags
 from repo.page_formats import IMAGE_SUFFIXES
 from repo.page_sizes import image_size
 from repo.preservation import Inventory, PreservationError
@@ -127,6 +129,7 @@ def _restore_item(p: Preservation, oid: str, records: Sequence[LogRecord]) -> It
         item, _pages(p, item_id, bag), catalog_metadata(record), [catalog_event(item_id, e) for e in events]
     )
     _restore_audit(p, item_id, inventory, logged)
+    index_tags(p.catalog.db, item_id, bag.tags, item.version)  # the pages' text (OCR or supplied) in its bag
     return item
 
 

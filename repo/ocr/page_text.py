@@ -15,8 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from repo.metadata.errors import MetadataError
-from repo.metadata.errors import Problem as MetadataProblem
-from repo.metadata.safe_xml import parse_xml
+from repo.metadata.safe_xml import MAX_DOCUMENT_BYTES, parse_xml
 from repo.metadata.schemas import alto_schema, validate
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -147,13 +146,17 @@ def _position(x: int, y: int, w: int, h: int) -> str:
 # -- reading ALTO and hOCR -------------------------------------------------------------------
 
 
-def read_alto(data: bytes, filename: str, *, check_schema: bool = True) -> PageText:
+def read_alto(
+    data: bytes, filename: str, *, check_schema: bool = True, scan: tuple[int, int] | None = None
+) -> PageText:
     """The words and lines of an ALTO 2, 3 or 4 document; ALTO 4 is validated against the 4.4
-    schema. Raises ``MetadataError`` naming the file for anything malformed."""
+    schema (the only one shipped; 2 and 3 are read for their words). With ``scan`` (its width and
+    height), the page must be the scan's size and every box inside it. Raises ``MetadataError``
+    naming the file, and the line, for anything malformed."""
     root = parse_xml(data, filename).getroot()
     namespace = etree.QName(root).namespace
     if etree.QName(root).localname != "alto" or namespace not in ALTO_NAMESPACES:
-        raise MetadataError.single(filename, f"not an ALTO document (root element {root.tag!r})")
+        raise MetadataError.single(filename, f"not an ALTO document (root element {root.tag!r})", root.sourceline)
     if check_schema and namespace == ALTO_NS:
         problems = validate(root, alto_schema(), filename)
         if problems:
@@ -165,7 +168,8 @@ def read_alto(data: bytes, filename: str, *, check_schema: bool = True) -> PageT
     unit = (root.findtext(f"{q}Description/{q}MeasurementUnit") or "pixel").strip()
     if unit != "pixel":
         raise MetadataError.single(filename, f"ALTO MeasurementUnit is {unit!r}; only pixel boxes are read")
-    width, height = _int(page.get("WIDTH"), filename), _int(page.get("HEIGHT"), filename)
+    width, height = _int(page.get("WIDTH"), filename, page), _int(page.get("HEIGHT"), filename, page)
+    _same_size((width, height), scan, filename, page)
     words: list[Word] = []
     lines: list[tuple[int, int, int, int]] = []
     for line in page.iter(f"{q}TextLine"):
@@ -175,71 +179,103 @@ def read_alto(data: bytes, filename: str, *, check_schema: bool = True) -> PageT
             content = (string.get("CONTENT") or "").strip()
             if content:
                 confidence = string.get("WC")
-                x, y, w, h = _box(string, filename)
+                x, y, w, h = _inside(_box(string, filename), scan, filename, string)
                 words.append(Word(content, x, y, w, h, number, float(confidence) if confidence else None))
         if strings:
             lines.append(_box(line, filename))
     return PageText(width, height, tuple(words), tuple(lines))
 
 
-def read_hocr(data: bytes, filename: str) -> PageText:
+_LINE_CLASSES = frozenset({"ocr_line", "ocrx_line", "ocr_caption", "ocr_header", "ocr_textfloat"})
+
+
+def read_hocr(data: bytes, filename: str, *, scan: tuple[int, int] | None = None) -> PageText:
     """The words (``ocrx_word``) and lines (``ocr_line`` and kin) of an hOCR page, with their
-    ``bbox``; the page size from the ``ocr_page`` bbox. XHTML as Tesseract writes it."""
-    root = parse_xml(data, filename).getroot()
+    ``bbox``; the page size from the ``ocr_page`` bbox. Read as HTML (Tesseract's XHTML, with
+    its DOCTYPE, or any other tool's HTML; no DTD or entity is fetched); ``scan`` as in ``read_alto``."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise MetadataError.single(filename, f"document is {len(data)} bytes, more than {MAX_DOCUMENT_BYTES}")
+    parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+    root = etree.fromstring(data, parser) if data.strip() else None
+    if root is None:
+        raise MetadataError.single(filename, "empty hOCR file")
     page_box: tuple[int, int, int, int] | None = None
     words: list[Word] = []
     lines: list[tuple[int, int, int, int]] = []
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
-        classes = (node.get("class") or "").split()
-        title = node.get("title") or ""
+        classes = set((node.get("class") or "").split())
         if "ocr_page" in classes and page_box is None:
-            page_box = _bbox(title, filename)
-        elif {"ocr_line", "ocrx_line", "ocr_caption", "ocr_header", "ocr_textfloat"} & set(classes):
-            lines.append(_xywh(_bbox(title, filename)))
+            page_box = _bbox(node, filename)
+            _same_size((page_box[2] - page_box[0], page_box[3] - page_box[1]), scan, filename, node)
+        elif classes & _LINE_CLASSES:
+            lines.append(_xywh(_bbox(node, filename)))
         elif "ocrx_word" in classes:
             text = "".join(node.itertext()).strip()
             if text:
-                x, y, w, h = _xywh(_bbox(title, filename))
-                words.append(Word(text, x, y, w, h, max(len(lines) - 1, 0)))
+                if page_box is None:
+                    raise MetadataError.single(filename, "hOCR word outside any ocr_page", node.sourceline)
+                x, y, w, h = _inside(_xywh(_bbox(node, filename)), scan, filename, node)
+                words.append(Word(text, x, y, w, h, max(len(lines) - 1, 0), _word_confidence(node)))
     if page_box is None:
         raise MetadataError.single(filename, "not an hOCR page: no element of class ocr_page with a bbox")
     return PageText(page_box[2] - page_box[0], page_box[3] - page_box[1], tuple(words), tuple(lines))
 
 
-def _bbox(title: str, filename: str) -> tuple[int, int, int, int]:
+_WCONF = re.compile(r"\bx_wconf\s+(\d+(?:\.\d+)?)")
+
+
+def _word_confidence(node: etree._Element) -> float | None:
+    match = _WCONF.search(node.get("title") or "")
+    return min(float(match.group(1)) / 100, 1.0) if match else None
+
+
+def _bbox(node: etree._Element, filename: str) -> tuple[int, int, int, int]:
+    title = node.get("title") or ""
     match = _BBOX.search(title)
     if match is None:
-        raise MetadataError.single(filename, f"hOCR element without a bbox in its title: {title[:60]!r}")
+        raise MetadataError.single(
+            filename, f"hOCR {node.get('class')} without a bbox in its title: {title[:60]!r}", node.sourceline
+        )
     x0, y0, x1, y1 = (int(v) for v in match.groups())
+    if x1 < x0 or y1 < y0:
+        raise MetadataError.single(filename, f"hOCR bbox {x0} {y0} {x1} {y1} ends before it begins", node.sourceline)
     return x0, y0, x1, y1
 
 
 def _xywh(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    return box[0], box[1], max(0, box[2] - box[0]), max(0, box[3] - box[1])
+    return box[0], box[1], box[2] - box[0], box[3] - box[1]
 
 
 def _box(node: etree._Element, filename: str) -> tuple[int, int, int, int]:
-    x, y, w, h = (_int(node.get(a), filename) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+    x, y, w, h = (_int(node.get(a), filename, node) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
     return x, y, w, h
 
 
-def _int(value: str | None, filename: str) -> int:
+def _int(value: str | None, filename: str, node: etree._Element) -> int:
     try:
         return round(float(value or ""))
     except ValueError:
-        raise MetadataError.single(filename, f"ALTO position {value!r} is not a number") from None
+        raise MetadataError.single(filename, f"ALTO position {value!r} is not a number", node.sourceline) from None
 
 
-def fits(page: PageText, width: int, height: int, filename: str) -> list[MetadataProblem]:
-    """Problems when the text's page is not the scan's size, or a word lies outside it."""
-    if (page.width, page.height) != (width, height):
-        return [MetadataProblem(filename, f"describes a {page.width}x{page.height} page; the scan is {width}x{height}")]
-    outside = [w for w in page.words if w.x < 0 or w.y < 0 or w.x + w.w > width or w.y + w.h > height]
-    if outside:
-        return [MetadataProblem(filename, f"{len(outside)} word box(es) outside the page, first {outside[0].text!r}")]
-    return []
+def _same_size(size: tuple[int, int], scan: tuple[int, int] | None, filename: str, node: etree._Element) -> None:
+    if scan is not None and size != scan:
+        raise MetadataError.single(
+            filename, f"describes a {size[0]}x{size[1]} page; the scan is {scan[0]}x{scan[1]}", node.sourceline
+        )
+
+
+def _inside(
+    box: tuple[int, int, int, int], scan: tuple[int, int] | None, filename: str, node: etree._Element
+) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    if scan is not None and (x < 0 or y < 0 or w < 0 or h < 0 or x + w > scan[0] or y + h > scan[1]):
+        raise MetadataError.single(
+            filename, f"word box {x},{y},{w},{h} lies outside the {scan[0]}x{scan[1]} scan", node.sourceline
+        )
+    return box
 
 
 def words_of(pages: Iterable[PageText]) -> int:

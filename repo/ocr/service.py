@@ -23,11 +23,11 @@ from repo.errors import MunimentError
 from repo.identifiers import object_id
 from repo.lifecycle.stored_bag import read_stored_bag
 from repo.lifecycle.tag_version import write_tag_version
-from repo.metadata.errors import MetadataError
 from repo.metadata.premis import CREATION, PremisEvent
+from repo.ocr.bag_text import OCR_DIR, SUPPLIED_SOURCES, alto_path, index_tags, seq_of
 from repo.ocr.engine import OcrFailed, TesseractEngine, installed_languages, software
 from repo.ocr.languages import tesseract_languages
-from repo.ocr.page_text import Software, alto_xml, read_alto, read_hocr
+from repo.ocr.page_text import alto_xml
 from repo.preservation import User
 from repo.preservation.ocfl_inventory import version_number
 from repo.search import page_text
@@ -35,25 +35,6 @@ from repo.search.indexer import index_item
 from repo.services import Services
 
 log = logging.getLogger("muniment.ocr")
-
-OCR_DIR = "ocr"
-SUPPLIED_SOURCES = ("alto", "hocr")
-
-
-def alto_path(seq: int) -> str:
-    return f"{OCR_DIR}/{seq:04d}.alto.xml"
-
-
-def seq_of(tag_path: str) -> tuple[int, str] | None:
-    """``ocr/0007.alto.xml`` -> (7, "alto"); None for anything else."""
-    if not tag_path.startswith(f"{OCR_DIR}/"):
-        return None
-    name = tag_path[len(OCR_DIR) + 1 :]
-    for suffix, kind in ((".alto.xml", "alto"), (".hocr", "hocr")):
-        stem = name[: -len(suffix)]
-        if name.endswith(suffix) and stem.isdigit():
-            return int(stem), kind
-    return None
 
 
 class ItemOcr:
@@ -175,23 +156,7 @@ class ItemOcr:
         oid = object_id(item_id)
         bag = read_stored_bag(self.services.object_store(), oid)
         have = page_text.pages_with_text(self.db, item_id)
-        version = version_number(bag.version)
-        indexed = 0
-        for path, data in sorted(bag.tags.items()):
-            found = seq_of(path)
-            if found is None or found[0] in have:
-                continue
-            seq, kind = found
-            try:
-                text = read_alto(data, path, check_schema=False) if kind == "alto" else read_hocr(data, path)
-            except MetadataError as exc:  # validated at ingest; a file changed since is reported, not indexed
-                log.warning("%s: %s is not readable text: %s", item_id, path, exc)
-                continue
-            if kind == "hocr":  # the index serves ALTO to viewers: made from the hOCR's words
-                data = alto_xml(text, path, Software("hOCR supplied with the scans", ""), datetime.now(UTC), seq)
-            source = "tesseract" if b"<softwareName>Tesseract</softwareName>" in data else kind
-            page_text.save_page(self.db, item_id, seq, text, data, source=source, version=version)
-            indexed += 1
+        indexed = index_tags(self.db, item_id, bag.tags, version_number(bag.version), skip=have)
         if indexed:
             index_item(self.db, item_id)  # the site search: the item's document holds its pages' text
         return indexed

@@ -1,6 +1,8 @@
 """The page-text index: each page's words with their boxes (``page_words``, for IIIF Content Search
 and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
-tsvector on PostgreSQL; for the site search and its snippets).
+tsvector on PostgreSQL; for the site search). Snippets for the site search: ``repo.search.snippets``.
+
+``page_terms`` counts each word of an item's pages, for autocomplete.
 
 Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
 A phrase is words at consecutive positions on one page; a word of a query at least
@@ -11,6 +13,7 @@ while the site search matches it as a prefix, as it does in records.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 from repo.catalog import Database, utc_now
 from repo.ocr.page_text import PageText
 from repo.search.indexer import index_item
-from repo.search.text import PREFIX_MIN, fold, terms
+from repo.search.text import fold, terms
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -110,6 +113,12 @@ def save_page(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        counts = Counter(row[3] for row in rows)
+        db.executemany(
+            "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
+            " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
+            [(item_id, word, n) for word, n in counts.items()],
+        )
 
 
 def _delete_page(db: Database, item_id: str, seq: int) -> None:
@@ -117,6 +126,17 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
         db.execute(
             "DELETE FROM page_fts WHERE rowid IN (SELECT rowid FROM page_text WHERE item_id = ? AND seq = ?)",
             (item_id, seq),
+        )
+    old = db.query(
+        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND seq = ? GROUP BY word", (item_id, seq)
+    )
+    if old:  # the page's words no longer count towards the item's terms
+        db.executemany(
+            "UPDATE page_terms SET n = n - ? WHERE item_id = ? AND word = ?",
+            [(row["n"], item_id, row["word"]) for row in old],
+        )
+        db.executemany(
+            "DELETE FROM page_terms WHERE item_id = ? AND word = ? AND n <= 0", [(item_id, row["word"]) for row in old]
         )
     db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
     db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
@@ -155,6 +175,12 @@ def pending(db: Database, item_id: str) -> list[tuple[int, bytes, StoredPage]]:
     return [(row["seq"], row["alto"].encode(), StoredPage.from_row(row)) for row in rows]
 
 
+def page_plain_text(db: Database, item_id: str, seq: int) -> str | None:
+    """One page's plain text (without reading the item's other pages)."""
+    row = db.query_one("SELECT text FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
+    return str(row["text"]) if row else None
+
+
 def page_alto(db: Database, item_id: str, seq: int) -> bytes | None:
     row = db.query_one("SELECT alto FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
     return row["alto"].encode() if row else None
@@ -182,29 +208,67 @@ def find_words(
     words = [w for w in words if w]
     if not words:
         return 0, []
-    joins: list[str] = []
-    for k in range(1, len(words)):
-        joins.append(
-            f"JOIN page_words w{k} ON w{k}.item_id = w0.item_id AND w{k}.seq = w0.seq AND w{k}.n = w0.n + {k}"
-            f" AND w{k}.word = ?"
+    # Each word's count on the item's pages: a word absent answers at once, a single word's hits
+    # are counted already, and a phrase is found from its rarest word (a common word's
+    # occurrences would each be joined), standing ``anchor`` words into the phrase.
+    found = {
+        row["word"]: int(row["n"])
+        for row in db.query(
+            f"SELECT word, n FROM page_terms WHERE item_id = ? AND word IN ({', '.join('?' * len(words))})",
+            [item_id, *words],
         )
-    params: list[Any] = [*words[1:], item_id, words[0]]  # the joins' parameters come before the WHERE's
-    where = " ".join(joins) + " WHERE w0.item_id = ? AND w0.word = ?"
-    count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words w0 {where}", params)
-    total = int(count["n"]) if count else 0
+    }
+    if any(w not in found for w in words):
+        return 0, []
+    anchor = min(range(len(words)), key=lambda k: found[words[k]])
+    joins = [
+        f"JOIN page_words w{k} ON w{k}.item_id = wa.item_id AND w{k}.seq = wa.seq AND w{k}.n = wa.n + {k - anchor}"
+        f" AND w{k}.word = ?"
+        for k in range(len(words))
+        if k != anchor
+    ]
+    # The joins' parameters come before the WHERE's.
+    params: list[Any] = [*(w for k, w in enumerate(words) if k != anchor), item_id, words[anchor]]
+    where = " ".join(joins) + " WHERE wa.item_id = ? AND wa.word = ?"
+    if len(words) == 1:
+        total = found[words[0]]
+    else:
+        count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words wa {where}", params)
+        total = int(count["n"]) if count else 0
     page = " LIMIT ? OFFSET ?" if limit is not None else ""
     starts = db.query(
-        f"SELECT w0.seq, w0.n FROM page_words w0 {where} ORDER BY w0.seq, w0.n{page}",
+        f"SELECT wa.seq, wa.n - {anchor} AS n FROM page_words wa {where} ORDER BY wa.seq, wa.n{page}",
         [*params, limit, offset] if limit is not None else params,
     )
-    return total, [_hit(db, item_id, row["seq"], row["n"], len(words), context) for row in starts]
+    spans = [(row["seq"], row["n"], len(words)) for row in starts]
+    around = words_around(db, item_id, spans, context)
+    return total, [_hit(around, seq, n, count, context) for seq, n, count in spans]
 
 
-def _hit(db: Database, item_id: str, seq: int, n: int, count: int, context: int) -> WordHit:
-    rows = db.query(
-        "SELECT n, text, x, y, w, h FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n < ? ORDER BY n",
-        (item_id, seq, n - context, n + count + context),
-    )
+def words_around(
+    db: Database, item_id: str, spans: Sequence[tuple[int, int, int]], context: int
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """The words of each span (page, first word, length) and ``context`` words either side, by
+    page and position: one query for a page of hits (a window each, on the primary key)."""
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for first in range(0, len(spans), _WINDOWS_A_QUERY):
+        chunk = spans[first : first + _WINDOWS_A_QUERY]
+        # The item in every term: SQLite then searches the primary key once a window (MULTI-INDEX OR).
+        windows = " OR ".join("(item_id = ? AND seq = ? AND n >= ? AND n < ?)" for _ in chunk)
+        params: list[Any] = []
+        for seq, n, count in chunk:
+            params += [item_id, seq, n - context, n + count + context]
+        for row in db.query(f"SELECT seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params):
+            found.setdefault(row["seq"], {})[row["n"]] = row
+    return found
+
+
+_WINDOWS_A_QUERY = 100
+
+
+def _hit(around: dict[int, dict[int, dict[str, Any]]], seq: int, n: int, count: int, context: int) -> WordHit:
+    page = around.get(seq, {})
+    rows = [page[k] for k in sorted(page) if n - context <= k < n + count + context]
     inside = [r for r in rows if n <= r["n"] < n + count]
     x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
     x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)
@@ -228,47 +292,7 @@ def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[t
     if not folded:
         return []
     rows = db.query(
-        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND word >= ? AND word < ?"
-        " GROUP BY word ORDER BY n DESC, word LIMIT ?",
+        "SELECT word, n FROM page_terms WHERE item_id = ? AND word >= ? AND word < ? ORDER BY n DESC, word LIMIT ?",
         (item_id, folded, folded + "\U0010ffff", limit),
     )
     return [(row["word"], int(row["n"])) for row in rows]
-
-
-@dataclass(frozen=True)
-class Snippet:
-    seq: int
-    parts: tuple[tuple[str, bool], ...]  # (text, marked) in order: a marked part is a query word
-
-
-def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, context: int = 6) -> list[Snippet]:
-    """Up to ``per_item`` passages of the item's pages where the query's words occur, the words marked."""
-    words = [w for w in terms(query) if w]
-    if not words:
-        return []
-    conditions = " OR ".join("word = ?" if len(w) < PREFIX_MIN else "(word >= ? AND word < ?)" for w in words)
-    params: list[Any] = [item_id]
-    for w in words:
-        params += [w] if len(w) < PREFIX_MIN else [w, w + "\U0010ffff"]
-    hits = db.query(
-        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT 200", params
-    )
-    chosen: list[tuple[int, int]] = []
-    for row in hits:
-        if len(chosen) >= per_item:
-            break
-        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= 2 * context:
-            continue  # within the previous passage
-        chosen.append((row["seq"], row["n"]))
-    out = []
-    for seq, n in chosen:
-        rows = db.query(
-            "SELECT word, text FROM page_words WHERE item_id = ? AND seq = ? AND n >= ? AND n <= ? ORDER BY n",
-            (item_id, seq, n - context, n + 2 * context),
-        )
-        parts = tuple(
-            (r["text"], any(r["word"] == w or (len(w) >= PREFIX_MIN and r["word"].startswith(w)) for w in words))
-            for r in rows
-        )
-        out.append(Snippet(seq, parts))
-    return out

@@ -73,3 +73,13 @@ def draw_page(
         page = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=242)
     page.save(path)
     return drawn
+
+
+def alto_for(drawn: list[DrawnWord], width: int, height: int, per_line: int = 8) -> bytes:
+    """ALTO 4 of the words where they were drawn, as another tool would supply it beside a scan."""
+    from datetime import UTC, datetime
+
+    from repo.ocr.page_text import PageText, Software, Word, alto_xml
+
+    words = tuple(Word(d.text, *(round(v) for v in d.box), line=i // per_line) for i, d in enumerate(drawn))
+    return alto_xml(PageText(width, height, words), "scan", Software("Other OCR", "2.1"), datetime.now(UTC), 1)

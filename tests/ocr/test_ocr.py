@@ -22,6 +22,7 @@ from repo.ocr.page_text import read_alto
 from repo.ocr.service import ItemOcr, alto_path
 from repo.preservation import User
 from repo.search import page_text
+from repo.search.snippets import snippets as page_snippets
 from repo.services import Services
 from repo.settings import Settings
 from tests.ocr.pages import FONTS, DrawnWord, draw_page, words_for
@@ -220,6 +221,6 @@ def test_the_site_search_finds_page_text_after_record_matches(repository: tuple[
     found = search.search(SearchQuery(text=MARKER.lower()))
     assert [hit.item_id for hit in found.hits] == [item_id]  # only its page 7 holds the word
     assert search.search(SearchQuery(text="zebracorn")).total == 0
-    snippets = page_text.snippets(services.catalog.db, item_id, MARKER)
+    snippets = page_snippets(services.catalog.db, item_id, MARKER)
     assert {s.seq for s in snippets} == {PAGES}
     assert any(marked and text == MARKER for s in snippets for text, marked in s.parts)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.web.pages import browse, home, item, linked_data, records, search_page
+from app.web.pages import browse, home, item, item_text, linked_data, records, search_page
 from app.web.pages.site import STATIC, Site
 from repo.search import follow
 from repo.services import Services
@@ -44,5 +44,6 @@ def public_pages(services: Services) -> list[BaseRoute]:
         route("/items/{item}/dc.ttl", linked_data.turtle_record),
         route("/items/{item}/dc.jsonld", linked_data.jsonld_record),
         route("/items/{item}/download", item.download),
+        route("/items/{item}/text", item_text.item_text),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -15,6 +15,7 @@ from repo.access import Access
 from repo.catalog import ItemMetadata
 from repo.metadata.languages import language_name
 from repo.metadata.rights import rights_uri
+from repo.search import page_text
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def item_page(site: Site, request: Request) -> Response:
     meta = site.catalog.metadata(item.id)
     files = site.catalog.files(item.id)
     manifest = site.urls.manifest(item.id)
+    wanted = request.query_params.get("page", "")  # ?page=N opens the viewer at that page (a search snippet's link)
+    canvas = site.urls.canvas(item.id, int(wanted)) if wanted.isdigit() and int(wanted) <= len(files) else ""
     response = site.render(
         request,
         "item.html",
@@ -60,6 +63,8 @@ def item_page(site: Site, request: Request) -> Response:
         fields=metadata_fields(meta),
         collection=site.catalog.get_collection(item.collection),
         manifest=manifest,
+        canvas=canvas,
+        has_text=bool(page_text.stored_pages(site.catalog.db, item.id)),
         # IIIF drag and drop: viewers read the manifest from the dropped link's ``manifest`` parameter.
         drag_link=f"{manifest}?{urlencode({'manifest': manifest})}",
         mirador=site.mirador_installed,

@@ -9,12 +9,15 @@ from app.web.pages.links import search_link
 from app.web.pages.site import Site
 from repo.metadata.languages import language_name
 from repo.search import FACETS, SearchQuery, Sort
+from repo.search.snippets import snippets_of
 
 
 def search_page(site: Site, request: Request) -> Response:
     params = request.query_params
     query = SearchQuery.from_params({key: params.getlist(key) for key in params})
     results = site.search.search(query)
+    # Passages of page text where the words occur, for hits found in their pages' text.
+    snippets = snippets_of(site.catalog.db, [hit.item_id for hit in results.hits], query.text)
     titles = {c.slug: c.title for c in site.catalog.list_collections()}
 
     def facet_label(name: str, value: str) -> str:
@@ -29,6 +32,7 @@ def search_page(site: Site, request: Request) -> Response:
         "search.html",
         query=query,
         results=results,
+        snippets=snippets,
         facet_names=FACETS,
         collection_titles=titles,
         facet_label=facet_label,

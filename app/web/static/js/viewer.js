@@ -9,7 +9,13 @@
   element.classList.add("viewer--active");
   window.Mirador.viewer({
     id: "viewer",
-    windows: [{ manifestId: element.dataset.manifest, thumbnailNavigationPosition: "far-bottom" }],
+    windows: [
+      {
+        manifestId: element.dataset.manifest,
+        canvasId: element.dataset.canvas || undefined, // a search result's page
+        thumbnailNavigationPosition: "far-bottom"
+      }
+    ],
     window: {
       allowClose: false,
       allowMaximize: false,

@@ -1,0 +1,73 @@
+"""Snippets of page text for the site search: where a hit's pages hold the query's words, a few
+passages with those words marked, each naming its page, so a reader goes straight to it.
+
+Words are matched as the site search matches them (``repo.search.text``): folded, and a query
+word of at least ``PREFIX_MIN`` letters also matches longer words it begins. Passages come in page
+order, one per stretch of text, a few per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from repo.catalog import Database
+from repo.search.page_text import index_word, words_around
+from repo.search.text import PREFIX_MIN, terms
+
+MAX_CANDIDATES = 200  # word hits looked at per item: enough for a few passages in page order
+
+
+@dataclass(frozen=True)
+class Snippet:
+    seq: int  # the page
+    parts: tuple[tuple[str, bool], ...]  # (word as read, marked) in order: a marked word matched the query
+    before: bool  # the page has words before the passage (show an ellipsis)
+    after: bool  # and after it
+
+
+def _matches(word: str, wanted: Sequence[str]) -> bool:
+    return any(word == w or (len(w) >= PREFIX_MIN and word.startswith(w)) for w in wanted)
+
+
+def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, context: int = 6) -> list[Snippet]:
+    """Up to ``per_item`` passages of the item's pages where the query's words occur, words marked;
+    a passage is ``context`` words either side of its first match (and of the query's other words)."""
+    wanted = [w for w in (index_word(t) for t in terms(query)) if w]
+    if not wanted:
+        return []
+    conditions = " OR ".join("word = ?" if len(w) < PREFIX_MIN else "(word >= ? AND word < ?)" for w in wanted)
+    params: list[Any] = [item_id]
+    for w in wanted:
+        params += [w] if len(w) < PREFIX_MIN else [w, w + "\U0010ffff"]
+    hits = db.query(
+        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT {MAX_CANDIDATES}",
+        params,
+    )
+    chosen: list[tuple[int, int]] = []
+    for row in hits:
+        if len(chosen) >= per_item:
+            break
+        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= context + len(wanted):
+            continue  # inside the previous passage
+        chosen.append((row["seq"], row["n"]))
+    # One word beyond each passage's end tells whether the page goes on.
+    reach = context + len(wanted)
+    around = words_around(db, item_id, [(seq, n, len(wanted) + 2) for seq, n in chosen], context)
+    out = []
+    for seq, n in chosen:
+        page = around.get(seq, {})
+        last = n + reach
+        shown = [page[k] for k in sorted(page) if n - context <= k <= last]
+        parts = tuple((r["text"], _matches(r["word"], wanted)) for r in shown)
+        out.append(Snippet(seq, parts, before=n - context > 0, after=any(k > last for k in page)))
+    return out
+
+
+def snippets_of(db: Database, item_ids: Sequence[str], query: str, *, per_item: int = 3) -> dict[str, list[Snippet]]:
+    """Snippets of each of a page of hits (an item without matching page text has none)."""
+    if not terms(query):
+        return {}
+    found = {item_id: snippets(db, item_id, query, per_item=per_item) for item_id in item_ids}
+    return {item_id: passages for item_id, passages in found.items() if passages}
