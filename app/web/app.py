@@ -15,6 +15,7 @@ from app.errors import HANDLERS
 from app.web.oai import oai_routes
 from app.web.pages import public_pages
 from app.web.staff import staff_routes
+from iiif.auth.routes import auth_routes
 from iiif.catalog_images import image_api_routes
 from iiif.presentation.routes import presentation_routes
 from iiif.search.routes import search_routes
@@ -28,6 +29,7 @@ PROVIDERS: list[Provider] = [
     image_api_routes,  # IIIF Image API at /iiif/3
     oai_routes,  # OAI-PMH at /oai
     presentation_routes,  # IIIF Presentation: /iiif/{item}/manifest, /iiif/collection/{slug}, .../top
+    auth_routes,  # IIIF Authorization Flow 2.0 and 1.0: /iiif/auth/...
     search_routes,  # IIIF Content Search and page text: /iiif/{item}/search/1|2, .../autocomplete/1|2, .../text
     api_routes,  # admin API at /api/v1 (tokens and roles)
     staff_routes,  # staff pages at /staff (accounts and sessions)
