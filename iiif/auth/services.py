@@ -1,8 +1,8 @@
 """The IIIF Authorization Flow services as JSON: 2.0 (a probe service holding the access services,
 each holding its token and logout services) and, beside it, 1.0 (login holding token and logout),
 for viewers that speak only 1.0 (Mirador 4). Both are declared in each restricted image's info.json
-(where the 2.0 specification requires the probe, and where 1.0 viewers look), and the 2.0 probe also
-with the image service in the manifest; the same URLs serve everyone."""
+(where the 2.0 specification requires the probe) and with its image service in the manifest (where
+Mirador looks first); the same URLs serve everyone."""
 
 from __future__ import annotations
 
@@ -148,9 +148,7 @@ def declare_on_manifest(manifest: JsonDict, services: AuthServices) -> None:
                 for service in annotation.get("body", {}).get("service", []):
                     if service.get("type") == "ImageService3":
                         identifier = unquote(str(service["id"]).rsplit("/", 1)[-1])
-                        # 2.0's probe only: a 1.0 viewer (Mirador) that finds a login service here
-                        # would never fetch info.json, and then never retry it with its token.
-                        service["service"] = [services.probe_service(identifier)]
+                        service["service"] = list(services.image_services(identifier))
     context = manifest.get("@context")
     contexts = context if isinstance(context, list) else [context] if context else []
     if AUTH2_CONTEXT not in contexts:
