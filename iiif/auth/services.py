@@ -1,8 +1,11 @@
 """The IIIF Authorization Flow services as JSON: 2.0 (a probe service holding the access services,
 each holding its token and logout services) and, beside it, 1.0 (login holding token and logout),
 for viewers that speak only 1.0 (Mirador 4). Both are declared in each restricted image's info.json
-(where the 2.0 specification requires the probe) and with its image service in the manifest (where
-Mirador looks first); the same URLs serve everyone."""
+(where the 2.0 specification requires the probe) and with its image service in the manifest; the
+same URLs serve everyone.
+
+The probe carries a ``profile`` (its type) that 2.0 does not define: Mirador 4 reads the profile of
+every service beside its 1.0 login service and stops with a TypeError at one without."""
 
 from __future__ import annotations
 
@@ -114,7 +117,12 @@ class AuthServices:
         return services
 
     def probe_service(self, identifier: str) -> JsonDict:
-        return {"id": self.urls.probe(identifier), "type": "AuthProbeService2", "service": self.access_services()}
+        return {
+            "id": self.urls.probe(identifier),
+            "type": "AuthProbeService2",
+            "profile": "AuthProbeService2",  # for Mirador 4 (see the module doc)
+            "service": self.access_services(),
+        }
 
     def login_service(self) -> JsonDict:
         """The 1.0 login service (a service of its own: it carries its own context)."""
