@@ -8,14 +8,10 @@
   element.textContent = "";
   element.classList.add("viewer--active");
 
-  function start(canvasId) {
-    var window0 = { manifestId: element.dataset.manifest, thumbnailNavigationPosition: "far-bottom" };
-    if (canvasId) {
-      window0.canvasId = canvasId;
-    }
-    return window.Mirador.viewer({
+  function start(store) {
+    var config = {
       id: "viewer",
-      windows: [window0],
+      windows: [{ manifestId: element.dataset.manifest, thumbnailNavigationPosition: "far-bottom" }],
       window: {
         allowClose: false,
         allowMaximize: false,
@@ -27,19 +23,20 @@
       // workspace also logs a React 19 deprecation error on every load.)
       workspace: { allowNewWindows: false, type: "single" },
       workspaceControlPanel: { enabled: false }
-    });
+    };
+    return store ? window.Mirador.viewer(config, { store: store }) : window.Mirador.viewer(config);
   }
 
   // A restricted image: Mirador 4.0 shows its sign-in prompt and, once the reader has signed in
-  // (IIIF Authorization), fetches the image's info.json again, but keeps the refused one in its
-  // image layer, so no tile is ever asked for. Start the viewer again then, on the same page: the
-  // session cookie lets info.json and the tiles through.
+  // (IIIF Authorization), fetches the image's info.json again, but keeps the refused answer in its
+  // image layer, so no tile is ever asked for. Render the viewer again then, on the same store (its
+  // windows, answers and sign-in kept): the layer is made from the allowed answer.
   function watch(viewer) {
+    var store = viewer.store;
     var refused = {};
-    var unsubscribe = viewer.store.subscribe(function () {
-      var state = viewer.store.getState();
-      var infos = state.infoResponses || {};
-      var allowed = Object.keys(infos).some(function (id) {
+    var unsubscribe = store.subscribe(function () {
+      var infos = store.getState().infoResponses || {};
+      var allowed = Object.keys(infos).filter(function (id) {
         var info = infos[id];
         if (info.degraded) {
           refused[id] = true;
@@ -47,16 +44,13 @@
         }
         return refused[id] && info.isFetching === false && !info.error && info.json;
       });
-      if (!allowed) {
-        return;
+      if (allowed.length) {
+        unsubscribe();
+        window.setTimeout(function () {
+          viewer.unmount();
+          watch(start(store));
+        }, 0);
       }
-      unsubscribe();
-      var windows = state.windows || {};
-      var first = windows[Object.keys(windows)[0]] || {};
-      window.setTimeout(function () {
-        viewer.unmount();
-        watch(start(first.canvasId));
-      }, 0);
     });
   }
 
