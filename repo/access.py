@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from repo.auth import Principal, Role
-from repo.catalog import Item
+from repo.catalog import Catalog, Item
+from repo.catalog.reader_access import own_tier, set_tier, tier_of
+from repo.errors import NotFoundError
 
 Asker = Principal | Callable[[], Principal | None] | None
 
@@ -105,3 +107,20 @@ def decide_image_access(item: Item | None, tier: Tier, public_size: int, asker: 
     if access is Access.UNAUTHORIZED and tier is Tier.SMALL:
         return ImageAccess(Access.VISIBLE, max(1, public_size))
     return ImageAccess(access)
+
+
+def access_tier(catalog: Catalog, item: Item) -> tuple[Tier, bool]:
+    """The item's tier in effect, and whether it is the item's own (else its collection's, or the default)."""
+    own = own_tier(catalog.db, "item", item.id)
+    found = own or tier_of(catalog.db, item.id, item.collection)
+    return (Tier(found) if found else Tier.RESTRICTED), own is not None
+
+
+def set_access_tier(catalog: Catalog, scope: str, key: str, tier: Tier | None) -> None:
+    """Set the tier of an item or a collection (``scope``); None: the item follows its collection
+    again (a collection, the default)."""
+    if scope == "item" and catalog.get_item(key) is None:
+        raise NotFoundError(f"no item {key!r}")
+    if scope == "collection" and catalog.get_collection(key) is None:
+        raise NotFoundError(f"no collection {key!r}")
+    set_tier(catalog.db, scope, key, tier.value if tier else None)

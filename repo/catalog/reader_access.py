@@ -22,6 +22,12 @@ def tier_of(db: Database, item_id: str, collection: str) -> str | None:
     return str(tier) if tier else None
 
 
+def own_tier(db: Database, scope: str, key: str) -> str | None:
+    """The tier set on this item or collection itself."""
+    row = db.query_one("SELECT tier FROM access_tiers WHERE scope = ? AND key = ?", (scope, key))
+    return str(row["tier"]) if row else None
+
+
 def set_tier(db: Database, scope: str, key: str, tier: str | None) -> None:
     """Set (or with None, clear) the tier of an item or a collection."""
     if scope not in SCOPES:

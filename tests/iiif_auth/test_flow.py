@@ -4,15 +4,31 @@ token holder get of a restricted and a tiered item; tokens bound to their origin
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 
+from iiif.image import ImageServerConfig
+from repo.auth import Role, TokenStore
 from repo.auth.readers import Aspects, Readers
 from repo.catalog.reader_access import find_token
 from tests.iiif_auth.conftest import BASE, Library
 
 OTHER = "http://127.0.0.1:9"
 _MESSAGE = re.compile(r"postMessage\((.*), (\"[^\"]*\")\);")
+
+
+def soon(check: Callable[[], bool], seconds: float | None = None) -> bool:
+    """Whether ``check`` holds within the image server's reuse of anyone's answers (resolve_ttl)."""
+    deadline = time.monotonic() + (seconds or ImageServerConfig.resolve_ttl + 2)
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+    return True
 
 
 def posted(html: str) -> tuple[dict[str, object], str]:
@@ -182,3 +198,49 @@ def test_a_tiered_item_shows_anyone_small_sizes_and_readers_everything(library: 
         "type": "AuthProbeResult2",
         "status": 200,
     }
+
+
+def test_curators_set_an_items_tier_through_the_api(library: Library) -> None:
+    store = TokenStore(library.services.catalog.db)
+    curator, _ = store.create("tier curator", Role.CURATOR)
+    reader, _ = store.create("tier reader", Role.READER)
+    client = library.client()
+    path = f"/api/v1/items/{library.restricted}/access-tier"
+    small = f"/iiif/3/{library.restricted}~2/full/!64,64/0/default.jpg"
+    assert client.get(small).status_code == 401
+    refused = client.put(path, json={"tier": "small"}, headers={"Authorization": f"Bearer {reader}"})
+    assert refused.status_code == 403
+    bad = client.put(path, json={"tier": "tiny"}, headers={"Authorization": f"Bearer {curator}"})
+    assert bad.status_code == 422 and "tier" in bad.text
+    answer = client.put(path, json={"tier": "small"}, headers={"Authorization": f"Bearer {curator}"})
+    assert answer.status_code == 200 and answer.json() == {"item": library.restricted, "tier": "small", "own": True}
+    assert soon(lambda: client.get(small).status_code == 200)  # anyone's
+    back = client.put(path, json={"tier": "inherit"}, headers={"Authorization": f"Bearer {curator}"})
+    assert back.json() == {"item": library.restricted, "tier": "restricted", "own": False}
+    assert soon(lambda: client.get(small).status_code == 401)
+
+
+def test_the_command_line_sets_a_collections_tier(library: Library) -> None:
+    env = {**os.environ, "MUNIMENT_DATA_DIR": str(library.services.settings.data_dir), "MUNIMENT_OCR": "false"}
+
+    def muniment(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli.main", "access-tier", *args], env=env, capture_output=True, text=True
+        )
+
+    shown = muniment(library.restricted)
+    assert shown.returncode == 0 and f"{library.restricted}: restricted (from collection letters" in shown.stdout
+    assert muniment("--collection", "letters", "small").returncode == 0
+    try:
+        inherited = muniment(library.restricted)
+        assert f"{library.restricted}: small (from collection letters" in inherited.stdout
+        assert soon(
+            lambda: library.client().get(f"/iiif/3/{library.restricted}~1/full/!64,64/0/default.jpg").status_code == 200
+        )
+        missing = muniment("no-such-item", "small")
+        assert missing.returncode != 0 and "no item 'no-such-item'" in missing.stderr
+    finally:
+        assert muniment("--collection", "letters", "inherit").returncode == 0
+    assert soon(
+        lambda: library.client().get(f"/iiif/3/{library.restricted}~1/full/!64,64/0/default.jpg").status_code == 401
+    )
