@@ -71,6 +71,8 @@ def readers_of(services: Services) -> Readers:
         token_seconds=s.iiif_auth_token_seconds,
         kiosk_ranges=s.iiif_auth_kiosk_ranges,
         session_hours=s.staff_session_hours,
+        sign_in_failures=s.staff_sign_in_failures,
+        sign_in_pause_minutes=s.staff_sign_in_pause_minutes,
     )
 
 

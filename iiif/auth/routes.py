@@ -104,9 +104,8 @@ class AuthSite:
         except ValueError:
             item = None
         decision = image_access(self.services, item, self.readers, credentials)
-        status = decision.access.status if not decision.whole else 200
-        if decision.access is Access.VISIBLE and not decision.whole:
-            status = 401  # a tier's small sizes only: the full image needs a reader
+        # A tier's small sizes only: the full image (what the probe is for) needs a reader.
+        status = 401 if decision.access is Access.VISIBLE and not decision.whole else decision.access.status
         body: dict[str, Any] = {"@context": AUTH2_CONTEXT, "type": "AuthProbeResult2", "status": status}
         if status != 200:
             heading, note = _HEADINGS.get(status, _HEADINGS[401])

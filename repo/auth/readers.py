@@ -109,10 +109,12 @@ class Readers:
         token_seconds: int = 300,
         kiosk_ranges: Iterable[str] = (),
         session_hours: int = 12,
+        sign_in_failures: int = 5,
+        sign_in_pause_minutes: int = 15,
     ) -> None:
         self.db = db
         self.sessions = SessionStore(db, instance_secret(secret_key, db), hours=session_hours)
-        self.users = UserStore(db)
+        self.users = UserStore(db, failures=sign_in_failures, pause_minutes=sign_in_pause_minutes)
         self.token_seconds = max(1, token_seconds)
         self.kiosk = networks(kiosk_ranges)
 
