@@ -50,7 +50,6 @@ _PROBE_CORS = {
 }
 _HEADINGS = {
     401: ("This image is restricted", "Sign in as a reader to see it."),
-    403: ("This image is not for your account", "Your account may not see this image."),
     404: ("No such image", "There is no image with this identifier."),
     410: ("This image was withdrawn", "The item it belongs to has been withdrawn."),
 }
@@ -98,11 +97,15 @@ class AuthSite:
     def probe(self, request: Request) -> Response:
         identifier = request.path_params["identifier"]
         credentials = self.aspects.credentials(request.scope)
+        catalog = self.services.catalog
         try:
-            item_id, _seq = parse_image_identifier(identifier)
-            item = self.services.catalog.get_item(item_id)
+            item_id, seq = parse_image_identifier(identifier)
         except ValueError:
             item = None
+        else:
+            item = catalog.get_item(item_id)
+            if item is not None and all(f.seq != seq for f in catalog.files(item_id)):
+                item = None  # no such page: 404 like the image itself
         decision = image_access(self.services, item, self.readers, credentials)
         # A tier's small sizes only: the full image (what the probe is for) needs a reader.
         status = 401 if decision.access is Access.VISIBLE and not decision.whole else decision.access.status

@@ -57,6 +57,8 @@ def test_a_restricted_image_refuses_anyone_but_says_how_to_sign_in(library: Libr
     result = client.get(probe["id"]).json()
     assert result["type"] == "AuthProbeResult2" and result["status"] == 401 and result["heading"]["en"]
     assert "substitute" not in result
+    assert client.get(f"/iiif/auth/2/probe/{library.restricted}~9").json()["status"] == 404
+    assert client.get("/iiif/auth/2/probe/nothing-here~1").json()["status"] == 404
     # A public image declares nothing and is refused to no one.
     public = client.get(f"/iiif/3/{library.public}~1/info.json")
     assert public.status_code == 200 and "service" not in public.json()
