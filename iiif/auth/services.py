@@ -129,6 +129,7 @@ class AuthServices:
         return {
             "@context": AUTH1_CONTEXT,
             "@id": self.urls.access,
+            "@type": "AuthCookieService1",  # the type Presentation 3.0 gives the 1.0 services
             "profile": AUTH1 + "login",
             "label": f"Sign in to {self.repository}",
             "header": "This image is restricted",
@@ -137,8 +138,13 @@ class AuthServices:
             "failureHeader": "Not signed in",
             "failureDescription": "The sign-in did not succeed, or your account may not see this image.",
             "service": [
-                {"@id": self.urls.token1, "profile": AUTH1 + "token"},
-                {"@id": self.urls.logout, "profile": AUTH1 + "logout", "label": f"Sign out of {self.repository}"},
+                {"@id": self.urls.token1, "@type": "AuthTokenService1", "profile": AUTH1 + "token"},
+                {
+                    "@id": self.urls.logout,
+                    "@type": "AuthLogoutService1",
+                    "profile": AUTH1 + "logout",
+                    "label": f"Sign out of {self.repository}",
+                },
             ],
         }
 

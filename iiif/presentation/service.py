@@ -30,7 +30,7 @@ from repo.search.page_text import stored_pages
 from repo.search.summary import SummaryCache
 
 #: Bump when the builder's output changes, so clients drop manifests cached under old ETags.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 #: Manifests in one collection document; a larger collection is split into parts this size.
 COLLECTION_PAGE_SIZE = 1000
 
@@ -73,6 +73,8 @@ class PresentationService:
             item.version,
             item.datestamp,
             collection_modified,
+            self.auth.kiosk,  # which access services a restricted item's images declare
+            self.auth.external,
         )
 
     def _item(self, item_id: str) -> tuple[Item | None, str]:

@@ -16,6 +16,7 @@ from repo.auth import Role, TokenStore
 from repo.auth.readers import Aspects, Readers
 from repo.catalog.reader_access import find_token
 from tests.iiif_auth.conftest import BASE, Library
+from tests.presentation.schema_check import assert_valid
 
 OTHER = "http://127.0.0.1:9"
 _MESSAGE = re.compile(r"postMessage\((.*), (\"[^\"]*\")\);")
@@ -73,6 +74,7 @@ def test_the_manifest_is_the_same_for_everyone_and_publicly_cacheable(library: L
     assert anonymous.content == signed_in.content and anonymous.headers["etag"] == signed_in.headers["etag"]
     assert "private" not in anonymous.headers["cache-control"]
     manifest = anonymous.json()
+    assert_valid(manifest)  # the Presentation 3.0 schema, services and all
     assert manifest["@context"][0] == "http://iiif.io/api/auth/2/context.json"
     body = manifest["items"][0]["items"][0]["items"][0]["body"]
     image_service = body["service"][0]
