@@ -167,6 +167,25 @@ class Settings:
     staff_sign_in_pause_minutes: int = setting(
         15, "How long staff sign-in stays paused after too many failures, and the window they are counted in."
     )
+    iiif_auth_token_seconds: int = setting(
+        300, "Lifetime of an IIIF Authorization Flow access token (each is bound to its session and origin)."
+    )
+    iiif_auth_public_size: int = setting(
+        400,
+        "Longest side, in pixels, of the images anyone may have of a restricted item whose access tier is `small` "
+        "(thumbnails and small sizes public, the full image for signed-in readers).",
+    )
+    iiif_auth_kiosk_ranges: tuple[str, ...] = setting(
+        (),
+        "Reading-room address ranges (CIDR, comma separated) whose readers see restricted images without signing "
+        "in (the IIIF `kiosk` access service); the address is the one TRUSTED_PROXIES' X-Forwarded-For names. "
+        "Empty: no kiosk.",
+    )
+    iiif_auth_external_header: str = setting(
+        "",
+        "A request header in which a trusted proxy (TRUSTED_PROXIES) names a reader it has signed in (the IIIF "
+        "`external` access service), e.g. X-Remote-User; believed only from a trusted proxy. Empty: none.",
+    )
     ocr: bool = setting(
         True, "Read each page's text with Tesseract after ingest (queued tasks) and on `muniment ocr`; false for none."
     )

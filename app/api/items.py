@@ -8,6 +8,8 @@ import re
 
 from app.api.errors import ApiError, unauthorized
 from app.api.models import (
+    AccessTierOut,
+    AccessTierUpdate,
     EditOut,
     ItemDetail,
     ItemList,
@@ -20,7 +22,7 @@ from app.api.models import (
 from app.api.operations import Call, Operation, Reply
 from app.api.views import item_out, page_out
 from iiif.presentation.ids import Urls
-from repo.access import Access, decide_access, public_items_sql
+from repo.access import Access, Tier, access_tier, decide_access, public_items_sql, set_access_tier
 from repo.audit import Preservation
 from repo.auth import Principal, Role
 from repo.catalog import Item, utc_now
@@ -158,6 +160,15 @@ def set_visibility(call: Call) -> Reply:
     return Reply(item_out(change_visibility(call.services, item.id, body.visibility, body.embargo_until)))
 
 
+def set_item_access_tier(call: Call) -> Reply:
+    body: AccessTierUpdate = call.body
+    item = _existing(call)
+    catalog = call.services.catalog
+    set_access_tier(catalog, "item", item.id, None if body.tier == "inherit" else Tier.parse(body.tier))
+    tier, own = access_tier(catalog, item)
+    return Reply(AccessTierOut(item=item.id, tier=tier.value, own=own))
+
+
 def withdraw_item(call: Call) -> Reply:
     body: Withdrawal = call.body
     item = _existing(call)
@@ -218,6 +229,18 @@ OPERATIONS = [
         body=VisibilityUpdate,
         params=ITEM_PARAM,
         errors=(404, 409),
+    ),
+    Operation(
+        "setAccessTier",
+        "PUT",
+        "/items/{item}/access-tier",
+        "Set how much of a restricted item anyone may see of its images (IIIF Authorization)",
+        AccessTierOut,
+        set_item_access_tier,
+        role=Role.CURATOR,
+        body=AccessTierUpdate,
+        params=ITEM_PARAM,
+        errors=(404,),
     ),
     Operation(
         "withdrawItem",

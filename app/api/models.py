@@ -241,6 +241,22 @@ class Withdrawal(Body):
     reason: Annotated[Line, Field(min_length=1)]
 
 
+class AccessTierUpdate(Body):
+    tier: Annotated[
+        Literal["restricted", "small", "inherit"],
+        Field(
+            description="small: anyone sees the restricted item's thumbnails and small sizes, readers the full "
+            "image; restricted: nothing without sign-in; inherit: the item follows its collection"
+        ),
+    ]
+
+
+class AccessTierOut(Answer):
+    item: str
+    tier: Literal["restricted", "small"]  # in effect
+    own: bool  # set on the item itself (else its collection's, or the default)
+
+
 # -- ingest jobs ----------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from app.errors import HANDLERS
 from app.web.oai import oai_routes
 from app.web.pages import public_pages
 from app.web.staff import staff_routes
+from iiif.auth.routes import auth_routes
 from iiif.catalog_images import image_api_routes
 from iiif.discovery.routes import discovery_routes
 from iiif.presentation.routes import presentation_routes
@@ -30,6 +31,7 @@ PROVIDERS: list[Provider] = [
     oai_routes,  # OAI-PMH at /oai
     presentation_routes,  # IIIF Presentation: /iiif/{item}/manifest, /iiif/collection/{slug}, .../top
     discovery_routes,  # IIIF Change Discovery: /iiif/discovery/, .../page-{n}, .../activity/{seq}
+    auth_routes,  # IIIF Authorization Flow 2.0 and 1.0: /iiif/auth/...
     search_routes,  # IIIF Content Search and page text: /iiif/{item}/search/1|2, .../autocomplete/1|2, .../text
     api_routes,  # admin API at /api/v1 (tokens and roles)
     staff_routes,  # staff pages at /staff (accounts and sessions)

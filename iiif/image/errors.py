@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from repo.errors import MunimentError
 
@@ -27,8 +28,16 @@ class IIIFError(MunimentError):
 class AccessDenied(IIIFError):
     """Raised by a resolver to refuse an image: 401 (log in first), 403, or 410 (withdrawn)."""
 
-    def __init__(self, status: int = 403, message: str = "access to this image is not allowed") -> None:
+    def __init__(
+        self,
+        status: int = 403,
+        message: str = "access to this image is not allowed",
+        services: tuple[Any, ...] = (),
+        contexts: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(status, message)
+        self.services = services  # authorization services a refused info.json declares, so a viewer can sign in
+        self.contexts = contexts  # their JSON-LD contexts
 
 
 class ServerBusy(IIIFError):

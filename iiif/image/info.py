@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from iiif.image.request import MEDIA_TYPES, SizeLimits
@@ -36,9 +38,26 @@ FEATURES = [
 ]
 
 
-def info_document(image_id: str, pyramid: PyramidInfo, limits: SizeLimits, rights: str | None) -> dict[str, Any]:
+def info_document(
+    image_id: str,
+    pyramid: PyramidInfo,
+    limits: SizeLimits,
+    rights: str | None,
+    max_size: int | None = None,
+    services: Sequence[Any] = (),
+    contexts: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``max_size``: only sizes up to this longest side are served (an access tier's public sizes):
+    the document offers no larger size or finer tiles. ``services``: authorization services, whose
+    ``contexts`` come before the Image API's."""
+    if max_size is not None:
+        limits = replace(
+            limits,
+            max_width=min(max_size, limits.max_width or max_size),
+            max_height=min(max_size, limits.height_limit or max_size),
+        )
     doc: dict[str, Any] = {
-        "@context": CONTEXT,
+        "@context": [*contexts, CONTEXT] if contexts else CONTEXT,
         "id": image_id,
         "type": "ImageService3",
         "protocol": PROTOCOL,
@@ -58,8 +77,9 @@ def info_document(image_id: str, pyramid: PyramidInfo, limits: SizeLimits, right
     if sizes:
         doc["sizes"] = sizes
     scales: dict[tuple[int, int], list[int]] = {}
+    smallest_scale = max(pyramid.width, pyramid.height) / max_size if max_size is not None else 0
     for level in pyramid.levels:
-        if level.tile_width:
+        if level.tile_width and level.scale >= smallest_scale:
             scales.setdefault((level.tile_width, level.tile_height), []).append(level.scale)
     if scales:
         doc["tiles"] = [
@@ -73,8 +93,19 @@ def info_document(image_id: str, pyramid: PyramidInfo, limits: SizeLimits, right
     # The spec asks for maxWidth or maxArea from a server that upscales: without limits, don't claim it.
     upscaling = limits.max_width is not None or limits.max_area is not None
     doc["extraFeatures"] = [f for f in FEATURES if upscaling or f != "sizeUpscaling"]
+    if services:
+        doc["service"] = list(services)
     return doc
 
 
-def info_json(image_id: str, pyramid: PyramidInfo, limits: SizeLimits, rights: str | None) -> bytes:
-    return json.dumps(info_document(image_id, pyramid, limits, rights), separators=(",", ":")).encode()
+def info_json(
+    image_id: str,
+    pyramid: PyramidInfo,
+    limits: SizeLimits,
+    rights: str | None,
+    max_size: int | None = None,
+    services: Sequence[Any] = (),
+    contexts: Sequence[str] = (),
+) -> bytes:
+    doc = info_document(image_id, pyramid, limits, rights, max_size, services, contexts)
+    return json.dumps(doc, separators=(",", ":")).encode()

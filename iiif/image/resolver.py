@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage import Storage
 
@@ -21,16 +21,27 @@ class ResolvedImage:
     modified: datetime
     rights: str | None = None
     public: bool = True
+    # Only sizes up to this longest side (and no more detail than the whole image at that size): a
+    # tier of access that shows anyone small versions, and the whole image to those allowed more.
+    max_size: int | None = None
+    services: tuple[Any, ...] = ()  # authorization services its info.json declares (JSON objects)
+    contexts: tuple[str, ...] = ()  # the JSON-LD contexts of those services, before the Image API's
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Everything of a request that an access decision may read (its Authorization header).
+    """Everything of a request that an access decision may read: its Authorization header, and
+    (when the host's ``credentials`` function reads them) its session cookie, origin, the reader's
+    address and a trusted proxy's word.
 
     Resolver answers are remembered per identifier *and* credentials: an answer given to one
-    caller is never reused for another. A cookie of the IIIF Authorization Flow would be a field here."""
+    caller is never reused for another."""
 
     authorization: str | None = None
+    cookie: str | None = None
+    origin: str = ""
+    address: str = ""
+    remote_user: str = ""
 
 
 ANONYMOUS = Credentials()

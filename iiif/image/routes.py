@@ -14,8 +14,10 @@ from is still usable, and is answered without leaving the event loop when its by
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -28,9 +30,9 @@ from starlette.types import Receive, Scope, Send
 
 from iiif.image.cache import LRU
 from iiif.image.config import ImageServerConfig
-from iiif.image.errors import IIIFError, error_body
+from iiif.image.errors import AccessDenied, IIIFError, error_body
 from iiif.image.fastpath import AlignedTile
-from iiif.image.info import CONTEXT, PROFILE_URI
+from iiif.image.info import CONTEXT, PROFILE, PROFILE_URI, PROTOCOL
 from iiif.image.pyramid import Pyramid, StoredImage
 from iiif.image.request import ResolvedRequest
 from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver
@@ -113,15 +115,26 @@ def _memo_key(scope: Scope) -> MemoKey | None:
     return raw, host, accept
 
 
-def _credentials(headers: dict[bytes, bytes]) -> Credentials:
-    authorization = headers.get(b"authorization")
-    return ANONYMOUS if authorization is None else Credentials(authorization.decode("latin-1"))
+def authorization_only(scope: Scope) -> Credentials:
+    """The default credentials of a request: its Authorization header alone."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return Credentials(value.decode("latin-1"))
+    return ANONYMOUS
+
+
+CredentialsOf = Callable[[Scope], Credentials]
 
 
 def _shared(resolution: Any) -> bool:
     """Whether anyone may have the image (else no shared cache may keep it)."""
     image = getattr(resolution, "image", None)
     return image is None or image.public
+
+
+def _anyones(resolution: Any) -> bool:
+    """Whether an answer came from anyone's resolution (so that it may be remembered for anyone)."""
+    return getattr(resolution, "credentials", None) == ANONYMOUS
 
 
 def _route_path(scope: Scope) -> str:
@@ -154,8 +167,11 @@ def _not_modified(headers: dict[bytes, bytes], v: Validators) -> bool:
 class ImageEndpoint:
     """The ASGI app behind the route; see the module doc."""
 
-    def __init__(self, service: ImageService, config: ImageServerConfig) -> None:
+    def __init__(
+        self, service: ImageService, config: ImageServerConfig, credentials: CredentialsOf = authorization_only
+    ) -> None:
         self.service = service
+        self._credentials = credentials
         self._config = config
         self._cache_control = (b"cache-control", config.cache_control.encode("latin-1"))
         self._configured_base = config.base_url.rstrip("/") if config.base_url else ""
@@ -247,7 +263,7 @@ class ImageEndpoint:
         if not _IDENTIFIER.fullmatch(identifier) or ".." in identifier:
             raise _NOT_FOUND
         if len(segments) == 1 or segments[1:] == [""]:
-            await self.service.check(identifier, _credentials(headers))
+            await self.service.check(identifier, self._credentials(scope))
             location = f"{self._base(scope, headers)}/{identifier}/info.json"
             return 303, [*_CORS, (b"location", location.encode())], b""
         if segments[1:] == ["info.json"]:
@@ -271,6 +287,21 @@ class ImageEndpoint:
             self._bases.put(key, base)
         return base
 
+    def _refused_info(self, exc: AccessDenied, image_id: str) -> Answer:
+        """A refused info.json that still declares the image's authorization services (Auth 1.0
+        clients, Mirador's among them, read them from this answer), with the error."""
+        body = {
+            "@context": [*exc.contexts, CONTEXT],
+            "id": image_id,
+            "type": "ImageService3",
+            "protocol": PROTOCOL,
+            "profile": PROFILE,
+            "service": list(exc.services),
+            "error": {"status": exc.status, "message": exc.message},
+        }
+        headers = [*_CORS, (b"content-type", b"application/json"), _PRIVATE]
+        return exc.status, headers, json.dumps(body).encode()
+
     def _preflight(self, headers: dict[bytes, bytes]) -> Answer:
         answer = [
             (b"access-control-allow-origin", b"*"),
@@ -292,9 +323,14 @@ class ImageEndpoint:
 
     async def _info(self, scope: Scope, headers: dict[bytes, bytes], identifier: str, key: MemoKey | None) -> Answer:
         base = self._base(scope, headers)
-        doc, resolution = await self.service.info_with_resolution(
-            identifier, base, f"{base}/{identifier}", _credentials(headers)
-        )
+        try:
+            doc, resolution = await self.service.info_with_resolution(
+                identifier, base, f"{base}/{identifier}", self._credentials(scope)
+            )
+        except AccessDenied as exc:
+            if not exc.services:
+                raise
+            return self._refused_info(exc, f"{base}/{identifier}")
         answer = self._validator_headers(doc.validators, _shared(resolution))
         answer.append((b"vary", b"Accept"))
         accept = headers.get(b"accept")
@@ -308,7 +344,7 @@ class ImageEndpoint:
             ]
         if _not_modified(headers, doc.validators):
             return 304, answer, b""
-        if key is not None:
+        if key is not None and _anyones(resolution):
             whole = [*answer, (b"content-length", str(len(doc.body)).encode())]
             self._remember(key, _Memo(resolution, identifier, whole, doc.body))
         return 200, answer, doc.body
@@ -316,7 +352,7 @@ class ImageEndpoint:
     async def _image(
         self, scope: Scope, headers: dict[bytes, bytes], identifier: str, text: str, key: MemoKey | None
     ) -> Answer:
-        prepared, resolution = await self.service.prepare_with_resolution(identifier, text, _credentials(headers))
+        prepared, resolution = await self.service.prepare_with_resolution(identifier, text, self._credentials(scope))
         answer = self._validator_headers(prepared.validators, _shared(resolution))
         canonical = f"{self._base(scope, headers)}/{identifier}/{prepared.request.canonical}"
         answer.append((b"link", f'<{canonical}>;rel="canonical", {_PROFILE_LINK}'.encode()))
@@ -324,7 +360,7 @@ class ImageEndpoint:
             return 304, answer, b""
         body = await self.service.body(prepared)
         answer.append((b"content-type", prepared.request.media_type.encode()))
-        if key is not None:
+        if key is not None and _anyones(resolution):
             self._remember(key, _Memo(resolution, identifier, list(answer), image=_MemoImage.of(prepared)))
         return 200, answer, body
 
@@ -378,6 +414,8 @@ def image_routes(resolver: ImageResolver, config: ImageServerConfig) -> list[Bas
     return [_EveryPath(ImageEndpoint(ImageService(resolver, config), config))]
 
 
-def image_mount(path: str, resolver: ImageResolver, config: ImageServerConfig) -> ImageMount:
+def image_mount(
+    path: str, resolver: ImageResolver, config: ImageServerConfig, credentials: CredentialsOf = authorization_only
+) -> ImageMount:
     """One route serving the image server at ``path`` (``/iiif/3``): the lean form of the Mount above."""
-    return ImageMount(path, ImageEndpoint(ImageService(resolver, config), config))
+    return ImageMount(path, ImageEndpoint(ImageService(resolver, config), config, credentials))

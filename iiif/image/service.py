@@ -31,7 +31,7 @@ import pyvips
 
 from iiif.image.cache import LRU, ResponseCache
 from iiif.image.config import ImageServerConfig
-from iiif.image.errors import IIIFError
+from iiif.image.errors import AccessDenied, IIIFError
 from iiif.image.fastpath import AlignedTile, aligned_tile, serve_tile, standalone_jpeg
 from iiif.image.gate import RenderGate
 from iiif.image.info import info_json
@@ -78,6 +78,24 @@ class _Resolution:
                 and (self.error.status, self.error.message) == (other.error.status, other.error.message)
             )
         return self.image == other.image
+
+
+def _may_see_more(resolution: _Resolution) -> bool:
+    """Whether anyone's answer leaves something that credentials could open."""
+    if resolution.error is not None:
+        return resolution.error.status in (401, 403)
+    return resolution.image is not None and resolution.image.max_size is not None
+
+
+def within_public_size(request: ResolvedRequest, width: int, height: int, max_size: int) -> bool:
+    """Whether a request shows no more detail than the whole image at ``max_size`` (longest side):
+    a deep-zoom tile at full resolution is small, but it is the full image's detail."""
+    scale = max_size / max(width, height, 1)
+    if scale >= 1:
+        return True
+    return request.out_width <= max(1, round(request.width * scale)) and request.out_height <= max(
+        1, round(request.height * scale)
+    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +153,7 @@ class ImageService:
 
     async def _lookup(self, identifier: str, credentials: Credentials) -> _Resolution:
         """Ask the resolver (in a worker thread)."""
-        expires = time.monotonic() + self.config.resolve_ttl
+        expires = time.monotonic() + (self.config.resolve_ttl if credentials == ANONYMOUS else 0)
         try:
             image = await anyio.to_thread.run_sync(self._resolver.resolve, identifier, credentials)
         except IIIFError as exc:  # AccessDenied included
@@ -146,7 +164,7 @@ class ImageService:
             raise IIIFError(503, "image storage is unavailable, try again later") from None
         modified = image.modified if image.modified.tzinfo else image.modified.replace(tzinfo=UTC)
         return _Resolution(
-            time.monotonic() + self.config.resolve_ttl,
+            expires,
             image=image,
             stored=StoredImage(image.storage, image.key, modified),
             modified=modified.replace(microsecond=0),
@@ -200,9 +218,14 @@ class ImageService:
             old.refreshing = False
 
     async def _open(self, identifier: str, credentials: Credentials = ANONYMOUS) -> tuple[_Resolution, Pyramid]:
-        resolution = self._resolutions.get((identifier, credentials))
+        # Anyone's answer first: a public image costs no credential lookups, whoever asks. Only when
+        # it refuses, or allows only small sizes, are the caller's credentials asked about, and that
+        # answer is never reused: a reader who signs out is refused from the next request on.
+        resolution = self._resolutions.get((identifier, ANONYMOUS))
         if resolution is None or not self.usable(resolution, identifier):
-            resolution = await self._resolve(identifier, credentials)
+            resolution = await self._resolve(identifier, ANONYMOUS)
+        if credentials != ANONYMOUS and _may_see_more(resolution):
+            resolution = await self._lookup(identifier, credentials)
         if resolution.error is not None:
             raise resolution.error
         assert resolution.stored is not None
@@ -271,10 +294,13 @@ class ImageService:
         """``info`` and the resolver answer it depends on (for ``usable``)."""
         resolution, pyramid = await self._open(identifier, credentials)
         assert resolution.stored is not None and resolution.image is not None
-        key = (identifier, base_url, resolution.stored.version)
+        image = resolution.image
+        key = (identifier, base_url, f"{resolution.stored.version}/{image.max_size}")
         doc = self._infos.get(key)
         if doc is None:
-            body = info_json(image_id, pyramid.info, self.limits, resolution.image.rights)
+            body = info_json(
+                image_id, pyramid.info, self.limits, image.rights, image.max_size, image.services, image.contexts
+            )
             assert resolution.modified is not None
             etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
             validators = Validators(etag, resolution.last_modified, resolution.modified)
@@ -309,6 +335,16 @@ class ImageService:
         if resolved is None:
             resolved = resolve(request, info.width, info.height, self.limits)
             self._requests.put(key, resolved)
+        max_size = resolution.image.max_size if resolution.image is not None else None
+        if max_size is not None and not within_public_size(resolved, info.width, info.height, max_size):
+            image = resolution.image
+            assert image is not None
+            raise AccessDenied(
+                401,
+                f"only sizes up to {max_size} pixels of this image are public: sign in for more",
+                image.services,
+                image.contexts,
+            )
         # The canonical request is ETag-safe text (no quotes or spaces): no need to hash it.
         etag = f'"{stored.tag}-{self._encoding}-{resolved.canonical}"'
         validators = Validators(etag, resolution.last_modified, resolution.modified)

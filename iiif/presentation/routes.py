@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from iiif.auth.services import AuthServices
 from iiif.presentation.http import client_etags, denied_response, document_response, not_modified, preflight
 from iiif.presentation.service import Outcome, PresentationService
 from iiif.presentation.source import Publisher
@@ -19,6 +20,7 @@ def presentation_routes(services: Services) -> list[BaseRoute]:
         services.catalog,
         Publisher.from_settings(services.settings),
         collection_page_size=services.settings.iiif_collection_page_size,
+        auth=AuthServices.from_settings(services.settings),
     )
 
     def respond(request: Request, outcome: Outcome) -> Response:

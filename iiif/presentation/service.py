@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from iiif.auth.services import AuthServices, AuthUrls, declare_on_manifest
 from iiif.presentation.cache import DEFAULT_CACHE_BYTES, Document, DocumentCache, strong_etag
 from iiif.presentation.collection import (
     build_collection,
@@ -22,7 +23,7 @@ from iiif.presentation.collection import (
 from iiif.presentation.manifest import build_manifest, to_json_bytes
 from iiif.presentation.source import Publisher, load_source
 from iiif.search.documents import SearchUrls, declare_text
-from repo.access import Access, decide_access
+from repo.access import Access, decide_access, decide_record_access
 from repo.auth import request_principal
 from repo.catalog import Catalog, Item, utc_now
 from repo.catalog.version import catalog_version
@@ -30,7 +31,7 @@ from repo.search.page_text import stored_pages
 from repo.search.summary import SummaryCache
 
 #: Bump when the builder's output changes, so clients drop manifests cached under old ETags.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 #: Manifests in one collection document; a larger collection is split into parts this size.
 COLLECTION_PAGE_SIZE = 1000
 
@@ -50,12 +51,14 @@ class PresentationService:
         publisher: Publisher,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         collection_page_size: int = COLLECTION_PAGE_SIZE,
+        auth: AuthServices | None = None,
     ) -> None:
         self.catalog = catalog
         self.publisher = publisher
         self.cache = DocumentCache(cache_bytes)
         self.collection_page_size = max(1, collection_page_size)
         self.counts = SummaryCache()
+        self.auth = auth or AuthServices(AuthUrls(publisher.urls.base_url), publisher.repository_name)
 
     def manifest_etag(self, item: Item, collection_modified: str) -> str:
         # Everything a manifest is made of changes one of these: a new version or status moves the
@@ -71,6 +74,8 @@ class PresentationService:
             item.version,
             item.datestamp,
             collection_modified,
+            self.auth.kiosk,  # which access services a restricted item's images declare
+            self.auth.external,
         )
 
     def _item(self, item_id: str) -> tuple[Item | None, str]:
@@ -91,11 +96,13 @@ class PresentationService:
     ) -> Outcome:
         """The manifest of ``item_id``; not built at all when ``client_etags`` holds its ETag."""
         item, collection_modified = self._item(item_id)
-        access = decide_access(item, lambda: request_principal(connection))
+        # A restricted item's manifest is everyone's (its images decide per reader); an embargoed
+        # one is a reader's only, until the embargo ends.
+        access = decide_record_access(item, lambda: request_principal(connection))
         if item is None or access is not Access.VISIBLE:
             return Outcome(access)
         etag = self.manifest_etag(item, collection_modified)
-        private = not item.is_public()
+        private = decide_access(item) is not Access.VISIBLE and item.visibility != "restricted"
         if etag in client_etags:
             return Outcome(access, etag=etag, private=private)
         document = self.cache.get(item.id, etag)
@@ -103,6 +110,8 @@ class PresentationService:
             with _collector_paused():
                 built = build_manifest(load_source(self.catalog, item), self.publisher)
                 declare_text(built, SearchUrls(self.publisher.urls), item.id, stored_pages(self.catalog.db, item.id))
+                if not item.is_public():
+                    declare_on_manifest(built, self.auth)
                 body = to_json_bytes(built)
             document = Document(etag, body)
             self.cache.put(item.id, document)

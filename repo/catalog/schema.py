@@ -6,8 +6,9 @@ per stored content file of each copy (``preservation`` and ``replica``; ``last_c
 the first check, so never-checked files sort first), ``fixity_versions`` the object version each
 copy's rows were taken from, ``replication`` the last object version copied to the replica and
 verified there, ``search_*`` the search index. Tokens (``api_tokens``), the audit log
-(``api_audit``), job records (``jobs``, ``job_tasks``), staff accounts (``staff_*``) and the record of
-public changes (``discovery_*``) are the catalog's own: back them up with it.
+(``api_audit``), job records (``jobs``, ``job_tasks``), staff accounts (``staff_*``), access tiers, IIIF
+access tokens and the record of public changes (``discovery_*``) are the catalog's own: back them up
+with it.
 
 Datestamps are UTC text ``YYYY-MM-DDThh:mm:ssZ`` so they sort, compare and print the same on
 both databases and match OAI-PMH granularity.
@@ -259,6 +260,30 @@ def _oai_indexes() -> list[str]:
         f"CREATE INDEX IF NOT EXISTS items_oai_datestamp ON items ({expression}, id)",
         f"CREATE INDEX IF NOT EXISTS items_oai_set ON items (collection, {expression}, id)",
     ]
+
+
+# Who may see restricted images (repo/access.py, repo/auth/readers.py): the access tier of an item or a
+# collection (its items inherit it), and the IIIF Authorization Flow's access tokens, each standing for
+# one session (gone with it), a reading-room address or a proxy's word, for one origin, until ``expires``.
+READER_ACCESS_TABLES = """
+CREATE TABLE access_tiers (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE iiif_access_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    aspect TEXT NOT NULL,
+    session_sha256 TEXT NOT NULL DEFAULT '',
+    reader TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+CREATE INDEX iiif_access_tokens_expires ON iiif_access_tokens(expires);
+CREATE INDEX iiif_access_tokens_session ON iiif_access_tokens(session_sha256)
+"""
 
 
 def _statements(script: str, dialect: str) -> list[str]:
@@ -542,6 +567,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         10,
         "page_terms: how often each word occurs in an item's pages, for Content Search autocomplete",
         lambda dialect: [PAGE_TERMS_TABLE, PAGE_TERMS_FROM_WORDS],
+    ),
+    Migration(
+        11,
+        "access_tiers and iiif_access_tokens: tiered access to restricted images, IIIF Authorization Flow tokens",
+        lambda dialect: _statements(READER_ACCESS_TABLES, dialect),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -57,6 +57,7 @@ OPERATIONS = [
     "getItem",
     "updateMetadata",
     "setVisibility",
+    "setAccessTier",
     "withdrawItem",
     "ingestFromPath",
     "ingestUpload",

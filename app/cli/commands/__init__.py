@@ -1,6 +1,7 @@
 """Every subcommand module exposes ``register(subparsers)``; this list orders them in --help."""
 
 from app.cli.commands import (
+    access_tier,
     audit,
     config,
     demo,
@@ -36,6 +37,7 @@ REGISTRY = [
     history.register,
     export.register,
     withdraw.register,
+    access_tier.register,
     purge.register,
     fixity.register,
     replicate.register,

@@ -46,7 +46,7 @@ def item_page(site: Site, request: Request) -> Response:
     rdf = negotiated(request)
     if rdf is not None:  # a linked-data client asked for the item's description itself
         return linked_data(site, request, rdf)
-    item, access = site.item_access(request, request.path_params["item"])
+    item, access = site.item_access(request, request.path_params["item"], record=True)
     if item is None or access is not Access.VISIBLE:
         return site.refuse(request, access, item)
     meta = site.catalog.metadata(item.id)

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from app.web.pages.links import search_link
 from iiif.presentation.http import PRIVATE_CACHE_CONTROL
 from iiif.presentation.ids import Urls
-from repo.access import Access, decide_access
+from repo.access import Access, decide_access, decide_record_access
 from repo.auth import request_principal
 from repo.catalog import Item
 from repo.search import Search
@@ -83,6 +83,8 @@ class Site:
         title, message = REFUSALS.get(access, ("Not available", "This page is not available."))
         return self.render(request, "refusal.html", access.status, heading=title, message=message, item=item)
 
-    def item_access(self, request: Request, item_id: str) -> tuple[Item | None, Access]:
+    def item_access(self, request: Request, item_id: str, *, record: bool = False) -> tuple[Item | None, Access]:
+        """``record``: the item's page, public for a restricted item (its viewer asks for sign-in)."""
         item = self.services.catalog.get_item(item_id)
-        return item, decide_access(item, lambda: request_principal(request))
+        decide = decide_record_access if record else decide_access
+        return item, decide(item, lambda: request_principal(request))

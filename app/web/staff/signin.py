@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from app.web.staff.guard import csrf_matches, read_form, safe_next
 from app.web.staff.site import COOKIE, StaffSite
 from repo.auth import WriteRecord
+from repo.auth.readers import SESSION_COOKIE_PATH
 from repo.auth.sessions import StaffSession
 from repo.auth.users import SignInRefused
 from repo.errors import MunimentError
@@ -59,7 +60,7 @@ async def sign_out(site: StaffSite, request: Request) -> Response:
             return site.refusal(request, 403, "Form expired", "Reload the page and sign out again.")
         await run_in_threadpool(site.sessions.end, session)
     response = RedirectResponse("/staff/sign-in?notice=You+have+signed+out.", status_code=303)
-    response.delete_cookie(COOKIE, path="/staff")
+    response.delete_cookie(COOKIE, path=SESSION_COOKIE_PATH)
     return response
 
 

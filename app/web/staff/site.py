@@ -12,12 +12,13 @@ from starlette.responses import HTMLResponse, Response
 from app.web.pages.site import TEMPLATES, versioned_static
 from app.web.staff.uploads import StaffIngests
 from repo.auth import WriteLog
+from repo.auth.readers import SESSION_COOKIE as COOKIE
+from repo.auth.readers import SESSION_COOKIE_PATH
 from repo.auth.secret import instance_secret
 from repo.auth.sessions import SessionStore, StaffSession
 from repo.auth.users import StaffUser, UserStore
 from repo.services import Services
 
-COOKIE = "muniment_staff"
 NAV = (
     ("/staff/", "Dashboard"),
     ("/staff/items", "Items"),
@@ -85,7 +86,7 @@ class StaffSite:
             COOKIE,
             self.sessions.cookie(session),
             max_age=self.sessions.hours * 3600,
-            path="/staff",
+            path=SESSION_COOKIE_PATH,  # the whole site: image requests of readers carry it too
             httponly=True,
             secure=self.https or request.url.scheme == "https",
             samesite="lax",
