@@ -121,8 +121,9 @@ def _assert_does_not_write(client: Any, method: str, path: str, url: str) -> Non
     )
     if path in READ_ONLY_POSTS and method == "POST":
         assert response.status_code == 200 and b"<Identify>" in response.content
-    elif path.startswith("/staff/"):
-        # The staff pages' writes need a signed-in session and its CSRF token (tests/staff).
+    elif path.startswith(("/staff/", "/iiif/auth/")):
+        # The staff pages' writes need a signed-in session and its CSRF token (tests/staff); the IIIF
+        # sign-in window's form needs its CSRF token (tests/iiif_auth).
         assert response.status_code in (401, 403), f"{method} {url}: {response.status_code}"
     else:
         assert response.status_code in (404, 405), f"{method} {url}: {response.status_code}"
