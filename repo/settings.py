@@ -50,6 +50,17 @@ class Settings:
     database_url: str = setting(
         "", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR."
     )
+    database_pool_size: int = setting(
+        10,
+        "PostgreSQL catalog connections each process opens at most, shared by its threads (each holds one for a "
+        "statement or a transaction); size max_connections for every process's pool.",
+    )
+    database_pool_timeout: float = setting(
+        30.0, "Seconds a request waits for a free PostgreSQL catalog connection before it fails with a 503."
+    )
+    sqlite_mmap_mb: int = setting(
+        1024, "Megabytes of a SQLite catalog read through memory mapping (shared by every thread); 0 for none."
+    )
     staging_dir: str = setting(
         "", "Scratch folder for bags being built and archives being unpacked. Default: DATA_DIR/staging."
     )

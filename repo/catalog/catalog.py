@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from repo.catalog.db import Database
+from repo.catalog.db import Database, DatabaseOptions
 from repo.catalog.models import (
     Collection,
     Event,
@@ -25,8 +25,8 @@ class Catalog:
         self.db = db
 
     @classmethod
-    def open(cls, url: str) -> Catalog:
-        catalog = cls(Database(url))
+    def open(cls, url: str, options: DatabaseOptions | None = None) -> Catalog:
+        catalog = cls(Database(url, options))
         migrate(catalog.db)
         return catalog
 
@@ -266,7 +266,8 @@ class Catalog:
     def clear(self) -> None:
         """Remove every row (rebuild-catalog refills the catalog from storage)."""
         with self.db.transaction():
-            for table in ("events", *_ITEM_TABLES, "items", "collections"):
+            # The index before the items: a cascade would take their facet counts one item at a time.
+            for table in ("events", *_ITEM_TABLES, "search_subjects", "search_docs", "items", "collections"):
                 self.db.execute(f"DELETE FROM {table}")
 
     # -- fixity -------------------------------------------------------------------------------

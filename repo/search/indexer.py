@@ -14,6 +14,7 @@ import logging
 import threading
 
 from repo.catalog import Database
+from repo.catalog.schema import OPENS
 from repo.search.document import SearchDocument, read_document
 from repo.search.fts import FullText, full_text_for
 
@@ -39,11 +40,12 @@ def _index(db: Database, fts: FullText, item_id: str) -> None:
         _write(db, fts, doc)
 
 
-def _write(db: Database, fts: FullText, doc: SearchDocument) -> None:
-    fts.write(db, doc)
+def _write(db: Database, fts: FullText, doc: SearchDocument, *, counted: bool = True) -> None:
+    fts.write(db, doc, counted=counted)
+    # The subjects take the document's ``opens`` (see repo.catalog.schema.OPENS): counted with it or not.
     db.executemany(
-        "INSERT INTO search_subjects (item_id, subject) VALUES (?, ?)",
-        [(doc.item_id, subject) for subject in doc.subjects],
+        "INSERT INTO search_subjects (item_id, subject, opens) SELECT ?, ?, opens FROM search_docs WHERE item_id = ?",
+        [(doc.item_id, subject, doc.item_id) for subject in doc.subjects],
     )
 
 
@@ -91,13 +93,19 @@ def reindex_all(db: Database) -> int:
         fts.lock(db)
         for table in ("search_subjects", "search_docs", "search_pending"):
             db.execute(f"DELETE FROM {table}")
+        db.execute("DELETE FROM search_counts")  # zero by now, unless something had them wrong: a repair
         fts.clear(db)
         # The tables are empty now: write each document without the per-item delete, which
-        # scans an FTS table and would make a rebuild quadratic.
+        # scans an FTS table and would make a rebuild quadratic; and uncounted, then counted
+        # in one statement a table (one merge into the facet counts, not one an item).
         for item_id in ids:
             doc = read_document(db, item_id)
             if doc is not None:
-                _write(db, fts, doc)
+                _write(db, fts, doc, counted=False)
+        for table in ("search_docs", "search_subjects"):
+            db.execute(
+                f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
+            )
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)
 
