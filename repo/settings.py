@@ -109,6 +109,11 @@ class Settings:
     iiif_max_area: int = setting(50_000_000, "IIIF maxArea: most pixels the image server renders in one response.")
     iiif_jpeg_quality: int = setting(75, "JPEG quality of images the image server encodes.")
     iiif_tile_cache_mb: int = setting(256, "Memory for the image server's cache of encoded tiles, per worker.")
+    pyramid_quality: int = setting(
+        75,
+        "JPEG quality of the stored pyramid tiles made at ingest and by derivative rebuilds (below 90: YCbCr, "
+        "4:2:0 chroma subsampling); masters are kept as received.",
+    )
     iiif_tile_passthrough: bool = setting(
         True,
         "Serve tiles aligned to the pyramid as their stored JPEG bytes (ingest quality) instead of re-encoding them.",
