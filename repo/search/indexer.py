@@ -31,13 +31,25 @@ def index_item(db: Database, item_id: str) -> None:
         db.execute("DELETE FROM search_pending WHERE item_id = ?", (item_id,))
 
 
-def _index(db: Database, fts: FullText, item_id: str) -> None:
+def _index(db: Database, fts: FullText, item_id: str, *, counted: bool = True) -> None:
     # Read under the lock, in the transaction that clears the queue: a change committed after
     # this read queues the item again.
     doc = read_document(db, item_id)
     _remove(db, fts, item_id)
     if doc is not None:
-        _write(db, fts, doc)
+        _write(db, fts, doc, counted=counted)
+
+
+def _count(db: Database, ids: list[str] | None = None) -> None:
+    """Count uncounted rows (of ``ids``, or all) into the facet counts, one statement a table: on
+    PostgreSQL its trigger merges them all at once (see repo.catalog.schema._counted_rows)."""
+    which = "" if ids is None else f" AND item_id IN ({', '.join('?' for _ in ids)})"
+    for table in ("search_docs", "search_subjects"):
+        db.execute(
+            f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
+            f" WHERE opens IS NULL{which}",
+            ids or (),
+        )
 
 
 def _write(db: Database, fts: FullText, doc: SearchDocument, *, counted: bool = True) -> None:
@@ -71,7 +83,9 @@ def catch_up(db: Database, batch: int = BATCH) -> int:
             fts.lock(db)  # another process catching up too takes the next batch, not this one
             ids = [r["item_id"] for r in db.query("SELECT item_id FROM search_pending LIMIT ?", (batch,))]
             for item_id in ids:
-                _index(db, fts, item_id)
+                _index(db, fts, item_id, counted=False)
+            if ids:
+                _count(db, ids)
             db.executemany("DELETE FROM search_pending WHERE item_id = ?", [(i,) for i in ids])
         done += len(ids)
         if len(ids) < batch:
@@ -102,10 +116,7 @@ def reindex_all(db: Database) -> int:
             doc = read_document(db, item_id)
             if doc is not None:
                 _write(db, fts, doc, counted=False)
-        for table in ("search_docs", "search_subjects"):
-            db.execute(
-                f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
-            )
+        _count(db)
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from repo.access import public_items_sql
 from repo.catalog import Database, utc_now
 from repo.catalog.keyset import Cursor, KeysetPage, Order, beyond, order_by, page_of
 from repo.catalog.schema import DATE_ASC_KEY, DATE_DESC_KEY
@@ -59,11 +58,7 @@ class _Selection:
     params: list[Any] = field(default_factory=list)
 
     def sql(self, extra_join: str = "") -> str:
-        return (
-            " ".join(["FROM search_docs d", _ITEMS, *self.joins, extra_join, "WHERE"])
-            + " "
-            + " AND ".join(self.conditions)
-        )
+        return " ".join(["FROM search_docs d", *self.joins, extra_join, "WHERE"]) + " " + " AND ".join(self.conditions)
 
 
 class Search:
@@ -77,7 +72,9 @@ class Search:
 
     def _filters(self, query: SearchQuery, now: str) -> _Selection:
         """The public items that pass the query's filters (words aside)."""
-        selection = _Selection(conditions=[public_items_sql("i")], params=[now])
+        # Whether an indexed item is public, kept in its row (repo.catalog.schema.OPENS) in the
+        # transaction of any change: a match is checked without a look-up of its item.
+        selection = _Selection(conditions=["d.opens <= ?"], params=[now])
         conditions, params = selection.conditions, selection.params
         for name, values in query.filters.items():
             for value in values:  # every chosen value narrows: the facets list only values present
