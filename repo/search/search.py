@@ -32,7 +32,7 @@ FACET_LIMIT = 20
 DEFAULT_CANDIDATES = 1000
 _TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
 ORDERS: dict[Sort, Order] = {
-    Sort.RELEVANCE: [("hit.relevance", False), *_TIES],
+    Sort.RELEVANCE: [("hit.relevance", False), ("hit.sort_title", False), ("hit.item_id", False)],
     Sort.TITLE: _TIES,
     Sort.DATE_ASC: [(DATE_ASC_KEY, False), *_TIES],
     Sort.DATE_DESC: [(DATE_DESC_KEY, False), *_TIES],
@@ -143,30 +143,45 @@ class Search:
         order = ORDERS[sort]
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
         keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
+        offset = 0 if cursor is not None else (query.page - 1) * query.page_size
+        reverse = cursor is not None and cursor.before
         if words and sort is Sort.RELEVANCE:
-            # Rank the first matches found that pass the filters, not every match.
+            # Rank the first matches found that pass the filters, not every match; the page is
+            # cut from them by their keys before the rest of its rows is read (a join first
+            # read every candidate's row again, or, on PostgreSQL, the whole table).
             match, selection = self.fts.match(words), self._filters(query, now)
             candidates = (
-                f"SELECT d.item_id AS item_id, {match.relevance} AS relevance {selection.sql(match.join)}"
-                f" AND {match.condition} LIMIT ?"
+                f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
+                f" {selection.sql(match.join)} AND {match.condition} LIMIT ?"
             )
-            source = f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id {_ITEMS}"
             conditions: list[str] = []
             params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
+            if cursor is not None:
+                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
+                conditions.append(condition)
+                params += key_params
+            sql = (
+                f"SELECT {_HIT_COLUMNS}, {keys} FROM (SELECT * FROM ({candidates}) hit"
+                f" WHERE {' AND '.join(conditions) or '1 = 1'} ORDER BY {order_by(order, reverse=reverse)}"
+                f" LIMIT ? OFFSET ?) hit JOIN search_docs d ON d.item_id = hit.item_id"
+                f" ORDER BY {order_by(order, reverse=reverse)}"
+            )
+            rows = self.db.query(sql, [*params, query.page_size + 1, offset])
         else:
             selection = self._matching(query, now)
-            source = f"FROM search_docs d {_ITEMS} {' '.join(selection.joins)}"
+            # The items only for their ingest time (Sort.NEWEST): PostgreSQL otherwise joins
+            # them by scanning them all.
+            items = _ITEMS if sort is Sort.NEWEST else ""
             conditions, params = list(selection.conditions), list(selection.params)
-        if cursor is not None:
-            condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-            conditions.append(condition)
-            params += key_params
-        offset = 0 if cursor is not None else (query.page - 1) * query.page_size
-        rows = self.db.query(
-            f"SELECT {_HIT_COLUMNS}, {keys} {source} WHERE {' AND '.join(conditions) or '1 = 1'}"
-            f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
-            [*params, query.page_size + 1, offset],
-        )
+            if cursor is not None:
+                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
+                conditions.append(condition)
+                params += key_params
+            rows = self.db.query(
+                f"SELECT {_HIT_COLUMNS}, {keys} FROM search_docs d {items} {' '.join(selection.joins)}"
+                f" WHERE {' AND '.join(conditions)} ORDER BY {order_by(order, reverse=reverse)} LIMIT ? OFFSET ?",
+                [*params, query.page_size + 1, offset],
+            )
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
 
