@@ -144,11 +144,9 @@ class Search:
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
         keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
         offset = 0 if cursor is not None else (query.page - 1) * query.page_size
-        reverse = cursor is not None and cursor.before
-        if words and sort is Sort.RELEVANCE:
-            # Rank the first matches found that pass the filters, not every match; the page is
-            # cut from them by their keys before the rest of its rows is read (a join first
-            # read every candidate's row again, or, on PostgreSQL, the whole table).
+        ranked = bool(words) and sort is Sort.RELEVANCE
+        if ranked:
+            # Rank the first matches found that pass the filters, not every match.
             match, selection = self.fts.match(words), self._filters(query, now)
             candidates = (
                 f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
@@ -156,32 +154,32 @@ class Search:
             )
             conditions: list[str] = []
             params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
-            if cursor is not None:
-                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-                conditions.append(condition)
-                params += key_params
-            sql = (
-                f"SELECT {_HIT_COLUMNS}, {keys} FROM (SELECT * FROM ({candidates}) hit"
-                f" WHERE {' AND '.join(conditions) or '1 = 1'} ORDER BY {order_by(order, reverse=reverse)}"
-                f" LIMIT ? OFFSET ?) hit JOIN search_docs d ON d.item_id = hit.item_id"
-                f" ORDER BY {order_by(order, reverse=reverse)}"
-            )
-            rows = self.db.query(sql, [*params, query.page_size + 1, offset])
         else:
             selection = self._matching(query, now)
+            conditions, params = list(selection.conditions), list(selection.params)
+        if cursor is not None:
+            condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
+            conditions.append(condition)
+            params += key_params
+        where = " AND ".join(conditions) or "1 = 1"
+        ordering = order_by(order, reverse=cursor is not None and cursor.before)
+        if ranked:
+            # The page is cut from the candidates by their keys before the rest of its rows is
+            # read: joined first, every candidate's row was read again (on PostgreSQL, the table).
+            sql = (
+                f"SELECT {_HIT_COLUMNS}, {keys} FROM (SELECT * FROM ({candidates}) hit WHERE {where}"
+                f" ORDER BY {ordering} LIMIT ? OFFSET ?) hit JOIN search_docs d ON d.item_id = hit.item_id"
+                f" ORDER BY {ordering}"
+            )
+        else:
             # The items only for their ingest time (Sort.NEWEST): PostgreSQL otherwise joins
             # them by scanning them all.
             items = _ITEMS if sort is Sort.NEWEST else ""
-            conditions, params = list(selection.conditions), list(selection.params)
-            if cursor is not None:
-                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-                conditions.append(condition)
-                params += key_params
-            rows = self.db.query(
+            sql = (
                 f"SELECT {_HIT_COLUMNS}, {keys} FROM search_docs d {items} {' '.join(selection.joins)}"
-                f" WHERE {' AND '.join(conditions)} ORDER BY {order_by(order, reverse=reverse)} LIMIT ? OFFSET ?",
-                [*params, query.page_size + 1, offset],
+                f" WHERE {where} ORDER BY {ordering} LIMIT ? OFFSET ?"
             )
+        rows = self.db.query(sql, [*params, query.page_size + 1, offset])
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
 
