@@ -4,7 +4,7 @@ A page of hits is read by key (``repo.catalog.keyset``): from an index in the ch
 the page's last row, so a deep page costs what the first does. A word search ranked by relevance
 ranks only its first ``candidates`` matches that pass the filters, found in index order, so a word
 in every record stops early instead of scoring them all; with fewer matches the ranking is exact.
-With neither words nor filters (browsing everything), the total and the facet counts are read
+The ranked candidates are kept per catalog version, and its pages are cut from them. With neither words nor filters (browsing everything), the total and the facet counts are read
 from the counts the triggers keep (``repo.search.counts``); a query with words or filters counts
 every item it matches (not only the ranked candidates), once per catalog version
 (``repo.search.summary``): after a change, that costs in proportion to its matches.
@@ -30,9 +30,10 @@ from repo.search.text import terms
 
 FACET_LIMIT = 20
 DEFAULT_CANDIDATES = 1000
+RANKINGS_KEPT = 64  # word searches whose ranked candidates are kept (a thousand rows each)
 _TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
 ORDERS: dict[Sort, Order] = {
-    Sort.RELEVANCE: [("hit.relevance", False), ("hit.sort_title", False), ("hit.item_id", False)],
+    Sort.RELEVANCE: [("relevance", False), ("sort_title", False), ("item_id", False)],  # ranked in Python
     Sort.TITLE: _TIES,
     Sort.DATE_ASC: [(DATE_ASC_KEY, False), *_TIES],
     Sort.DATE_DESC: [(DATE_DESC_KEY, False), *_TIES],
@@ -69,6 +70,7 @@ class Search:
         self.fts = full_text_for(db)
         self.candidates = candidates
         self.summaries = summaries or SummaryCache()
+        self.rankings = SummaryCache(RANKINGS_KEPT)
 
     def _filters(self, query: SearchQuery, now: str) -> _Selection:
         """The public items that pass the query's filters (words aside)."""
@@ -144,44 +146,63 @@ class Search:
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
         keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
         offset = 0 if cursor is not None else (query.page - 1) * query.page_size
-        ranked = bool(words) and sort is Sort.RELEVANCE
-        if ranked:
-            # Rank the first matches found that pass the filters, not every match.
-            match, selection = self.fts.match(words), self._filters(query, now)
-            candidates = (
-                f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
-                f" {selection.sql(match.join)} AND {match.condition} LIMIT ?"
-            )
-            conditions: list[str] = []
-            params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
+        if words and sort is Sort.RELEVANCE:
+            ranked = self._ranked(query, words, now)
+            if cursor is not None:
+                key = tuple(cursor.key)
+                ranked = [r for r in reversed(ranked) if r < key] if cursor.before else [r for r in ranked if r > key]
+            rows = self._hit_rows(ranked[offset : offset + query.page_size + 1])
         else:
             selection = self._matching(query, now)
             conditions, params = list(selection.conditions), list(selection.params)
-        if cursor is not None:
-            condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-            conditions.append(condition)
-            params += key_params
-        where = " AND ".join(conditions) or "1 = 1"
-        ordering = order_by(order, reverse=cursor is not None and cursor.before)
-        if ranked:
-            # The page is cut from the candidates by their keys before the rest of its rows is
-            # read: joined first, every candidate's row was read again (on PostgreSQL, the table).
-            sql = (
-                f"SELECT {_HIT_COLUMNS}, {keys} FROM (SELECT * FROM ({candidates}) hit WHERE {where}"
-                f" ORDER BY {ordering} LIMIT ? OFFSET ?) hit JOIN search_docs d ON d.item_id = hit.item_id"
-                f" ORDER BY {ordering}"
-            )
-        else:
+            if cursor is not None:
+                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
+                conditions.append(condition)
+                params += key_params
             # The items only for their ingest time (Sort.NEWEST): PostgreSQL otherwise joins
             # them by scanning them all.
             items = _ITEMS if sort is Sort.NEWEST else ""
-            sql = (
+            rows = self.db.query(
                 f"SELECT {_HIT_COLUMNS}, {keys} FROM search_docs d {items} {' '.join(selection.joins)}"
-                f" WHERE {where} ORDER BY {ordering} LIMIT ? OFFSET ?"
+                f" WHERE {' AND '.join(conditions)}"
+                f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
+                [*params, query.page_size + 1, offset],
             )
-        rows = self.db.query(sql, [*params, query.page_size + 1, offset])
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
+
+    def _ranked(self, query: SearchQuery, words: list[str], now: str) -> list[tuple[float, str, str]]:
+        """(relevance, sort title, item id) of the first ``candidates`` matches that pass the
+        filters, in relevance order: ranked once per catalog version and kept, since ranking
+        reads every match (SQLite's bm25 counts the documents holding each word)."""
+
+        def compute() -> list[tuple[float, str, str]]:
+            match, selection = self.fts.match(words), self._filters(query, now)
+            rows = self.db.query(
+                f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
+                f" {selection.sql(match.join)} AND {match.condition} LIMIT ?",
+                [*match.relevance_params, *selection.params, *match.condition_params, self.candidates],
+            )
+            return sorted((float(r["relevance"]), str(r["sort_title"]), str(r["item_id"])) for r in rows)
+
+        return self.rankings.get(("ranked", query.summary_key), catalog_version(self.db, now), compute)
+
+    def _hit_rows(self, ranked: list[tuple[float, str, str]]) -> list[dict[str, Any]]:
+        """The rows of a page of ranked hits, in their order, with their keys."""
+        if not ranked:
+            return []
+        found = {
+            r["item_id"]: r
+            for r in self.db.query(
+                f"SELECT {_HIT_COLUMNS} FROM search_docs d WHERE d.item_id IN ({', '.join('?' for _ in ranked)})",
+                [item_id for _, _, item_id in ranked],
+            )
+        }
+        return [
+            {**found[item_id], "k0": relevance, "k1": sort_title, "k2": item_id}
+            for relevance, sort_title, item_id in ranked
+            if item_id in found
+        ]
 
     # -- totals and facets --------------------------------------------------------------------------
 

@@ -125,3 +125,16 @@ def test_counts_change_in_the_transaction_of_the_change(catalog: Catalog) -> Non
         pass
     assert Search(catalog.db).search(SearchQuery(), now=NOW).total == before  # rolled back with it
     assert_counts_are_straightforward(catalog)
+
+
+def test_kept_rankings_follow_every_change(catalog: Catalog) -> None:
+    search = Search(catalog.db)
+    query = SearchQuery(text="letter", page_size=100)
+    first = [h.item_id for h in search.search(query, now=NOW).hits]
+    assert [h.item_id for h in search.search(query, now=NOW).hits] == first  # kept, the same
+    catalog.db.execute("UPDATE items SET visibility = 'restricted' WHERE id = ?", (first[0],))
+    assert first[0] not in [h.item_id for h in search.search(query, now=NOW).hits]
+    samples.add(catalog, samples.item("fresh", title="A fresh letter"), samples.record("A fresh letter"))
+    assert "fresh" in [h.item_id for h in search.search(query, now=NOW).hits]
+    opened = [h.item_id for h in search.search(query, now=LATER).hits]  # the 2030 embargoes have ended
+    assert len(opened) > len(first)
