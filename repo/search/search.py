@@ -4,7 +4,9 @@ A page of hits is read by key (``repo.catalog.keyset``): from an index in the ch
 the page's last row, so a deep page costs what the first does. A word search ranked by relevance
 ranks only its first ``candidates`` matches that pass the filters, found in index order, so a word
 in every record stops early instead of scoring them all; with fewer matches the ranking is exact.
-The ranked candidates are kept per catalog version, and its pages are cut from them. With neither words nor filters (browsing everything), the total and the facet counts are read
+The ranked candidates are kept per catalog version, and its pages are cut from them.
+
+With neither words nor filters (browsing everything), the total and the facet counts are read
 from the counts the triggers keep (``repo.search.counts``); a query with words or filters counts
 every item it matches (not only the ranked candidates), once per catalog version
 (``repo.search.summary``): after a change, that costs in proportion to its matches.
