@@ -464,8 +464,9 @@ def _counted_row(facets: tuple[tuple[str, str], ...], row: str, sign: int) -> li
 
 
 def _counted_rows(facets: tuple[tuple[str, str], ...], rows: str, sign: int) -> str:
-    """PostgreSQL: a statement's rows (a transition table), one merge per value, not per row: a
-    row updated many times in one transaction leaves versions that each later update walks past."""
+    """The rows of ``rows`` (a table; on PostgreSQL a statement's transition table) merged in at
+    once, one merge per value, not per row: on PostgreSQL a row updated many times in one
+    transaction leaves versions that each later update walks past."""
     parts = " UNION ALL ".join(
         f"SELECT {facet} AS facet, {value.format(r='r')} AS value, r.opens FROM {rows} r"
         f" WHERE r.opens IS NOT NULL AND {value.format(r='r')} IS NOT NULL"
@@ -486,12 +487,7 @@ def _facet_counts(dialect: str) -> list[str]:
             f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
         )
     for table, facets in (("search_docs", _DOC_FACETS), ("search_subjects", _SUBJECT_FACETS)):
-        parts = " UNION ALL ".join(
-            f"SELECT {facet} AS facet, {value.format(r='r')} AS value, r.opens FROM {table} r"
-            f" WHERE r.opens IS NOT NULL AND {value.format(r='r')} IS NOT NULL"
-            for facet, value in facets
-        )
-        statements.append(f"{_ADD}SELECT facet, value, opens, COUNT(*) FROM ({parts}) c GROUP BY facet, value, opens")
+        statements.append(_counted_rows(facets, table, 1))  # what the index holds now
     opens = OPENS.format(t="NEW")
     if dialect == "sqlite":
         for table, facets in (("search_docs", _DOC_FACETS), ("search_subjects", _SUBJECT_FACETS)):
