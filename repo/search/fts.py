@@ -87,7 +87,7 @@ def _insert_doc(
     extra_params: Sequence[Any] = (),
 ) -> None:
     # Uncounted rows (opens NULL) are for a bulk write that counts its rows afterwards in one
-    # statement (repo.search.indexer.reindex_all).
+    # statement (repo.search.indexer: a rebuild, a batch of the queue).
     opens = f"(SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = ?)" if counted else "NULL"
     columns = ", ".join(DOC_COLUMNS) + ", opens" + extra_columns
     placeholders = ", ".join("?" for _ in DOC_COLUMNS) + f", {opens}" + extra_sql
