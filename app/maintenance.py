@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from huey import crontab
@@ -118,8 +119,9 @@ def daily_budget(preservation: Preservation, cycle_days: int) -> Budget:
 
 def run_maintenance_task(job: Job, task: JobTask, services: Services) -> TaskResult:
     """One task of a maintenance job; storage and database outages propagate (the worker retries)."""
-    from ingest.derivatives import make_derivatives
+    from ingest.derivatives import make_derivatives as make_at
 
+    make_derivatives = partial(make_at, quality=services.settings.pyramid_quality)
     preservation = Preservation(services)
     try:
         if job.kind == FIXITY:

@@ -89,7 +89,9 @@ def run_page_task(task: JobTask, services: Services, holder: str) -> TaskResult:
     staging = services.settings.staging_path
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging, prefix="page-") as out:
-        made = make_derivatives(Path(p["path"]), p["mime"], Path(out), f"{p['page']:04d}")
+        made = make_derivatives(
+            Path(p["path"]), p["mime"], Path(out), f"{p['page']:04d}", quality=services.settings.pyramid_quality
+        )
         if isinstance(made, Problem):
             return TaskResult("failed", p["item_id"], message="does not decode", problems=[made])
         if p["size"] and [made.width, made.height] != p["size"]:

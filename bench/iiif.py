@@ -27,6 +27,10 @@ Starlette application without the image fast lane of app/web/asgi.py (under uvic
 IIPImage gets Image API 2 URLs (``x,y,w,h/w,/0/default.jpg``, or ``w,h`` where its own height
 rounding would give another size), Muniment the 3.0 ones (``x,y,w,h/w,h/0/default.jpg``); every
 tile is fetched from both first and checked to have the same size and pixels.
+Ingest now stores Q75 tiles (MUNIMENT_PYRAMID_QUALITY: YCbCr, 4:2:0): the passthrough rows are
+at bytes comparable with IIPImage's Q75 tiles, the re-encoded rows at equal quality.
+``--tiles-only`` needs none of the tools: in process, the bytes and one core's tiles/s of the
+stored tiles passed through, before (Q90 RGB) and now, beside the re-encode path.
 Targets (issue 4): uncached tiles >= 1.2x IIPImage's req/s with p99 no higher, warm cache >= 10x,
 full/1000, >= 1.2x, info.json >= 2x. The exit status is 1 when a target is missed.
 """
@@ -505,6 +509,67 @@ def warm_up(server: Server, paths: list[str], work: Path) -> None:
 # ------------------------------------------------------------------------------------ main
 
 
+def tile_bytes(work: Path, rounds: int) -> int:
+    """``--tiles-only``: the stored tiles a viewer receives, in process (no servers, wrk or IIPImage).
+
+    The bench scan's pyramid made as ingest made it before (JPEG Q90, RGB, no chroma subsampling)
+    and as it makes it now (MUNIMENT_PYRAMID_QUALITY, YCbCr 4:2:0); for a viewer's session of
+    aligned tiles, the bytes sent and the tiles a second one core gives: passing the stored tiles
+    through, and re-encoding the Q90 ones to Q75 (the re-encode path, IIPImage's way).
+    """
+    from iiif.image.fastpath import AlignedTile, serve_tile
+    from iiif.image.pyramid import Pyramid
+    from iiif.image.source import LocalFileSource
+    from iiif.image.tiff import read_pyramid
+    from ingest.derivatives import make_derivatives
+    from repo.settings import Settings
+
+    quality = Settings().pyramid_quality
+    scan = work / "scan" / "page1.tif"
+    if not scan.exists():
+        shutil.rmtree(work / "scan", ignore_errors=True)
+        make_scan(work / "scan")
+    pyramids = {}
+    for q in (90, quality):
+        out = work / f"q{q}"
+        out.mkdir(exist_ok=True)
+        made = make_derivatives(scan, "image/tiff", out, "page1", quality=q)
+        assert not isinstance(made, Exception) and hasattr(made, "pyramid"), made
+        source = LocalFileSource(str(made.pyramid))
+        pyramids[q] = Pyramid(read_pyramid(source), source, lambda path=str(made.pyramid): path)
+    tiles = viewer_tiles(work / "q90" / "page1.tif")
+
+    def aligned(pyramid: Pyramid, t: Tile) -> AlignedTile:
+        level = next(lv for lv in pyramid.info.levels if lv.scale == t.scale)
+        col, row = t.x // (level.tile_width * t.scale), t.y // (level.tile_height * t.scale)
+        return AlignedTile(level, col, row, t.out_w, t.out_h)
+
+    rows = [
+        ("stored Q90 RGB, passed through (before)", pyramids[90], True, 0),
+        (f"stored Q{quality} YCbCr 4:2:0, passed through", pyramids[quality], True, 0),
+        ("stored Q90, re-encoded to Q75 (re-encode path)", pyramids[90], False, 75),
+    ]
+    load = os.getloadavg()[0]
+    print(f"\n{len(tiles)} aligned tiles of a viewer's session, one thread, best of {rounds}; load {load:.1f}")
+    print(f"{'':48} {'KB/tile':>8} {'tiles/s':>8} {'bytes x':>8} {'speed x':>8}")
+    figures = []
+    for label, pyramid, passthrough, q in rows:
+        best, sent = float("inf"), 0
+        for _ in range(rounds):
+            start, sent = time.process_time(), 0
+            for t in tiles:
+                body = serve_tile(pyramid, aligned(pyramid, t), jpeg_quality=q or 75, passthrough=passthrough)
+                assert body is not None
+                sent += len(body)
+            best = min(best, time.process_time() - start)
+        figures.append((label, sent / len(tiles), len(tiles) / best))
+    base_bytes, base_rate = figures[-1][1], figures[-1][2]
+    for label, per_tile, rate in figures:
+        print(f"{label:48} {per_tile / 1024:8.1f} {rate:8.0f} {per_tile / base_bytes:8.2f} {rate / base_rate:8.2f}")
+    print("(bytes x and speed x against the re-encode path; IIPImage re-encodes as it does)")
+    return 0
+
+
 def machine() -> str:
     model = "unknown CPU"
     with open("/proc/cpuinfo") as f:
@@ -533,7 +598,17 @@ def main() -> int:
         "under granian (needs the granian package)",
     )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
+    parser.add_argument(
+        "--tiles-only",
+        action="store_true",
+        help="only the stored tiles' bytes and cost, in process, before and after MUNIMENT_PYRAMID_QUALITY "
+        "(needs no lighttpd, iipsrv or wrk)",
+    )
     args = parser.parse_args()
+    if args.tiles_only:
+        work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-tiles-"))
+        work.mkdir(parents=True, exist_ok=True)
+        return tile_bytes(work, max(args.rounds, 3))
     missing = missing_tools()
     if not IIP_CONF.exists():
         missing.append(f"the IIPImage lighttpd configuration {IIP_CONF}")

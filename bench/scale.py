@@ -465,8 +465,8 @@ def run_database(database: str, sizes: list[int], args: argparse.Namespace, pg_u
 
 
 def _allow_clients(postgres: Any) -> None:
-    """Room for every worker thread's connection: a catalog connection is one a thread, uvicorn
-    runs handlers on up to 40 threads a worker, and every size's server runs at once."""
+    """Room for every process's pool of catalog connections (MUNIMENT_DATABASE_POOL_SIZE, 10 each:
+    the workers, the supervisor, the queue consumer of each size's server, all running at once)."""
     import psycopg
 
     from tests.servers.postgres import _bin

@@ -59,7 +59,8 @@ def decode_and_store(
         def upload_derivatives(page: Page) -> None:
             uploads.append(io.submit(_put_derivatives, ctx, services, page, stored))
 
-        problems = [] if ctx.source.derivatives_made else _decode_all(ctx, cpu, out, upload_derivatives)
+        quality = services.settings.pyramid_quality
+        problems = [] if ctx.source.derivatives_made else _decode_all(ctx, cpu, out, upload_derivatives, quality)
         if problems:
             ctx.problems += problems
             raise IngestError(f"{ctx.source.name}: {len(problems)} problem(s)", ctx.problems)
@@ -76,9 +77,11 @@ def decode_and_store(
         raise
 
 
-def _decode_all(ctx: ItemContext, cpu: Executor, out: Path, decoded: Callable[[Page], None]) -> list[Problem]:
+def _decode_all(
+    ctx: ItemContext, cpu: Executor, out: Path, decoded: Callable[[Page], None], quality: int
+) -> list[Problem]:
     """Decode every page (all problems reported, in page order); ``decoded`` runs per good page."""
-    futures = {cpu.submit(decode_page, page, out): page for page in ctx.pages}
+    futures = {cpu.submit(decode_page, page, out, quality): page for page in ctx.pages}
     problems: dict[int, Problem] = {}
     for future in as_completed(futures):
         problem = future.result()

@@ -117,7 +117,7 @@ class Ingester:
         self._stop_on_problems(ctx)
         steps.identify(ctx, self.services)
         if self.dry_run:
-            steps.decode_pages(ctx, self._pages)
+            steps.decode_pages(ctx, self._pages, settings.pyramid_quality)
             self._stop_on_problems(ctx)
             return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
         # One writer of this content and of this item id at a time (other processes too): the

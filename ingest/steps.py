@@ -107,16 +107,16 @@ def identify(ctx: ItemContext, services: Services) -> None:
         )
 
 
-def decode_pages(ctx: ItemContext, pool: Executor) -> None:
+def decode_pages(ctx: ItemContext, pool: Executor, quality: int) -> None:
     """Full decode of every page (catches truncation) while writing its derivatives to staging."""
     out = ctx.staging / "derivatives"
     out.mkdir(parents=True, exist_ok=True)
-    ctx.problems += [p for p in pool.map(lambda page: decode_page(page, out), ctx.pages) if p is not None]
+    ctx.problems += [p for p in pool.map(lambda page: decode_page(page, out, quality), ctx.pages) if p is not None]
 
 
-def decode_page(page: Page, out: Path) -> Problem | None:
+def decode_page(page: Page, out: Path, quality: int) -> Problem | None:
     """The page's pyramid and thumbnail in ``out``: its one full decode."""
-    result = make_derivatives(page.path, page.mime, out, f"{page.seq:04d}")
+    result = make_derivatives(page.path, page.mime, out, f"{page.seq:04d}", quality=quality)
     if isinstance(result, Problem):
         return result
     page.derivatives = result

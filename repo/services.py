@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from repo.catalog import Catalog
+from repo.catalog.db import DatabaseOptions
 from repo.catalog.object_locks import object_locks
 from repo.preservation import ObjectLocks, ObjectStore
 from repo.settings import Settings
@@ -39,7 +40,10 @@ class Services:
             preservation=storage(settings.preservation_location),
             access=storage(settings.access_location),
             replica=storage(settings.replica_storage) if settings.replica_storage else None,
-            catalog=Catalog.open(settings.catalog_url),
+            catalog=Catalog.open(
+                settings.catalog_url,
+                DatabaseOptions(settings.database_pool_size, settings.database_pool_timeout, settings.sqlite_mmap_mb),
+            ),
         )
 
     @cached_property

@@ -50,6 +50,17 @@ class Settings:
     database_url: str = setting(
         "", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR."
     )
+    database_pool_size: int = setting(
+        10,
+        "PostgreSQL catalog connections each process opens at most, shared by its threads (each holds one for a "
+        "statement or a transaction); size max_connections for every process's pool.",
+    )
+    database_pool_timeout: float = setting(
+        30.0, "Seconds a request waits for a free PostgreSQL catalog connection before it fails with a 503."
+    )
+    sqlite_mmap_mb: int = setting(
+        1024, "Megabytes of a SQLite catalog read through memory mapping (shared by every thread); 0 for none."
+    )
     staging_dir: str = setting(
         "", "Scratch folder for bags being built and archives being unpacked. Default: DATA_DIR/staging."
     )
@@ -98,6 +109,11 @@ class Settings:
     iiif_max_area: int = setting(50_000_000, "IIIF maxArea: most pixels the image server renders in one response.")
     iiif_jpeg_quality: int = setting(75, "JPEG quality of images the image server encodes.")
     iiif_tile_cache_mb: int = setting(256, "Memory for the image server's cache of encoded tiles, per worker.")
+    pyramid_quality: int = setting(
+        75,
+        "JPEG quality of the stored pyramid tiles made at ingest and by derivative rebuilds (below 90: YCbCr, "
+        "4:2:0 chroma subsampling); masters are kept as received.",
+    )
     iiif_tile_passthrough: bool = setting(
         True,
         "Serve tiles aligned to the pyramid as their stored JPEG bytes (ingest quality) instead of re-encoding them.",

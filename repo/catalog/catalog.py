@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from repo.catalog.changes import announce_collection, announce_item
-from repo.catalog.db import Database
+from repo.catalog.db import Database, DatabaseOptions
 from repo.catalog.models import (
     Collection,
     Event,
@@ -26,8 +26,8 @@ class Catalog:
         self.db = db
 
     @classmethod
-    def open(cls, url: str) -> Catalog:
-        catalog = cls(Database(url))
+    def open(cls, url: str, options: DatabaseOptions | None = None) -> Catalog:
+        catalog = cls(Database(url, options))
         migrate(catalog.db)
         return catalog
 
@@ -280,7 +280,8 @@ class Catalog:
         """Remove every row (rebuild-catalog refills the catalog from storage). The record of public
         changes stays: rebuild-catalog announces only what differs from it."""
         with self.db.transaction():
-            for table in ("events", *_ITEM_TABLES, "items", "collections"):
+            # The index before the items: a cascade would take their facet counts one item at a time.
+            for table in ("events", *_ITEM_TABLES, "search_subjects", "search_docs", "items", "collections"):
                 self.db.execute(f"DELETE FROM {table}")
 
     # -- fixity -------------------------------------------------------------------------------

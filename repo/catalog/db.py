@@ -1,7 +1,11 @@
 """A thin database layer over SQLite (default) and PostgreSQL.
 
-SQL is written once with ``?`` placeholders; PostgreSQL gets ``%s``. One connection per thread,
-because both drivers' connections must not be shared between threads mid-transaction.
+SQL is written once with ``?`` placeholders; PostgreSQL gets ``%s``. A connection serves one thread
+at a time, because neither driver's connections may be shared mid-transaction. SQLite: one
+connection per thread (a file handle; reads are memory-mapped, so the threads share the operating
+system's cache of the file). PostgreSQL: a bounded pool (``repo.catalog.pool``); a thread holds a
+connection for one unit of work (a statement, a transaction, an iteration) and gives it back, so a
+server's many threads need only as many connections as run at once.
 """
 
 from __future__ import annotations
@@ -12,19 +16,29 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from repo.catalog.pool import Pool
 from repo.errors import ConfigError, MunimentError
 
 Row = dict[str, Any]
 _PLACEHOLDER = re.compile(r"\?")
 
 
+@dataclass(frozen=True)
+class DatabaseOptions:
+    pool_size: int = 10  # PostgreSQL connections at most, per process
+    pool_timeout: float = 30.0  # seconds a unit of work waits for one before it fails
+    sqlite_mmap_mb: int = 1024  # of the SQLite file read through memory mapping; 0: none
+
+
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, options: DatabaseOptions | None = None) -> None:
         self.url = url
+        self.options = options or DatabaseOptions()
         parsed = urlparse(url)
         if parsed.scheme == "sqlite":
             self.dialect = "sqlite"
@@ -36,22 +50,28 @@ class Database:
                 f"MUNIMENT_DATABASE_URL: unsupported database {url.split(':')[0]!r}; use sqlite:/// or postgresql://"
             )
         self._local = threading.local()
-        self._all: list[tuple[threading.Thread, Any]] = []  # each connection with the thread it is for
+        self._all: list[tuple[threading.Thread, Any]] = []  # SQLite: each connection with the thread it is for
         self._lock = threading.Lock()
+        self._pool = (
+            Pool(self.dedicated_connection, self.options.pool_size, self.options.pool_timeout)
+            if self.dialect == "postgresql"
+            else None
+        )
         self.closed = False  # set by close(); background work on this catalog stops
 
     # -- connections ------------------------------------------------------------------------
 
-    def _connect(self) -> Any:
-        if self.dialect == "sqlite":
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            _set_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            return conn
-        return self.dedicated_connection()
+    def _connect_sqlite(self) -> Any:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        _set_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # A search's candidates are lookups by key all over a large catalog: without the mapping
+        # each reads its pages by a system call into a small cache of each connection's own.
+        conn.execute(f"PRAGMA mmap_size={self.options.sqlite_mmap_mb * 1024 * 1024}")
+        return conn
 
     @property
     def folder(self) -> Path:
@@ -61,8 +81,8 @@ class Database:
         return self._path.parent
 
     def dedicated_connection(self, *, application_name: str = "") -> Any:
-        """A new PostgreSQL connection (each thread's own, or one for session state such as an
-        advisory lock, which the caller closes)."""
+        """A new PostgreSQL connection (the pool's, or one for session state such as an advisory
+        lock, which the caller closes)."""
         import psycopg
         from psycopg.rows import dict_row
 
@@ -78,13 +98,29 @@ class Database:
                 f"cannot connect to PostgreSQL at {host} (MUNIMENT_DATABASE_URL): {str(exc).strip().splitlines()[0]}"
             ) from None
 
-    @property
-    def conn(self) -> Any:
+    @contextmanager
+    def _use(self) -> Iterator[Any]:
+        """The thread's connection for one unit of work: its own (SQLite), else the pooled one it
+        holds already (inside a transaction), else one from the pool, given back at the end."""
+        if self._pool is None:
+            yield self._sqlite_connection()
+            return
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-            self._local.depth = 0
+            conn = self._local.conn = self._pool.take()
+        self._local.uses = getattr(self._local, "uses", 0) + 1
+        try:
+            yield conn
+        finally:
+            self._local.uses -= 1
+            if self._local.uses == 0:
+                self._local.conn = None
+                self._pool.give_back(conn)
+
+    def _sqlite_connection(self) -> Any:
+        conn = getattr(self._local, "sqlite", None)
+        if conn is None:
+            conn = self._local.sqlite = self._connect_sqlite()
             with self._lock:
                 self._close_orphans()
                 self._all.append((threading.current_thread(), conn))
@@ -106,6 +142,8 @@ class Database:
 
     def close(self) -> None:
         self.closed = True
+        if self._pool is not None:
+            self._pool.close()
         with self._lock:
             for _, conn in self._all:
                 try:
@@ -128,56 +166,74 @@ class Database:
         return values
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(self._sql(sql), self._params(params))
-        return int(cursor.rowcount or 0)
+        with self._use() as conn:
+            cursor = conn.execute(self._sql(sql), self._params(params))
+            return int(cursor.rowcount or 0)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self.dialect == "sqlite":
-            self.conn.executemany(sql, rows)
-        else:
-            with self.conn.cursor() as cur:
-                cur.executemany(self._sql(sql), rows)
+        with self._use() as conn:
+            if self.dialect == "sqlite":
+                conn.executemany(sql, rows)
+            else:
+                with conn.cursor() as cur:
+                    cur.executemany(self._sql(sql), rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(self._sql(sql), self._params(params))
-        return [dict(row) for row in cursor.fetchall()]
+        with self._use() as conn:
+            cursor = conn.execute(self._sql(sql), self._params(params))
+            return [dict(row) for row in cursor.fetchall()]
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cursor = self.conn.execute(self._sql(sql), self._params(params))
-        row = cursor.fetchone()
-        return dict(row) if row is not None else None
+        with self._use() as conn:
+            cursor = conn.execute(self._sql(sql), self._params(params))
+            row = cursor.fetchone()
+            return dict(row) if row is not None else None
 
     def iterate(self, sql: str, params: Sequence[Any] = (), batch: int = 500) -> Iterator[Row]:
         """Rows fetched in batches, for long listings with flat memory."""
-        cursor = self.conn.execute(self._sql(sql), self._params(params))
-        while rows := cursor.fetchmany(batch):
-            for row in rows:
-                yield dict(row)
+        if self._pool is not None and getattr(self._local, "conn", None) is None:
+            # A pooled connection of the iteration's own, not the thread's: a generator dropped
+            # unfinished is closed by whichever thread collects it.
+            conn = self._pool.take()
+            try:
+                yield from _rows(conn.execute(self._sql(sql), self._params(params)), batch)
+            finally:
+                self._pool.give_back(conn)
+            return
+        with self._use() as conn:
+            yield from _rows(conn.execute(self._sql(sql), self._params(params)), batch)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """All statements inside commit together or not at all; nested uses join the outer one."""
-        conn = self.conn
-        depth = self._local.depth
-        if depth == 0:
-            conn.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
-        self._local.depth = depth + 1
-        try:
-            yield self
-        except BaseException:
+        with self._use() as conn:
+            depth = getattr(self._local, "depth", 0)
+            if depth == 0:
+                conn.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
+            self._local.depth = depth + 1
+            try:
+                yield self
+            except BaseException:
+                self._local.depth = depth
+                if depth == 0:
+                    conn.execute("ROLLBACK")
+                raise
             self._local.depth = depth
             if depth == 0:
-                conn.execute("ROLLBACK")
-            raise
-        self._local.depth = depth
-        if depth == 0:
-            conn.execute("COMMIT")
+                conn.execute("COMMIT")
 
     def script(self, statements: Sequence[str]) -> None:
-        for statement in statements:
-            self.conn.execute(statement)
+        with self._use() as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+
+def _rows(cursor: Any, batch: int) -> Iterator[Row]:
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            yield dict(row)
 
 
 def _set_wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:

@@ -518,6 +518,119 @@ PAGE_TERMS_FROM_WORDS = (
 )
 
 
+# Counts of public items per facet value (repo/search/counts.py), kept by triggers in the
+# transaction of every change to the index or to an item's visibility, whoever makes it. Each
+# indexed row carries ``opens``: '' when its item is public, the embargo's end when it is
+# embargoed until then, NULL when it is not counted (restricted, withdrawn, purged, an embargo
+# without an end). A row of search_counts counts the rows of one facet value with one ``opens``,
+# so the public count at any moment is the sum of the rows with ``opens <= now`` (as
+# repo/access.py compares), and an embargo ending needs no write.
+OPENS = (
+    "CASE WHEN {t}.status = 'active' AND {t}.visibility = 'public' THEN ''"
+    " WHEN {t}.status = 'active' AND {t}.visibility = 'embargoed' AND {t}.embargo_until IS NOT NULL"
+    " THEN {t}.embargo_until END"
+)
+# (facet, value) of what one row of search_docs or search_subjects counts towards: ``{r}`` is the row.
+_DOC_FACETS = (
+    ("'total'", "''"),
+    ("'collection'", "{r}.collection"),
+    ("'type'", "{r}.type"),
+    ("'language'", "{r}.language"),
+    ("'year'", "CAST({r}.date_start AS TEXT)"),
+)
+_SUBJECT_FACETS = (("'subject'", "{r}.subject"),)
+_ADD = "INSERT INTO search_counts (facet, value, opens, n) "
+_MERGE = " ON CONFLICT (facet, value, opens) DO UPDATE SET n = search_counts.n + excluded.n"
+
+
+def _counted_row(facets: tuple[tuple[str, str], ...], row: str, sign: int) -> list[str]:
+    """SQLite: one row's contribution, added (+1) or taken away (-1)."""
+    return [
+        f"{_ADD}SELECT {facet}, {value.format(r=row)}, {row}.opens, {sign}"
+        f" WHERE {row}.opens IS NOT NULL AND {value.format(r=row)} IS NOT NULL{_MERGE}"
+        for facet, value in facets
+    ]
+
+
+def _counted_rows(facets: tuple[tuple[str, str], ...], rows: str, sign: int) -> str:
+    """The rows of ``rows`` (a table; on PostgreSQL a statement's transition table) merged in at
+    once, one merge per value, not per row: on PostgreSQL a row updated many times in one
+    transaction leaves versions that each later update walks past."""
+    parts = " UNION ALL ".join(
+        f"SELECT {facet} AS facet, {value.format(r='r')} AS value, r.opens FROM {rows} r"
+        f" WHERE r.opens IS NOT NULL AND {value.format(r='r')} IS NOT NULL"
+        for facet, value in facets
+    )
+    return f"{_ADD}SELECT facet, value, opens, {sign} * COUNT(*) FROM ({parts}) c GROUP BY facet, value, opens{_MERGE}"
+
+
+def _facet_counts(dialect: str) -> list[str]:
+    statements = [
+        "CREATE TABLE search_counts (facet TEXT NOT NULL, value TEXT NOT NULL, opens TEXT NOT NULL,"
+        " n BIGINT NOT NULL, PRIMARY KEY (facet, value, opens))",
+        "ALTER TABLE search_docs ADD COLUMN opens TEXT",
+        "ALTER TABLE search_subjects ADD COLUMN opens TEXT",
+    ]
+    for table in ("search_docs", "search_subjects"):
+        statements.append(
+            f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
+        )
+    for table, facets in (("search_docs", _DOC_FACETS), ("search_subjects", _SUBJECT_FACETS)):
+        statements.append(_counted_rows(facets, table, 1))  # what the index holds now
+    opens = OPENS.format(t="NEW")
+    if dialect == "sqlite":
+        for table, facets in (("search_docs", _DOC_FACETS), ("search_subjects", _SUBJECT_FACETS)):
+            for event, changes in (
+                ("INSERT", [("NEW", 1)]),
+                ("DELETE", [("OLD", -1)]),
+                ("UPDATE", [("OLD", -1), ("NEW", 1)]),
+            ):
+                body = "; ".join(s for row, sign in changes for s in _counted_row(facets, row, sign))
+                trigger = f"{table}_{event.lower()}_facets"
+                statements.append(f"CREATE TRIGGER {trigger} AFTER {event} ON {table} BEGIN {body}; END")
+        statements.append(
+            "CREATE TRIGGER items_opens AFTER UPDATE OF status, visibility, embargo_until ON items BEGIN "
+            + "; ".join(
+                f"UPDATE {table} SET opens = {opens} WHERE item_id = NEW.id AND opens IS NOT ({opens})"
+                for table in ("search_docs", "search_subjects")
+            )
+            + "; END"
+        )
+        return statements
+    for table, facets in (("search_docs", _DOC_FACETS), ("search_subjects", _SUBJECT_FACETS)):
+        statements.append(
+            f"CREATE FUNCTION muniment_facets_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF TG_OP IN ('DELETE', 'UPDATE') THEN {_counted_rows(facets, 'gone', -1)}; END IF;"
+            f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {_counted_rows(facets, 'came', 1)}; END IF;"
+            " RETURN NULL; END $$"
+        )
+        # One trigger an event: a trigger with transition tables may have only one.
+        for event, referencing in (
+            ("INSERT", "NEW TABLE AS came"),
+            ("DELETE", "OLD TABLE AS gone"),
+            ("UPDATE", "OLD TABLE AS gone NEW TABLE AS came"),
+        ):
+            statements.append(
+                f"CREATE TRIGGER {table}_{event.lower()}_facets AFTER {event} ON {table} REFERENCING {referencing}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION muniment_facets_{table}()"
+            )
+    came = OPENS.format(t="c")
+    statements.append(
+        "CREATE FUNCTION muniment_opens() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + " ".join(
+            f"UPDATE {table} t SET opens = {came} FROM came c"
+            f" WHERE t.item_id = c.id AND t.opens IS DISTINCT FROM ({came});"
+            for table in ("search_docs", "search_subjects")
+        )
+        + " RETURN NULL; END $$"
+    )
+    statements.append(
+        "CREATE TRIGGER items_opens AFTER UPDATE ON items REFERENCING NEW TABLE AS came"
+        " FOR EACH STATEMENT EXECUTE FUNCTION muniment_opens()"
+    )
+    return statements
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -573,6 +686,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "access_tiers and iiif_access_tokens: tiered access to restricted images, IIIF Authorization Flow tokens",
         lambda dialect: _statements(READER_ACCESS_TABLES, dialect),
     ),
+    Migration(12, "search_counts: public items per facet value, kept by triggers with the index", _facet_counts),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -113,11 +113,12 @@ def _stream(
         sent += len(batch)
         batch = pager.next_batch()
     if pager.more and pager.last is not None:
-        # The first page counts once; later pages carry the count in their token.
-        size = state.complete_list_size or queries.count(ctx.db, selection, format_datestamp(now))
-        size = max(size, state.cursor + sent + 1)  # never less than what is known to exist
+        # completeListSize is optional: counting the whole list cost the first page in proportion
+        # to the repository, so it is given only once known, on the last page. (A token made
+        # before this carries its count on; 0 in new ones.)
+        size = state.complete_list_size or None
         expires = now + ctx.token_lifetime
-        token = ctx.codec.encode(state.advanced(pager.last, sent, size, int(expires.timestamp())))
+        token = ctx.codec.encode(state.advanced(pager.last, sent, size or 0, int(expires.timestamp())))
         yield resumption_token(
             token, cursor=state.cursor, complete_list_size=size, expiration=format_datestamp(expires)
         )

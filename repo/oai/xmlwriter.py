@@ -77,9 +77,7 @@ class RecordWriter:
         return f"<record>{self.header(row)}<metadata>{strip_declaration(row.xml)}</metadata></record>\n"
 
 
-def resumption_token(token: str, *, cursor: int, complete_list_size: int, expiration: str | None) -> str:
+def resumption_token(token: str, *, cursor: int, complete_list_size: int | None, expiration: str | None) -> str:
+    size = f' completeListSize="{complete_list_size}"' if complete_list_size is not None else ""
     expires = f' expirationDate="{expiration}"' if expiration else ""
-    return (
-        f'<resumptionToken completeListSize="{complete_list_size}" cursor="{cursor}"{expires}>'
-        f"{token}</resumptionToken>\n"
-    )
+    return f'<resumptionToken{size} cursor="{cursor}"{expires}>{token}</resumptionToken>\n'

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from repo.catalog import Database
+from repo.catalog.schema import OPENS
 from repo.search.document import SearchDocument
 from repo.search.text import PREFIX_MIN, fold
 
@@ -61,8 +62,9 @@ class Match:
 
 
 class FullText(Protocol):
-    def write(self, db: Database, doc: SearchDocument) -> None:
-        """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables."""
+    def write(self, db: Database, doc: SearchDocument, *, counted: bool = True) -> None:
+        """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables;
+        ``counted``: in the facet counts at once, as its item's visibility says (see ``_insert_doc``)."""
 
     def delete(self, db: Database, item_id: str) -> None: ...
 
@@ -77,11 +79,20 @@ class FullText(Protocol):
 
 
 def _insert_doc(
-    db: Database, doc: SearchDocument, extra_columns: str = "", extra_sql: str = "", extra_params: Sequence[Any] = ()
+    db: Database,
+    doc: SearchDocument,
+    counted: bool,
+    extra_columns: str = "",
+    extra_sql: str = "",
+    extra_params: Sequence[Any] = (),
 ) -> None:
-    columns = ", ".join(DOC_COLUMNS) + extra_columns
-    placeholders = ", ".join("?" for _ in DOC_COLUMNS) + extra_sql
-    db.execute(f"INSERT INTO search_docs ({columns}) VALUES ({placeholders})", (*doc_values(doc), *extra_params))
+    # Uncounted rows (opens NULL) are for a bulk write that counts its rows afterwards in one
+    # statement (repo.search.indexer: a rebuild, a batch of the queue).
+    opens = f"(SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = ?)" if counted else "NULL"
+    columns = ", ".join(DOC_COLUMNS) + ", opens" + extra_columns
+    placeholders = ", ".join("?" for _ in DOC_COLUMNS) + f", {opens}" + extra_sql
+    params = (*doc_values(doc), *([doc.item_id] if counted else []), *extra_params)
+    db.execute(f"INSERT INTO search_docs ({columns}) VALUES ({placeholders})", params)
 
 
 class SqliteFullText:
@@ -89,8 +100,8 @@ class SqliteFullText:
     # description, full_text.
     _WEIGHTS = "0.0, 10.0, 4.0, 4.0, 2.0, 1.0"
 
-    def write(self, db: Database, doc: SearchDocument) -> None:
-        _insert_doc(db, doc)
+    def write(self, db: Database, doc: SearchDocument, *, counted: bool = True) -> None:
+        _insert_doc(db, doc, counted)
         # The FTS row shares the rowid of the item's search_docs row, so deleting it is a
         # lookup by key instead of a scan of the UNINDEXED item_id column. A row left by a
         # catalog delete (search_docs cascades, FTS cannot) may hold that rowid: drop it first.
@@ -139,12 +150,13 @@ class PostgresFullText:
         " || setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D')"
     )
 
-    def write(self, db: Database, doc: SearchDocument) -> None:
+    def write(self, db: Database, doc: SearchDocument, *, counted: bool = True) -> None:
         # Folded in Python: PostgreSQL's own unaccent is an extension that may not be installed.
         names_and_subjects = fold(doc.creators + "\n" + doc.subject_text)
         _insert_doc(
             db,
             doc,
+            counted,
             ", tsv",
             ", " + self._VECTOR,
             (fold(doc.title), names_and_subjects, fold(doc.description), fold(doc.full_text)),

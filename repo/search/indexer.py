@@ -14,6 +14,7 @@ import logging
 import threading
 
 from repo.catalog import Database
+from repo.catalog.schema import OPENS
 from repo.search.document import SearchDocument, read_document
 from repo.search.fts import FullText, full_text_for
 
@@ -30,20 +31,33 @@ def index_item(db: Database, item_id: str) -> None:
         db.execute("DELETE FROM search_pending WHERE item_id = ?", (item_id,))
 
 
-def _index(db: Database, fts: FullText, item_id: str) -> None:
+def _index(db: Database, fts: FullText, item_id: str, *, counted: bool = True) -> None:
     # Read under the lock, in the transaction that clears the queue: a change committed after
     # this read queues the item again.
     doc = read_document(db, item_id)
     _remove(db, fts, item_id)
     if doc is not None:
-        _write(db, fts, doc)
+        _write(db, fts, doc, counted=counted)
 
 
-def _write(db: Database, fts: FullText, doc: SearchDocument) -> None:
-    fts.write(db, doc)
+def _count(db: Database, ids: list[str] | None = None) -> None:
+    """Count uncounted rows (of ``ids``, or all) into the facet counts, one statement a table: on
+    PostgreSQL its trigger merges them all at once (see repo.catalog.schema._counted_rows)."""
+    which = "" if ids is None else f" AND item_id IN ({', '.join('?' for _ in ids)})"
+    for table in ("search_docs", "search_subjects"):
+        db.execute(
+            f"UPDATE {table} SET opens = (SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = {table}.item_id)"
+            f" WHERE opens IS NULL{which}",
+            ids or (),
+        )
+
+
+def _write(db: Database, fts: FullText, doc: SearchDocument, *, counted: bool = True) -> None:
+    fts.write(db, doc, counted=counted)
+    # The subjects take the document's ``opens`` (see repo.catalog.schema.OPENS): counted with it or not.
     db.executemany(
-        "INSERT INTO search_subjects (item_id, subject) VALUES (?, ?)",
-        [(doc.item_id, subject) for subject in doc.subjects],
+        "INSERT INTO search_subjects (item_id, subject, opens) SELECT ?, ?, opens FROM search_docs WHERE item_id = ?",
+        [(doc.item_id, subject, doc.item_id) for subject in doc.subjects],
     )
 
 
@@ -69,7 +83,9 @@ def catch_up(db: Database, batch: int = BATCH) -> int:
             fts.lock(db)  # another process catching up too takes the next batch, not this one
             ids = [r["item_id"] for r in db.query("SELECT item_id FROM search_pending LIMIT ?", (batch,))]
             for item_id in ids:
-                _index(db, fts, item_id)
+                _index(db, fts, item_id, counted=False)
+            if ids:
+                _count(db, ids)
             db.executemany("DELETE FROM search_pending WHERE item_id = ?", [(i,) for i in ids])
         done += len(ids)
         if len(ids) < batch:
@@ -91,13 +107,16 @@ def reindex_all(db: Database) -> int:
         fts.lock(db)
         for table in ("search_subjects", "search_docs", "search_pending"):
             db.execute(f"DELETE FROM {table}")
+        db.execute("DELETE FROM search_counts")  # zero by now, unless something had them wrong: a repair
         fts.clear(db)
         # The tables are empty now: write each document without the per-item delete, which
-        # scans an FTS table and would make a rebuild quadratic.
+        # scans an FTS table and would make a rebuild quadratic; and uncounted, then counted
+        # in one statement a table (one merge into the facet counts, not one an item).
         for item_id in ids:
             doc = read_document(db, item_id)
             if doc is not None:
-                _write(db, fts, doc)
+                _write(db, fts, doc, counted=False)
+        _count(db)
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)
 

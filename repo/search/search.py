@@ -4,38 +4,51 @@ A page of hits is read by key (``repo.catalog.keyset``): from an index in the ch
 the page's last row, so a deep page costs what the first does. A word search ranked by relevance
 ranks only its first ``candidates`` matches that pass the filters, found in index order, so a word
 in every record stops early instead of scoring them all; with fewer matches the ranking is exact.
-Totals and facet counts are computed over every match, once per catalog version
-(``repo.search.summary``).
+The ranked candidates are kept per catalog version, and its pages are cut from them.
+
+With neither words nor filters (browsing everything), the total and the facet counts are read
+from the counts the triggers keep (``repo.search.counts``); a query with words or filters counts
+every item it matches (not only the ranked candidates), once per catalog version
+(``repo.search.summary``): after a change, that costs in proportion to its matches.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from repo.access import public_items_sql
 from repo.catalog import Database, utc_now
 from repo.catalog.keyset import Cursor, KeysetPage, Order, beyond, order_by, page_of
 from repo.catalog.schema import DATE_ASC_KEY, DATE_DESC_KEY
 from repo.catalog.version import catalog_version
 from repo.metadata.languages import language_name
+from repo.search.counts import public_counts, public_total
 from repo.search.fts import full_text_for
-from repo.search.query import FacetValue, Hit, SearchQuery, SearchResults, Sort
+from repo.search.query import FACETS, FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.summary import SummaryCache
 from repo.search.text import terms
 
 FACET_LIMIT = 20
 DEFAULT_CANDIDATES = 1000
+RANKINGS_KEPT = 64  # word searches whose ranked candidates are kept (a thousand rows each)
 _TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
 ORDERS: dict[Sort, Order] = {
-    Sort.RELEVANCE: [("hit.relevance", False), *_TIES],
+    Sort.RELEVANCE: [("relevance", False), ("sort_title", False), ("item_id", False)],  # ranked in Python
     Sort.TITLE: _TIES,
     Sort.DATE_ASC: [(DATE_ASC_KEY, False), *_TIES],
     Sort.DATE_DESC: [(DATE_DESC_KEY, False), *_TIES],
     Sort.NEWEST: [("i.created", True), ("d.item_id", False)],
 }
 _COLUMN = {"collection": "d.collection", "type": "d.type", "language": "d.language"}
+# Each value facet's column, with the join it needs, for counting the matches of a query.
+_FACET_COLUMN = {
+    **{name: (column, "") for name, column in _COLUMN.items()},
+    "subject": ("s.subject", "JOIN search_subjects s ON s.item_id = d.item_id"),
+}
 _ITEMS = "JOIN items i ON i.id = d.item_id"
+_EVERYTHING = SearchQuery().summary_key  # no words, no filters
 _HIT_COLUMNS = "d.item_id, d.title, d.collection, d.creators, d.description, d.type, d.date"
 
 
@@ -48,11 +61,7 @@ class _Selection:
     params: list[Any] = field(default_factory=list)
 
     def sql(self, extra_join: str = "") -> str:
-        return (
-            " ".join(["FROM search_docs d", _ITEMS, *self.joins, extra_join, "WHERE"])
-            + " "
-            + " AND ".join(self.conditions)
-        )
+        return " ".join(["FROM search_docs d", *self.joins, extra_join, "WHERE"]) + " " + " AND ".join(self.conditions)
 
 
 class Search:
@@ -63,10 +72,13 @@ class Search:
         self.fts = full_text_for(db)
         self.candidates = candidates
         self.summaries = summaries or SummaryCache()
+        self.rankings = SummaryCache(RANKINGS_KEPT)
 
     def _filters(self, query: SearchQuery, now: str) -> _Selection:
         """The public items that pass the query's filters (words aside)."""
-        selection = _Selection(conditions=[public_items_sql("i")], params=[now])
+        # Whether an indexed item is public, kept in its row (repo.catalog.schema.OPENS) in the
+        # transaction of any change: a match is checked without a look-up of its item.
+        selection = _Selection(conditions=["d.opens <= ?"], params=[now])
         conditions, params = selection.conditions, selection.params
         for name, values in query.filters.items():
             for value in values:  # every chosen value narrows: the facets list only values present
@@ -135,102 +147,143 @@ class Search:
         order = ORDERS[sort]
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
         keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
+        offset = 0 if cursor is not None else (query.page - 1) * query.page_size
         if words and sort is Sort.RELEVANCE:
-            # Rank the first matches found that pass the filters, not every match.
-            match, selection = self.fts.match(words), self._filters(query, now)
-            candidates = (
-                f"SELECT d.item_id AS item_id, {match.relevance} AS relevance {selection.sql(match.join)}"
-                f" AND {match.condition} LIMIT ?"
-            )
-            source = f"FROM ({candidates}) hit JOIN search_docs d ON d.item_id = hit.item_id {_ITEMS}"
-            conditions: list[str] = []
-            params = [*match.relevance_params, *selection.params, *match.condition_params, self.candidates]
+            ranked = self._ranked(query, words, now)
+            if cursor is not None:
+                key = tuple(cursor.key)
+                ranked = [r for r in reversed(ranked) if r < key] if cursor.before else [r for r in ranked if r > key]
+            rows = self._hit_rows(ranked[offset : offset + query.page_size + 1])
         else:
             selection = self._matching(query, now)
-            source = f"FROM search_docs d {_ITEMS} {' '.join(selection.joins)}"
             conditions, params = list(selection.conditions), list(selection.params)
-        if cursor is not None:
-            condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-            conditions.append(condition)
-            params += key_params
-        offset = 0 if cursor is not None else (query.page - 1) * query.page_size
-        rows = self.db.query(
-            f"SELECT {_HIT_COLUMNS}, {keys} {source} WHERE {' AND '.join(conditions) or '1 = 1'}"
-            f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
-            [*params, query.page_size + 1, offset],
-        )
+            if cursor is not None:
+                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
+                conditions.append(condition)
+                params += key_params
+            # The items only for their ingest time (Sort.NEWEST): PostgreSQL otherwise joins
+            # them by scanning them all.
+            items = _ITEMS if sort is Sort.NEWEST else ""
+            rows = self.db.query(
+                f"SELECT {_HIT_COLUMNS}, {keys} FROM search_docs d {items} {' '.join(selection.joins)}"
+                f" WHERE {' AND '.join(conditions)}"
+                f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
+                [*params, query.page_size + 1, offset],
+            )
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
+
+    def _ranked(self, query: SearchQuery, words: list[str], now: str) -> list[tuple[float, str, str]]:
+        """(relevance, sort title, item id) of the first ``candidates`` matches that pass the
+        filters, in relevance order: ranked once per catalog version and kept, since ranking
+        reads every match (SQLite's bm25 counts the documents holding each word)."""
+
+        def compute() -> list[tuple[float, str, str]]:
+            match, selection = self.fts.match(words), self._filters(query, now)
+            rows = self.db.query(
+                f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
+                f" {selection.sql(match.join)} AND {match.condition} LIMIT ?",
+                [*match.relevance_params, *selection.params, *match.condition_params, self.candidates],
+            )
+            return sorted((float(r["relevance"]), str(r["sort_title"]), str(r["item_id"])) for r in rows)
+
+        return self.rankings.get(("ranked", query.summary_key), catalog_version(self.db, now), compute)
+
+    def _hit_rows(self, ranked: list[tuple[float, str, str]]) -> list[dict[str, Any]]:
+        """The rows of a page of ranked hits, in their order, with their keys."""
+        if not ranked:
+            return []
+        found = {
+            r["item_id"]: r
+            for r in self.db.query(
+                f"SELECT {_HIT_COLUMNS} FROM search_docs d WHERE d.item_id IN ({', '.join('?' for _ in ranked)})",
+                [item_id for _, _, item_id in ranked],
+            )
+        }
+        return [
+            {**found[item_id], "k0": relevance, "k1": sort_title, "k2": item_id}
+            for relevance, sort_title, item_id in ranked
+            if item_id in found
+        ]
 
     # -- totals and facets --------------------------------------------------------------------------
 
     def _summary(self, query: SearchQuery, now: str, facets: bool) -> tuple[int, dict[str, list[FacetValue]]]:
         def compute() -> tuple[int, dict[str, list[FacetValue]]]:
+            if query.summary_key == _EVERYTHING:  # every public item: the counts the triggers keep
+                count = public_total(self.db, now)
+                if not (facets and count):
+                    return count, {}
+                years = [(int(value), n) for value, n in public_counts(self.db, "year", now)]
+                return count, self._facets(partial(_top, self.db, now), years)
             selection = self._matching(query, now)
             row = self.db.query_one(f"SELECT COUNT(*) AS n {selection.sql()}", selection.params)
             count = int(row["n"]) if row else 0
-            return count, self._facets(selection) if facets and count else {}
+            if not (facets and count):
+                return count, {}
+            return count, self._facets(partial(self._counts, selection=selection), self._years(selection))
 
         return self.summaries.get(("search", query.summary_key, facets), catalog_version(self.db, now), compute)
 
-    def _facets(self, selection: _Selection) -> dict[str, list[FacetValue]]:
+    def _facets(
+        self, top: Callable[[str], list[tuple[str, int]]], years: list[tuple[int, int]]
+    ) -> dict[str, list[FacetValue]]:
+        """Each facet's values from ``top`` (a facet's (value, count), most first) and the date
+        facet from ``years`` ((year, count) of each start year)."""
         titles = {r["slug"]: r["title"] for r in self.db.query("SELECT slug, title FROM collections")}
+        label: dict[str, Callable[[str], str]] = {"collection": lambda v: titles.get(v, v), "language": language_name}
         facets = {
-            "collection": [
-                FacetValue(v.value, v.count, titles.get(v.value, v.value))
-                for v in self._counts("d.collection", selection)
-            ],
-            "type": self._counts("d.type", selection),
-            "date": self._dates(selection),
-            "subject": self._counts("s.subject", selection, "JOIN search_subjects s ON s.item_id = d.item_id"),
-            "language": [
-                FacetValue(v.value, v.count, language_name(v.value)) for v in self._counts("d.language", selection)
-            ],
+            name: [
+                FacetValue(value, n, label[name](value) if name in label else "")
+                for value, n in top(name)
+                if value.strip()
+            ]
+            for name in ("collection", "type", "subject", "language")
         }
-        return {name: values for name, values in facets.items() if values}
+        facets["date"] = _date_facet(years)
+        return {name: facets[name] for name in FACETS if facets[name]}
 
-    def _counts(self, column: str, selection: _Selection, join: str = "") -> list[FacetValue]:
+    def _counts(self, facet: str, *, selection: _Selection) -> list[tuple[str, int]]:
+        column, join = _FACET_COLUMN[facet]
         rows = self.db.query(
             f"SELECT {column} AS value, COUNT(*) AS n {selection.sql(join)} AND {column} IS NOT NULL"
             f" GROUP BY {column} ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
             selection.params,
         )
-        return [FacetValue(str(r["value"]), int(r["n"])) for r in rows if str(r["value"]).strip()]
+        return [(str(r["value"]), int(r["n"])) for r in rows]
 
-    def _dates(self, selection: _Selection) -> list[FacetValue]:
-        span = self.db.query_one(
-            f"SELECT MIN(d.date_start) AS lo, MAX(d.date_start) AS hi {selection.sql()}", selection.params
-        )
-        if not span or span["lo"] is None:
-            return []
-        low, high = int(span["lo"]), int(span["hi"])
-        width = 100 if high - low >= 200 else 10 if high - low >= 20 else 1
-        # width is ours, never the user's: safe to write into the statement.
-        bucket = f"(d.date_start / {width}) * {width}" if width > 1 else "d.date_start"
+    def _years(self, selection: _Selection) -> list[tuple[int, int]]:
         rows = self.db.query(
-            f"SELECT {bucket} AS start, COUNT(*) AS n {selection.sql()} AND d.date_start IS NOT NULL"
-            f" GROUP BY {bucket} ORDER BY start",
+            f"SELECT d.date_start AS year, COUNT(*) AS n {selection.sql()} AND d.date_start IS NOT NULL"
+            " GROUP BY d.date_start",
             selection.params,
         )
-        values = []
-        for row in rows:
-            start = int(row["start"])
-            end = start + width - 1
-            label = str(start) if width == 1 else f"{start}s" if width == 10 else f"{start}–{end}"
-            values.append(FacetValue(f"{start}-{end}", int(row["n"]), label, start, end))
-        return values
+        return [(int(r["year"]), int(r["n"])) for r in rows]
 
     # -- browsing -----------------------------------------------------------------------------
 
     def collection_counts(self, now: str | None = None) -> dict[str, int]:
-        """Public items per collection slug (collections without any are absent)."""
-        now = now or utc_now()
+        """Public indexed items per collection slug (collections without any are absent)."""
+        return dict(public_counts(self.db, "collection", now or utc_now()))
 
-        def compute() -> dict[str, int]:
-            rows = self.db.query(
-                f"SELECT i.collection, COUNT(*) AS n FROM items i WHERE {public_items_sql('i')} GROUP BY i.collection",
-                (now,),
-            )
-            return {r["collection"]: int(r["n"]) for r in rows}
 
-        return self.summaries.get(("collections",), catalog_version(self.db, now), compute)
+def _top(db: Database, now: str, facet: str) -> list[tuple[str, int]]:
+    return public_counts(db, facet, now, FACET_LIMIT)
+
+
+def _date_facet(years: list[tuple[int, int]]) -> list[FacetValue]:
+    """Years counted into spans of 1, 10 or 100 years, as wide as the years found need."""
+    if not years:
+        return []
+    low, high = min(y for y, _ in years), max(y for y, _ in years)
+    width = 100 if high - low >= 200 else 10 if high - low >= 20 else 1
+    spans: dict[int, int] = {}
+    for year, n in years:
+        start = int(year / width) * width  # towards zero, as integer division in SQL was
+        spans[start] = spans.get(start, 0) + n
+    values = []
+    for start in sorted(spans):
+        end = start + width - 1
+        label = str(start) if width == 1 else f"{start}s" if width == 10 else f"{start}–{end}"
+        values.append(FacetValue(f"{start}-{end}", spans[start], label, start, end))
+    return values

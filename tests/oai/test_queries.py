@@ -147,7 +147,8 @@ def test_a_harvest_stays_consistent_while_records_are_added(services: Services) 
         root = oai.get(verb="ListIdentifiers", resumptionToken=token.text)
         seen += identifiers(root.iterfind(f".//{OAI}header"))
         token = token_of(root)
-        assert token is not None and int(token.get("completeListSize", "0")) == len(before)
+        assert token is not None
+        assert token.get("completeListSize") == (str(len(before)) if not token.text else None)
     assert sorted(seen) == sorted(before)
     # The next incremental harvest, from this one's responseDate, brings the new items.
     later = oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", **{"from": first_response})

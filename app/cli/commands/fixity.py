@@ -8,6 +8,7 @@ import argparse
 import json
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from app.cli.commands._preservation import opened_preservation
@@ -45,8 +46,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.derivatives import make_derivatives
+    from ingest.derivatives import make_derivatives as make_at
     from repo.audit import Budget, FixityAudit, build_report, format_report
+
+    make_derivatives = partial(make_at, quality=settings.pyramid_quality)
 
     with opened_preservation(settings) as preservation:
         if args.item:
