@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.methods import allowed_methods
 from repo.errors import MunimentError, error_document
+from storage.errors import StorageError, StorageUnavailable
 
 log = logging.getLogger("muniment.web")
 
@@ -41,9 +42,24 @@ async def muniment_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.message, [str(p) for p in exc.problems])
 
 
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """Storage keeps its own error root (it imports nothing of ours); its messages name endpoints
+    and paths, so they go to the log and the answer says only what happened."""
+    assert isinstance(exc, StorageError)
+    log.error("storage failed on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, StorageUnavailable):
+        return error_response(503, "storage is unavailable; try again later", headers={"Retry-After": "30"})
+    return error_response(500, "storage error")
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal server error")
 
 
-HANDLERS = {HTTPException: http_exception, MunimentError: muniment_error, Exception: unexpected_error}
+HANDLERS = {
+    HTTPException: http_exception,
+    MunimentError: muniment_error,
+    StorageError: storage_error,
+    Exception: unexpected_error,
+}

@@ -133,4 +133,4 @@ def public(problem: Problem, hidden: tuple[str, ...]) -> Problem:
         reason = reason.replace(prefix.rstrip("/") + "/", "")
     if file.startswith("/"):
         file = Path(file).name
-    return Problem(file, reason)
+    return Problem(file, reason, problem.line)

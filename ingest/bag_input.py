@@ -39,7 +39,9 @@ def bag_source(
         bag_dir, fetch_allowlist=settings.fetch_allowed_hosts, profile=profile, serialization=serialization
     )
     if problems:
-        raise IngestError(f"{path.name}: invalid bag", [Problem(f"{path.name}/{f}", r) for f, r in problems])
+        raise IngestError(
+            f"{path.name}: invalid bag", [Problem(f"{path.name}/{p.file}", p.reason, p.line) for p in problems]
+        )
     declaration, _ = read_declaration(bag_dir)
     assert declaration is not None
     info_fields = read_bag_info(bag_dir, declaration)[0]

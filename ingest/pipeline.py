@@ -27,7 +27,7 @@ from repo.errors import Problem
 from repo.identifiers import derivative_key, object_id, thumbnail_key
 from repo.preservation import BuiltBag, ObjectStore, User, VersionWriter
 from repo.services import Services
-from storage.errors import StorageError
+from storage.errors import StorageError, StorageUnavailable
 
 log = logging.getLogger("muniment.ingest")
 
@@ -114,5 +114,8 @@ def _undo(uploads: list[Future[object]], writer: VersionWriter | None, services:
     for key in stored:
         try:
             services.access.delete(key)
+        except StorageUnavailable as exc:  # asking a server that is gone once per key only adds minutes
+            log.warning("could not remove %d derivative(s) after a failed ingest: %s", len(stored), exc)
+            return
         except StorageError as exc:  # a derivative can be made again; the item is failed anyway
             log.warning("could not remove %s after a failed ingest: %s", key, exc)

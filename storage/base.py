@@ -117,6 +117,47 @@ def digest_parts(stream: BinaryIO, part_size: int = PART_SIZE, algorithm: str = 
     return PartDigests(whole.hexdigest(), size, part_size, algorithm, tuple(parts))
 
 
+class PartCheckingReader:
+    """Wraps a stream known by its ``PartDigests``: checks each part's checksum and the size as
+    they are read (a crc32 costs a sixteenth of a sha512), so that a backend writing the stream
+    knows the bytes are the ones hashed without hashing them again. ``sha512`` is the digest
+    once every part matched; None when one did not (the bytes changed since they were hashed)."""
+
+    def __init__(self, stream: BinaryIO, parts: PartDigests) -> None:
+        self._stream = stream
+        self._parts = parts
+        self._seq = 0
+        self.size = 0
+        self.matched = True
+
+    @staticmethod
+    def usable(parts: PartDigests | None) -> bool:
+        return parts is not None and parts.algorithm in PART_CHECKSUMS and parts.part_size > 0
+
+    def read(self, n: int = -1) -> bytes:
+        """One whole part per read (whatever ``n``), short reads of the stream filled."""
+        size = self._parts.part_size
+        chunk = self._stream.read(size)
+        while chunk and len(chunk) < size and (rest := self._stream.read(size - len(chunk))):
+            chunk += rest
+        if chunk:
+            expected = self._parts.part_checksums[self._seq] if self._seq < len(self._parts.part_checksums) else None
+            if expected != part_checksum(self._parts.algorithm, chunk):
+                self.matched = False
+            self._seq += 1
+            self.size += len(chunk)
+        return chunk
+
+    @property
+    def expected(self) -> str:
+        return self._parts.sha512
+
+    @property
+    def sha512(self) -> str | None:
+        whole = self.matched and self._seq == len(self._parts.part_checksums) and self.size == self._parts.size
+        return self._parts.sha512 if whole else None
+
+
 def check_expected(key: str, actual: str, expected: str | None) -> None:
     if expected is not None and actual.lower() != expected.lower():
         raise ChecksumMismatch(key, expected=expected, actual=actual)

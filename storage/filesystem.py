@@ -22,17 +22,20 @@ from typing import BinaryIO, TypeVar, cast
 
 from storage.base import (
     CHUNK_SIZE,
+    PART_SIZE,
     HashingReader,
     ObjectInfo,
+    PartCheckingReader,
     PartDigests,
     PendingPut,
     Storage,
     _StagedCopy,
     check_expected,
+    digest_parts,
     validate_key,
     validate_prefix,
 )
-from storage.errors import AlreadyExists, NotFound, StorageUnavailable
+from storage.errors import AlreadyExists, ChecksumMismatch, NotFound, StorageUnavailable
 from storage.ranged import RangeReader
 
 _TMP_PREFIX = ".muniment-tmp-"
@@ -79,11 +82,22 @@ class FilesystemStorage(Storage):
     def create(self, key: str, data: bytes, *, sha512: str | None = None) -> ObjectInfo:
         return self._write(key, io.BytesIO(data), sha512, exclusive=True)
 
-    def _write(self, key: str, stream: BinaryIO, sha512: str | None, *, exclusive: bool) -> ObjectInfo:
+    def digest_for_put(self, stream: BinaryIO) -> PartDigests:
+        # A crc32 per part lets put_pending check the copy without a second sha512 of every byte.
+        return digest_parts(stream, PART_SIZE, "crc32")
+
+    def _write(
+        self, key: str, stream: BinaryIO, sha512: str | None, *, exclusive: bool, parts: PartDigests | None = None
+    ) -> ObjectInfo:
         """A temporary file beside the key, then a rename over it (or, exclusive, a hard link
-        that fails when the key exists: ``link`` is the one atomic create-if-absent)."""
+        that fails when the key exists: ``link`` is the one atomic create-if-absent). With
+        ``parts`` (the stream hashed already), the copy is checked part by part, not hashed."""
         path = self._path(key)
-        reader = HashingReader(stream)
+        reader: HashingReader | PartCheckingReader
+        if parts is not None and PartCheckingReader.usable(parts) and (sha512 is None or sha512 == parts.sha512):
+            reader = PartCheckingReader(stream, parts)
+        else:
+            reader = HashingReader(stream)
         fd, tmp_name = _temporary_beside(path)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -92,7 +106,13 @@ class FilesystemStorage(Storage):
                 out.flush()
                 if self._fsync:
                     os.fsync(out.fileno())
-            digest = reader.sha512.hexdigest()
+            if isinstance(reader, PartCheckingReader):
+                checked = reader.sha512
+                if checked is None:
+                    raise ChecksumMismatch(key, expected=reader.expected, actual="other bytes (changed since hashed)")
+                digest = checked
+            else:
+                digest = reader.sha512.hexdigest()
             check_expected(key, digest, sha512)
             _set_checksum(tmp_name, digest)
             if exclusive:
@@ -120,7 +140,7 @@ class FilesystemStorage(Storage):
         """The bytes under ``staging_key``; the commit links them to ``key`` (no copy, never over
         an existing file) and removes the staging name."""
         self._path(key)  # refuse a bad key before sending anything
-        info = self.put(staging_key, stream, sha512=sha512)
+        info = self._write(staging_key, stream, sha512, exclusive=False, parts=parts)
         return _LinkedPut(self, key, staging_key, info)
 
     def open(self, key: str, start: int = 0, end: int | None = None, *, read_ahead: bool = True) -> BinaryIO:

@@ -315,6 +315,8 @@ class S3Storage(Storage):
             except bce.ClientError:
                 return False
             return True
+        except bce.BotoCoreError as exc:  # the server went away mid-probe: unreachable, not "no CRC32"
+            raise self._translate(exc, "muniment-checksum-probe") from None
         finally:
             self._abort(probe, created["UploadId"])
 

@@ -22,10 +22,11 @@ from app.api.models import (
 from app.api.operations import Call, Operation, Reply
 from app.api.views import item_out, page_out
 from iiif.presentation.ids import Urls
-from repo.access import Access, Tier, access_tier, decide_access, public_items_sql, set_access_tier
+from repo.access import Access, Tier, access_tier, decide_access, set_access_tier
 from repo.audit import Preservation
 from repo.auth import Principal, Role
-from repo.catalog import Item, utc_now
+from repo.catalog import Item
+from repo.catalog.presentation_rows import filtered_items
 from repo.lifecycle import edit_metadata, withdraw
 from repo.lifecycle.visibility import set_visibility as change_visibility
 from repo.metadata.loader import record_from_bytes, record_from_dc_fields
@@ -49,25 +50,14 @@ def is_staff(principal: Principal | None) -> bool:
 
 def list_items(call: Call) -> Reply:
     q: ItemListQuery = call.query
-    clauses, params = ["1 = 1"], list[object]()
-    if not is_staff(call.principal):
-        clauses.append(public_items_sql("i"))
-        params.append(utc_now())
-    for column in ("collection", "status", "visibility"):
-        value = getattr(q, column)
-        if value is not None:
-            clauses.append(f"i.{column} = ?")
-            params.append(value)
-    where = " AND ".join(clauses)
-    db = call.services.catalog.db
-    rows = db.query(
-        f"SELECT i.* FROM items i WHERE {where} ORDER BY i.created, i.id LIMIT ? OFFSET ?", (*params, q.limit, q.offset)
+    equal = [(c, getattr(q, c)) for c in ("collection", "status", "visibility") if getattr(q, c) is not None]
+    rows, total = filtered_items(
+        call.services.catalog.db, equal, public_only=not is_staff(call.principal), limit=q.limit, offset=q.offset
     )
-    total = db.query_one(f"SELECT COUNT(*) AS n FROM items i WHERE {where}", params)
     return Reply(
         ItemList(
             items=[item_out(Item.from_row(r)) for r in rows],
-            total=int(total["n"]) if total else 0,
+            total=total,
             limit=q.limit,
             offset=q.offset,
         )

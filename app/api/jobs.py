@@ -113,7 +113,7 @@ class Jobs:
 
 
 def _problems(problems: list[Problem]) -> list[ProblemOut]:
-    return [ProblemOut(file=p.file, reason=p.reason) for p in problems]
+    return [ProblemOut(file=p.file, reason=p.reason, line=p.line) for p in problems]
 
 
 def ingest_out(job: Job) -> JobOut:

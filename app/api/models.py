@@ -278,6 +278,7 @@ class JobListQuery(Query):
 class ProblemOut(Answer):
     file: str
     reason: str
+    line: int | None = None  # in the file, when the problem has one (a manifest's, a CSV's row)
 
 
 class JobOut(Answer):

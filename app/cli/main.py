@@ -72,8 +72,10 @@ def _one_line(exc: BaseException, settings: Settings | None, *, debug: bool) -> 
     catalog names the path or setting at fault; anything else is a defect, named by its type."""
     if isinstance(exc, MetadataError):
         return f"{exc.problems[0].file}: the metadata record is refused\n" + "\n".join(f"  - {p}" for p in exc.problems)
-    if isinstance(exc, (MunimentError, StorageError)):
+    if isinstance(exc, MunimentError):
         return str(exc)
+    if isinstance(exc, StorageError):  # storage's own root: one line, whatever its backend said
+        return " ".join(str(exc).split())
     psycopg = sys.modules.get("psycopg")  # never imported: the error cannot be one of its
     if isinstance(exc, sqlite3.Error) or (psycopg is not None and isinstance(exc, psycopg.Error)):
         return _catalog_failure(exc, settings)

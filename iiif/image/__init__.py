@@ -1,10 +1,10 @@
-"""The IIIF Image API 3.0 server: mount ``image_routes(resolver, config)`` at ``/iiif/3``."""
+"""The IIIF Image API 3.0 server: ``image_mount("/iiif/3", resolver, config)`` in a Starlette app."""
 
 from iiif.image.config import ImageServerConfig
 from iiif.image.errors import AccessDenied, IIIFError
 from iiif.image.request import ImageRequest, ResolvedRequest, SizeLimits, parse_request, resolve
 from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver, ResolvedImage
-from iiif.image.routes import ImageEndpoint, ImageMount, image_mount, image_routes
+from iiif.image.routes import ImageEndpoint, ImageMount, image_mount
 from iiif.image.service import ImageService
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "ResolvedRequest",
     "SizeLimits",
     "image_mount",
-    "image_routes",
     "parse_request",
     "resolve",
 ]

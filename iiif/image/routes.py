@@ -365,25 +365,8 @@ class ImageEndpoint:
         return 200, answer, body
 
 
-class _EveryPath(BaseRoute):
-    """Hands every request below the mount to the endpoint: a path-pattern route would let some
-    (those with a newline, say) fall through to a 404 without CORS or the error shape."""
-
-    def __init__(self, endpoint: ImageEndpoint) -> None:
-        self.endpoint = endpoint
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        raise NoMatchFound(name, path_params)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.endpoint(scope, receive, send)
-
-
 class ImageMount(BaseRoute):
-    """The image server at ``path`` (``/iiif/3``) of a Starlette app, like ``Mount(path, routes=image_routes(...))``
+    """The image server at ``path`` (``/iiif/3``) of a Starlette app, like a ``Mount``
     but matched by a string prefix and without a nested router: every request below it reaches the
     endpoint, ``root_path`` set as a Mount sets it."""
 
@@ -407,11 +390,6 @@ class ImageMount(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.endpoint(scope, receive, send)
-
-
-def image_routes(resolver: ImageResolver, config: ImageServerConfig) -> list[BaseRoute]:
-    """Routes to mount at ``/iiif/3``: ``Mount("/iiif/3", routes=image_routes(resolver, config))``."""
-    return [_EveryPath(ImageEndpoint(ImageService(resolver, config), config))]
 
 
 def image_mount(

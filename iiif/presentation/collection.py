@@ -8,8 +8,8 @@ from iiif.presentation.language import lang_map, ui
 from iiif.presentation.manifest import CONTEXT
 from iiif.presentation.parts import JsonDict, home_page, provider, rights, thumbnail
 from iiif.presentation.source import Publisher
-from repo.access import public_items_sql
-from repo.catalog import Catalog, Collection, utc_now
+from repo.catalog import Catalog, Collection
+from repo.catalog.presentation_rows import count_public_members, public_cover_row, public_member_rows
 
 
 @dataclass(frozen=True)
@@ -23,26 +23,13 @@ class Member:
 
 
 def count_public(catalog: Catalog, slug: str, now: str) -> int:
-    row = catalog.db.query_one(
-        f"SELECT COUNT(*) AS n FROM items i WHERE i.collection = ? AND {public_items_sql('i')}", (slug, now)
-    )
-    return int(row["n"]) if row else 0
+    return count_public_members(catalog.db, slug, now)
 
 
 def public_members(catalog: Catalog, slug: str, *, limit: int = -1, offset: int = 0) -> list[Member]:
     """The public items of a collection (``limit`` of them from ``offset``, in title order) with
     their first page, in one query."""
-    # The offset is read from the index items_collection_title alone, which holds all that the
-    # access decision needs: no item row is read for the members skipped.
-    rows = catalog.db.query(
-        "SELECT i.id, i.title, m.language, f.seq, f.width, f.height FROM"
-        f" (SELECT i.id, i.title FROM items i WHERE i.collection = ? AND {public_items_sql('i')}"
-        "  ORDER BY i.title, i.id LIMIT ? OFFSET ?) i"
-        " LEFT JOIN metadata m ON m.item_id = i.id"
-        " LEFT JOIN files f ON f.item_id = i.id AND f.seq = (SELECT MIN(seq) FROM files WHERE item_id = i.id)"
-        " ORDER BY i.title, i.id",
-        (slug, utc_now(), limit if limit >= 0 else 2**62, offset),
-    )
+    rows = public_member_rows(catalog.db, slug, limit=limit, offset=offset)
     return [
         Member(
             r["id"],
@@ -58,12 +45,7 @@ def cover(catalog: Catalog, collection: Collection) -> Member | None:
     """The item chosen to stand for the collection, with its first page, while it is public."""
     if not collection.thumbnail_item:
         return None
-    row = catalog.db.query_one(
-        "SELECT i.id, i.title, f.seq, f.width, f.height FROM items i"
-        " JOIN files f ON f.item_id = i.id AND f.seq = (SELECT MIN(seq) FROM files WHERE item_id = i.id)"
-        f" WHERE i.id = ? AND i.collection = ? AND {public_items_sql('i')}",
-        (collection.thumbnail_item, collection.slug, utc_now()),
-    )
+    row = public_cover_row(catalog.db, collection.slug, collection.thumbnail_item)
     if row is None:
         return None
     return Member(row["id"], row["title"], None, (int(row["seq"]), int(row["width"]), int(row["height"])))

@@ -26,6 +26,7 @@ from iiif.search.documents import SearchUrls, declare_text
 from repo.access import Access, decide_access, decide_record_access
 from repo.auth import request_principal
 from repo.catalog import Catalog, Item, utc_now
+from repo.catalog.presentation_rows import item_and_collection_modified
 from repo.catalog.version import catalog_version
 from repo.search.page_text import stored_pages
 from repo.search.summary import SummaryCache
@@ -79,11 +80,7 @@ class PresentationService:
         )
 
     def _item(self, item_id: str) -> tuple[Item | None, str]:
-        row = self.catalog.db.query_one(
-            "SELECT i.*, c.modified AS collection_modified FROM items i"
-            " LEFT JOIN collections c ON c.slug = i.collection WHERE i.id = ?",
-            (item_id,),
-        )
+        row = item_and_collection_modified(self.catalog.db, item_id)
         if row is None:
             return None, ""
         return Item.from_row(row), row["collection_modified"] or ""

@@ -21,8 +21,7 @@ SCAN_BATCH = 200  # items per task of a scan: a scan of many items fans out over
 
 def scan_batches(p: Preservation, size: int = SCAN_BATCH) -> list[list[str]]:
     """The ids of every item that has pages in access storage (not purged), in batches."""
-    rows = p.catalog.db.query("SELECT id FROM items WHERE status <> 'purged' ORDER BY id")
-    ids = [row["id"] for row in rows]
+    ids = p.catalog.stored_item_ids()
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 

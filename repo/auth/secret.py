@@ -10,6 +10,7 @@ import logging
 import secrets
 
 from repo.catalog import Database
+from repo.catalog.token_rows import stored_secret
 
 log = logging.getLogger("muniment.auth")
 
@@ -18,14 +19,10 @@ def instance_secret(secret_key: str, db: Database) -> str:
     if secret_key:
         return secret_key
     # Workers starting at once each offer a key; the first stored is everyone's.
-    made = db.execute(
-        "INSERT INTO instance_secret (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", (secrets.token_hex(32),)
-    )
+    key, made = stored_secret(db, secrets.token_hex(32))
     if made:
         log.warning(
             "MUNIMENT_SECRET_KEY is not set: OAI-PMH resumption tokens and staff sessions are signed "
             "with a random key, made now and kept in the catalog"
         )
-    row = db.query_one("SELECT key FROM instance_secret WHERE id = 1")
-    assert row is not None
-    return str(row["key"])
+    return key

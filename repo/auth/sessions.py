@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from repo.catalog import Database, utc_now
 from repo.catalog.models import format_datestamp
+from repo.catalog.staff_rows import SessionRows
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,18 @@ class StaffSession:
 class SessionStore:
     def __init__(self, db: Database, secret_key: str, *, hours: int = 12) -> None:
         self.db = db
+        self._rows = SessionRows(db)
         self._key = hashlib.sha256(b"muniment staff session\0" + secret_key.encode()).digest()
         self.hours = hours
 
     def start(self, user_name: str = "", *, hours: float | None = None) -> StaffSession:
         """A new session (anonymous when ``user_name`` is ''); expired rows are cleared on the way."""
         now = datetime.now(UTC)
-        self.db.execute("DELETE FROM staff_sessions WHERE expires < ?", (format_datestamp(now),))
         lifetime = timedelta(hours=self.hours if hours is None else hours)
         session = StaffSession(
             secrets.token_urlsafe(32), user_name, secrets.token_urlsafe(32), format_datestamp(now + lifetime)
         )
-        self.db.execute(
-            "INSERT INTO staff_sessions (id_sha256, user_name, csrf, created, expires) VALUES (?, ?, ?, ?, ?)",
-            (_digest(session.id), user_name, session.csrf, format_datestamp(now), session.expires),
-        )
+        self._rows.insert(_digest(session.id), user_name, session.csrf, format_datestamp(now), session.expires)
         return session
 
     def find(self, cookie: str | None) -> StaffSession | None:
@@ -57,18 +55,15 @@ class SessionStore:
         session_id = self._verify(cookie)
         if session_id is None:
             return None
-        row = self.db.query_one(
-            "SELECT user_name, csrf, expires FROM staff_sessions WHERE id_sha256 = ? AND expires >= ?",
-            (_digest(session_id), utc_now()),
-        )
+        row = self._rows.live(_digest(session_id), utc_now())
         return StaffSession(session_id, row["user_name"], row["csrf"], row["expires"]) if row else None
 
     def end(self, session: StaffSession) -> None:
-        self.db.execute("DELETE FROM staff_sessions WHERE id_sha256 = ?", (_digest(session.id),))
+        self._rows.delete(_digest(session.id))
 
     def end_all(self, user_name: str) -> None:
         """Sign a user out everywhere (a disabled account, a changed password)."""
-        self.db.execute("DELETE FROM staff_sessions WHERE user_name = ?", (user_name,))
+        self._rows.delete_of_user(user_name)
 
     def cookie(self, session: StaffSession) -> str:
         return f"{session.id}.{self._mac(session.id)}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from repo.auth.roles import Role
 from repo.catalog import Database, utc_now
+from repo.catalog.token_rows import TokenRows
 from repo.errors import MunimentError, NotFoundError
 
 PREFIX = "mnt"
@@ -50,7 +51,8 @@ class TokenInfo:
 
 class TokenStore:
     def __init__(self, db: Database) -> None:
-        self.db = db  # its tables are the catalog schema's (repo.catalog.schema)
+        self.db = db
+        self._rows = TokenRows(db)
 
     def create(self, name: str, role: Role) -> tuple[str, TokenInfo]:
         """A new token: returns its text (never stored, so never shown again) and its record."""
@@ -59,22 +61,16 @@ class TokenStore:
             raise MunimentError("a token name is 1 to 100 printable characters")
         token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         info = TokenInfo(token_id, name, role, utc_now())
-        self.db.execute(
-            "INSERT INTO api_tokens (id, name, role, secret_sha256, created) VALUES (?, ?, ?, ?, ?)",
-            (token_id, name, role.value, _digest(secret), info.created),
-        )
+        self._rows.insert(token_id, name, role.value, _digest(secret), info.created)
         return f"{PREFIX}_{token_id}_{secret}", info
 
     def list(self) -> list[TokenInfo]:
-        rows = self.db.query("SELECT id, name, role, created, revoked FROM api_tokens ORDER BY created, id")
+        rows = self._rows.all()
         return [_info(r) for r in rows]
 
     def revoke(self, key: str) -> TokenInfo:
         """Revoke the token with this id, or the one valid token with this name."""
-        rows = self.db.query(
-            "SELECT id, name, role, created, revoked FROM api_tokens WHERE id = ? OR (name = ? AND revoked = '')",
-            (key, key),
-        )
+        rows = self._rows.by_id_or_valid_name(key)
         by_id = [r for r in rows if r["id"] == key]
         matches = by_id or rows
         if not matches:
@@ -84,7 +80,7 @@ class TokenStore:
         row = matches[0]
         if row["revoked"]:
             return _info(row)
-        self.db.execute("UPDATE api_tokens SET revoked = ? WHERE id = ?", (utc_now(), row["id"]))
+        self._rows.revoke(row["id"], utc_now())
         return _info({**row, "revoked": utc_now()})
 
     def authenticate(self, token: str) -> Principal | None:
@@ -93,9 +89,7 @@ class TokenStore:
         if match is None:
             return None
         token_id, secret = match.groups()
-        row = self.db.query_one(
-            "SELECT name, role, secret_sha256 FROM api_tokens WHERE id = ? AND revoked = ''", (token_id,)
-        )
+        row = self._rows.valid(token_id)
         if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
             return None
         return Principal(token_id, row["name"], Role(row["role"]))

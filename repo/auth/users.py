@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from repo.auth.roles import Role
 from repo.catalog import Database, utc_now
 from repo.catalog.models import format_datestamp
+from repo.catalog.staff_rows import UserRows
 from repo.errors import MunimentError, NotFoundError
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -90,7 +91,8 @@ def check_password(password: str) -> None:
 
 class UserStore:
     def __init__(self, db: Database, *, failures: int = 5, pause_minutes: int = 15) -> None:
-        self.db = db  # its tables are the catalog schema's (repo.catalog.schema)
+        self.db = db
+        self._rows = UserRows(db)
         self.failures = failures
         self.pause_minutes = pause_minutes
 
@@ -101,70 +103,51 @@ class UserStore:
             )
         check_password(password)
         user = StaffUser(name, role, utc_now())
-        inserted = self.db.execute(
-            "INSERT INTO staff_users (name, role, password_hash, created) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name) DO NOTHING",
-            (name, role.value, hash_password(password), user.created),
-        )
-        if inserted != 1:
+        if not self._rows.insert(name, role.value, hash_password(password), user.created):
             raise MunimentError(f"user {name!r} already exists")
         return user
 
     def get(self, name: str) -> StaffUser | None:
-        row = self.db.query_one(
-            "SELECT name, role, created, disabled, last_sign_in FROM staff_users WHERE name = ?", (name,)
-        )
+        row = self._rows.get(name)
         return _user(row) if row else None
 
     def list(self) -> list[StaffUser]:
-        rows = self.db.query("SELECT name, role, created, disabled, last_sign_in FROM staff_users ORDER BY name")
+        rows = self._rows.all()
         return [_user(r) for r in rows]
 
     def update(self, name: str, *, role: Role | None = None, disabled: bool | None = None) -> StaffUser:
         if self.get(name) is None:
             raise NotFoundError(f"no user {name!r}")
         if role is not None:
-            self.db.execute("UPDATE staff_users SET role = ? WHERE name = ?", (role.value, name))
+            self._rows.set_role(name, role.value)
         if disabled is not None:
-            self.db.execute("UPDATE staff_users SET disabled = ? WHERE name = ?", (utc_now() if disabled else "", name))
+            self._rows.set_disabled(name, utc_now() if disabled else "")
         found = self.get(name)
         assert found is not None
         return found
 
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
-        if (
-            self.db.execute("UPDATE staff_users SET password_hash = ? WHERE name = ?", (hash_password(password), name))
-            != 1
-        ):
+        if not self._rows.set_password_hash(name, hash_password(password)):
             raise NotFoundError(f"no user {name!r}")
 
     def authenticate(self, name: str, password: str, remote: str) -> StaffUser:
         """The user, or ``SignInRefused`` (``SignInPaused`` after too many recent failures)."""
         name = name.strip()[:200]
         self._refuse_if_paused(name, remote)
-        row = self.db.query_one("SELECT * FROM staff_users WHERE name = ?", (name,))
+        row = self._rows.with_hash(name)
         good = verify_password(password, row["password_hash"] if row else _unknown_account_hash())
         if row is None or not good or row["disabled"]:
-            self.db.execute(
-                "INSERT INTO staff_sign_in_failures (account, remote, at) VALUES (?, ?, ?)",
-                (name, remote[:200], utc_now()),
-            )
+            self._rows.record_failure(name, remote[:200], utc_now())
             raise SignInRefused("the name or the password is wrong (or the account is disabled)")
-        self.db.execute("DELETE FROM staff_sign_in_failures WHERE account = ?", (name,))
         now = utc_now()
-        self.db.execute("UPDATE staff_users SET last_sign_in = ? WHERE name = ?", (now, name))
+        self._rows.signed_in(name, now)
         return _user({**row, "last_sign_in": now})
 
     def _refuse_if_paused(self, name: str, remote: str) -> None:
         since = format_datestamp(datetime.now(UTC) - timedelta(minutes=self.pause_minutes))
-        by_account = self.db.query_one(
-            "SELECT COUNT(*) AS n FROM staff_sign_in_failures WHERE account = ? AND at >= ?", (name, since)
-        )
-        by_remote = self.db.query_one(
-            "SELECT COUNT(*) AS n FROM staff_sign_in_failures WHERE remote = ? AND at >= ?", (remote, since)
-        )
-        if (by_account and by_account["n"] >= self.failures) or (by_remote and by_remote["n"] >= 4 * self.failures):
+        by_account, by_remote = self._rows.failures_since(name, remote, since)
+        if by_account >= self.failures or by_remote >= 4 * self.failures:
             raise SignInPaused(self.pause_minutes)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from repo.catalog import Database, utc_now
+from repo.catalog import Database, utc_now, write_log_rows
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,8 @@ class WriteLog:
         self.db = db  # its tables are the catalog schema's (repo.catalog.schema)
 
     def record(self, entry: WriteRecord) -> None:
-        self.db.execute(
-            "INSERT INTO api_audit (at, actor, token_id, role, action, target, outcome, remote, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        write_log_rows.append(
+            self.db,
             (
                 entry.at or utc_now(),
                 entry.actor,
@@ -56,17 +55,5 @@ class WriteLog:
         self, *, limit: int = 100, before: int | None = None, actor: str | None = None, target: str | None = None
     ) -> list[WriteRecord]:
         """Newest first; ``before`` (an entry id) pages back through older ones."""
-        clauses, params = ["1 = 1"], list[object]()
-        if before is not None:
-            clauses.append("id < ?")
-            params.append(before)
-        if actor is not None:
-            clauses.append("actor = ?")
-            params.append(actor)
-        if target is not None:
-            clauses.append("target = ?")
-            params.append(target)
-        rows = self.db.query(
-            f"SELECT * FROM api_audit WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?", (*params, limit)
-        )
+        rows = write_log_rows.newest(self.db, limit=limit, before=before, actor=actor, target=target)
         return [WriteRecord(**{**r, "id": int(r["id"]), "outcome": int(r["outcome"])}) for r in rows]

@@ -114,6 +114,10 @@ class Catalog:
         row = self.db.query_one(f"SELECT COUNT(*) AS n FROM items {where}", params)
         return int(row["n"]) if row else 0
 
+    def stored_item_ids(self) -> list[str]:
+        """Every item that still has an object (all but purged tombstones), in id order."""
+        return [r["id"] for r in self.db.query("SELECT id FROM items WHERE status <> 'purged' ORDER BY id")]
+
     def files(self, item_id: str) -> list[PageFile]:
         rows = self.db.query(
             "SELECT seq, path, label, size, sha512, mime, width, height, derivative_key, thumbnail_key"

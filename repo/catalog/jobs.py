@@ -94,7 +94,7 @@ class JobTask:
             pages=row["pages"],
             bytes=row["bytes"],
             message=row["message"],
-            problems=[Problem(p["file"], p["reason"]) for p in json.loads(row["problems_json"])],
+            problems=[Problem(p["file"], p["reason"], p.get("line")) for p in json.loads(row["problems_json"])],
         )
 
 
@@ -304,7 +304,7 @@ class JobStore:
                     result.pages,
                     result.bytes,
                     result.message,
-                    json.dumps([{"file": p.file, "reason": p.reason} for p in result.problems]),
+                    json.dumps([{"file": p.file, "reason": p.reason, "line": p.line} for p in result.problems]),
                     task.job_id,
                     task.seq,
                     task.holder,

@@ -6,7 +6,6 @@ from repo.preservation.bag_profile import check_profile, load_profile
 from repo.preservation.bag_validation import validate_bag
 from repo.preservation.errors import (
     BagBuildError,
-    BagProblem,
     ConcurrentUpdate,
     FixityError,
     InvalidInventory,
@@ -32,7 +31,6 @@ __all__ = [
     "BagBuildError",
     "BagEntry",
     "BagInfo",
-    "BagProblem",
     "BuiltBag",
     "ConcurrentUpdate",
     "ExtractedArchive",

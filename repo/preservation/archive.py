@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from repo.errors import ResourceError, system_cause
+from repo.errors import Problem, ResourceError, system_cause
 from repo.preservation.bag_format import unsafe_path_reason
-from repo.preservation.errors import BagProblem, UnsafeArchive
+from repo.preservation.errors import UnsafeArchive
 
 CHUNK = 1024 * 1024
 MEDIA_ZIP = "application/zip"
@@ -104,7 +104,7 @@ class _Unpacker:
         self.dest = dest
         self.limits = limits
         self.archive_size = max(archive.stat().st_size, 1)
-        self.problems: list[BagProblem] = []
+        self.problems: list[Problem] = []
         self.seen: dict[str, str] = {}  # normalized name -> kind; "parent" for a folder only implied
         self.members = 0
         self.declared = 0
@@ -120,7 +120,7 @@ class _Unpacker:
             self._too_many()
         if directory_bytes > self.limits.max_directory_bytes:
             limit = self.limits.max_directory_bytes
-            self._refuse(BagProblem(".", f"a central directory of {directory_bytes} bytes: at most {limit} allowed"))
+            self._refuse(Problem(".", f"a central directory of {directory_bytes} bytes: at most {limit} allowed"))
         try:
             with zipfile.ZipFile(self.archive) as zf:
                 infos = zf.infolist()
@@ -130,7 +130,7 @@ class _Unpacker:
                 for info in infos:
                     self._write(_zip_member(info), functools.partial(zf.open, info))
         except zipfile.BadZipFile as exc:
-            self._refuse(BagProblem(".", f"damaged zip archive ({exc})"))
+            self._refuse(Problem(".", f"damaged zip archive ({exc})"))
 
     def untar(self, *, gzipped: bool) -> None:
         self._read_tar(gzipped, self._check)  # every member checked before anything is written
@@ -152,18 +152,18 @@ class _Unpacker:
                     else:
                         self._write(_tar_member(info), functools.partial(tf.extractfile, info))
         except (tarfile.TarError, EOFError, zlib.error) as exc:
-            self._refuse(BagProblem(".", f"not a readable zip, tar or tar.gz archive ({exc})"))
+            self._refuse(Problem(".", f"not a readable zip, tar or tar.gz archive ({exc})"))
         except _HeaderTooLarge as exc:
-            self._refuse(BagProblem(".", str(exc)))
+            self._refuse(Problem(".", str(exc)))
 
     # -- checks -----------------------------------------------------------------------------
 
-    def _refuse(self, problem: BagProblem) -> None:
+    def _refuse(self, problem: Problem) -> None:
         raise UnsafeArchive(self.archive.name, [*self.problems, problem])
 
     def _too_many(self) -> None:
         limit = self.limits.max_files
-        self._refuse(BagProblem(".", f"more than {limit} members: at most {limit} allowed"))
+        self._refuse(Problem(".", f"more than {limit} members: at most {limit} allowed"))
 
     def _stop_on_problems(self) -> None:
         if self.problems:
@@ -174,7 +174,7 @@ class _Unpacker:
         end the reading at once: going on is what such an archive is for."""
         self.members += 1
         if len(self.problems) >= MAX_PROBLEMS:
-            self._refuse(BagProblem(".", f"more than {MAX_PROBLEMS} members refused: reading stopped"))
+            self._refuse(Problem(".", f"more than {MAX_PROBLEMS} members refused: reading stopped"))
         if self.members > self.limits.max_files:
             self._too_many()
         self.declared += member.size
@@ -184,13 +184,13 @@ class _Unpacker:
             return  # the archive's own "./"
         reason = unsafe_path_reason(name) or self._kind_reason(member) or self._place_reason(name, member.kind)
         if reason:
-            self.problems.append(BagProblem(member.name, reason))
+            self.problems.append(Problem(member.name, reason))
 
     def _check_size(self, size: int) -> None:
         if size > self.limits.max_bytes:
-            self._refuse(BagProblem(".", f"expands beyond {self.limits.max_bytes} bytes"))
+            self._refuse(Problem(".", f"expands beyond {self.limits.max_bytes} bytes"))
         if size > self.limits.ratio_floor and size > self.limits.max_ratio * self.archive_size:
-            self._refuse(BagProblem(".", f"expands more than {self.limits.max_ratio:g}:1"))
+            self._refuse(Problem(".", f"expands more than {self.limits.max_ratio:g}:1"))
 
     def _kind_reason(self, member: _Member) -> str | None:
         name = _normalize(member.name)
@@ -245,7 +245,7 @@ class _Unpacker:
                 return
             stream = open_member()
             if stream is None:
-                self._refuse(BagProblem(member.name, "cannot be read"))
+                self._refuse(Problem(member.name, "cannot be read"))
                 return
             with stream, target.open("xb") as out:
                 while chunk := stream.read(CHUNK):
@@ -255,7 +255,7 @@ class _Unpacker:
             cause = system_cause(exc, self.dest)
             if cause:
                 raise ResourceError(f"cannot unpack {self.archive.name}: {cause}") from None
-            self._refuse(BagProblem(member.name, f"cannot be written: {exc.strerror or exc}"))
+            self._refuse(Problem(member.name, f"cannot be written: {exc.strerror or exc}"))
 
     def _account(self, n: int) -> None:
         self.written += n

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repo.preservation.errors import BagProblem
+from repo.errors import Problem
 
 BAGIT_VERSION = "1.0"
 TAG_ENCODING = "UTF-8"
@@ -185,7 +185,7 @@ _DECLARATION_LINES = (
 )
 
 
-def read_declaration(bag_dir: Path) -> tuple[Declaration | None, list[BagProblem]]:
+def read_declaration(bag_dir: Path) -> tuple[Declaration | None, list[Problem]]:
     """Read ``bagit.txt`` strictly: exactly the two RFC 8493 lines, UTF-8, no byte-order mark.
 
     A declaration that is malformed but still understandable is returned with its problems,
@@ -193,23 +193,23 @@ def read_declaration(bag_dir: Path) -> tuple[Declaration | None, list[BagProblem
     """
     path = bag_dir / "bagit.txt"
     if not path.is_file():
-        return None, [BagProblem("bagit.txt", "missing")]
+        return None, [Problem("bagit.txt", "missing")]
     raw = path.read_bytes()
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     if raw.startswith(codecs.BOM_UTF8):
-        problems.append(BagProblem("bagit.txt", "starts with a byte-order mark"))
+        problems.append(Problem("bagit.txt", "starts with a byte-order mark"))
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [*problems, BagProblem("bagit.txt", "is not UTF-8")]
+        return None, [*problems, Problem("bagit.txt", "is not UTF-8")]
     lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     strict = [pattern.match(line) for pattern, line in zip(_DECLARATION_LINES, lines, strict=False)]
     if len(lines) != 2 or not all(strict):
         problems.append(
-            BagProblem(
+            Problem(
                 "bagit.txt",
                 "must be exactly 'BagIt-Version: M.N' and "
                 "'Tag-File-Character-Encoding: ENCODING', one space after each colon",
@@ -219,11 +219,11 @@ def read_declaration(bag_dir: Path) -> tuple[Declaration | None, list[BagProblem
     version_match = re.fullmatch(r"(\d+)\.(\d+)", fields.get("BagIt-Version", ""))
     encoding = fields.get("Tag-File-Character-Encoding", "")
     if not version_match:
-        problems.append(BagProblem("bagit.txt", "BagIt-Version is missing or not M.N"))
+        problems.append(Problem("bagit.txt", "BagIt-Version is missing or not M.N"))
     try:
         codecs.lookup(encoding)
     except LookupError:
-        problems.append(BagProblem("bagit.txt", f"unknown Tag-File-Character-Encoding {encoding!r}"))
+        problems.append(Problem("bagit.txt", f"unknown Tag-File-Character-Encoding {encoding!r}"))
         return None, problems
     if not version_match:
         return None, problems
@@ -237,13 +237,13 @@ def read_tag_text(path: Path, declaration: Declaration) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_bag_info(bag_dir: Path, declaration: Declaration) -> tuple[list[tuple[str, str]], list[BagProblem]]:
+def read_bag_info(bag_dir: Path, declaration: Declaration) -> tuple[list[tuple[str, str]], list[Problem]]:
     path = bag_dir / "bag-info.txt"
     if not path.is_file():
         return [], []
     try:
         text = read_tag_text(path, declaration)
     except (UnicodeDecodeError, LookupError) as exc:
-        return [], [BagProblem("bag-info.txt", f"cannot be decoded as {declaration.encoding}: {exc}")]
+        return [], [Problem("bag-info.txt", f"cannot be decoded as {declaration.encoding}: {exc}")]
     fields, problems = parse_tags(text, strict_labels=declaration.version >= (1, 0))
-    return fields, [BagProblem("bag-info.txt", p) for p in problems]
+    return fields, [Problem("bag-info.txt", p) for p in problems]

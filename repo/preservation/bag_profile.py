@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from repo.errors import Problem
 from repo.preservation.bag_format import (
     MANIFEST_NAME,
     PAYLOAD_DIR,
@@ -19,7 +20,6 @@ from repo.preservation.bag_format import (
     read_bag_info,
     read_declaration,
 )
-from repo.preservation.errors import BagProblem
 
 # Media types that name the same serialization.
 _SAME_TYPE = {
@@ -36,17 +36,17 @@ def load_profile(path: Path) -> dict[str, Any]:
     return doc
 
 
-def check_profile(bag_dir: Path, profile: Mapping[str, Any], *, serialization: str | None = None) -> list[BagProblem]:
+def check_profile(bag_dir: Path, profile: Mapping[str, Any], *, serialization: str | None = None) -> list[Problem]:
     """Every way the bag breaks the profile. ``serialization`` is the media type of the
     archive the bag arrived in (None: it arrived as a folder)."""
     problems = _check_profile_itself(profile)
     declaration, _ = read_declaration(bag_dir)
     if declaration is None:
-        return [*problems, BagProblem("bagit.txt", "unreadable, so the profile cannot be checked")]
+        return [*problems, Problem("bagit.txt", "unreadable, so the profile cannot be checked")]
     accepted = [str(v) for v in profile.get("Accept-BagIt-Version", [])]
     if accepted and declaration.version_text not in accepted:
         problems.append(
-            BagProblem(
+            Problem(
                 "bagit.txt",
                 f"BagIt-Version {declaration.version_text} is not accepted by the profile ({', '.join(accepted)})",
             )
@@ -64,79 +64,79 @@ def check_profile(bag_dir: Path, profile: Mapping[str, Any], *, serialization: s
     return problems
 
 
-def _check_profile_itself(profile: Mapping[str, Any]) -> list[BagProblem]:
+def _check_profile_itself(profile: Mapping[str, Any]) -> list[Problem]:
     info = profile.get("BagIt-Profile-Info")
     if not isinstance(info, Mapping) or not info.get("BagIt-Profile-Identifier"):
-        return [BagProblem("profile", "BagIt-Profile-Info lacks BagIt-Profile-Identifier")]
+        return [Problem("profile", "BagIt-Profile-Info lacks BagIt-Profile-Identifier")]
     return []
 
 
-def _check_serialization(profile: Mapping[str, Any], serialization: str | None) -> list[BagProblem]:
+def _check_serialization(profile: Mapping[str, Any], serialization: str | None) -> list[Problem]:
     rule = profile.get("Serialization", "optional")
     if rule == "required" and serialization is None:
-        return [BagProblem(".", "the profile requires a serialized (archived) bag")]
+        return [Problem(".", "the profile requires a serialized (archived) bag")]
     if rule == "forbidden" and serialization is not None:
-        return [BagProblem(".", "the profile forbids serialized bags")]
+        return [Problem(".", "the profile forbids serialized bags")]
     accepted = {_SAME_TYPE.get(t, t) for t in profile.get("Accept-Serialization", [])}
     if serialization is not None and _SAME_TYPE.get(serialization, serialization) not in accepted:
-        return [BagProblem(".", f"serialization {serialization} is not accepted by the profile")]
+        return [Problem(".", f"serialization {serialization} is not accepted by the profile")]
     return []
 
 
-def _check_bag_info(fields: list[tuple[str, str]], profile: Mapping[str, Any]) -> list[BagProblem]:
-    problems: list[BagProblem] = []
+def _check_bag_info(fields: list[tuple[str, str]], profile: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
     values: dict[str, list[str]] = {}
     for label, value in fields:
         values.setdefault(label.lower(), []).append(value)
     identifier = profile.get("BagIt-Profile-Info", {}).get("BagIt-Profile-Identifier")
     declared = values.get("bagit-profile-identifier", [])
     if not declared:
-        problems.append(BagProblem("bag-info.txt", "BagIt-Profile-Identifier is required by every profile"))
+        problems.append(Problem("bag-info.txt", "BagIt-Profile-Identifier is required by every profile"))
     elif identifier and identifier not in declared:
-        problems.append(BagProblem("bag-info.txt", f"BagIt-Profile-Identifier does not name {identifier}"))
+        problems.append(Problem("bag-info.txt", f"BagIt-Profile-Identifier does not name {identifier}"))
     for label, rule in profile.get("Bag-Info", {}).items():
         present = values.get(label.lower(), [])
         if rule.get("required") and not any(v.strip() for v in present):
-            problems.append(BagProblem("bag-info.txt", f"{label} is required"))
+            problems.append(Problem("bag-info.txt", f"{label} is required"))
         allowed = rule.get("values") or []
         for value in present:
             if allowed and value not in allowed:
-                problems.append(BagProblem("bag-info.txt", f"{label} {value!r} is not one of {allowed}"))
+                problems.append(Problem("bag-info.txt", f"{label} {value!r} is not one of {allowed}"))
         if rule.get("repeatable", True) is False and len(present) > 1:
-            problems.append(BagProblem("bag-info.txt", f"{label} must not be repeated"))
+            problems.append(Problem("bag-info.txt", f"{label} must not be repeated"))
     return problems
 
 
-def _check_algorithms(manifests: set[str], profile: Mapping[str, Any], *, tag: bool) -> list[BagProblem]:
+def _check_algorithms(manifests: set[str], profile: Mapping[str, Any], *, tag: bool) -> list[Problem]:
     prefix = "tagmanifest-" if tag else "manifest-"
     kind = "Tag-Manifests" if tag else "Manifests"
     present = {name[len(prefix) : -len(".txt")] for name in manifests if name.startswith(prefix)}
     problems = [
-        BagProblem(f"{prefix}{alg}.txt", f"required by the profile ({kind}-Required)")
+        Problem(f"{prefix}{alg}.txt", f"required by the profile ({kind}-Required)")
         for alg in profile.get(f"{kind}-Required", [])
         if alg not in present
     ]
     allowed = profile.get(f"{kind}-Allowed")
     if allowed is not None:
         problems += [
-            BagProblem(f"{prefix}{alg}.txt", f"algorithm not allowed by the profile ({kind}-Allowed)")
+            Problem(f"{prefix}{alg}.txt", f"algorithm not allowed by the profile ({kind}-Allowed)")
             for alg in sorted(present - set(allowed))
         ]
     return problems
 
 
-def _check_fetch(files: set[str], profile: Mapping[str, Any]) -> list[BagProblem]:
+def _check_fetch(files: set[str], profile: Mapping[str, Any]) -> list[Problem]:
     has_fetch = "fetch.txt" in files
     if has_fetch and profile.get("Allow-Fetch.txt", True) is False:
-        return [BagProblem("fetch.txt", "not allowed by the profile (Allow-Fetch.txt)")]
+        return [Problem("fetch.txt", "not allowed by the profile (Allow-Fetch.txt)")]
     if not has_fetch and profile.get("Fetch.txt-Required", False) is True:
-        return [BagProblem("fetch.txt", "required by the profile (Fetch.txt-Required)")]
+        return [Problem("fetch.txt", "required by the profile (Fetch.txt-Required)")]
     return []
 
 
-def _check_tag_files(files: set[str], manifests: set[str], profile: Mapping[str, Any]) -> list[BagProblem]:
+def _check_tag_files(files: set[str], manifests: set[str], profile: Mapping[str, Any]) -> list[Problem]:
     problems = [
-        BagProblem(path, "required by the profile (Tag-Files-Required)")
+        Problem(path, "required by the profile (Tag-Files-Required)")
         for path in profile.get("Tag-Files-Required", [])
         if path not in files
     ]
@@ -145,26 +145,26 @@ def _check_tag_files(files: set[str], manifests: set[str], profile: Mapping[str,
         if path.startswith(f"{PAYLOAD_DIR}/") or path in RESERVED_TAG_FILES or path in manifests:
             continue
         if not any(fnmatch.fnmatchcase(path, pattern) for pattern in allowed):
-            problems.append(BagProblem(path, "tag file not allowed by the profile (Tag-Files-Allowed)"))
+            problems.append(Problem(path, "tag file not allowed by the profile (Tag-Files-Allowed)"))
     return problems
 
 
-def _check_payload_files(bag_dir: Path, files: set[str], profile: Mapping[str, Any]) -> list[BagProblem]:
+def _check_payload_files(bag_dir: Path, files: set[str], profile: Mapping[str, Any]) -> list[Problem]:
     payload = {f for f in files if f.startswith(f"{PAYLOAD_DIR}/")}
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     # Empty means no files, or a single zero-byte placeholder file.
     not_empty = len(payload) > 1 or any((bag_dir / p).stat().st_size > 0 for p in payload)
     if profile.get("Data-Empty") is True and not_empty:
-        problems.append(BagProblem(PAYLOAD_DIR, "must be empty (Data-Empty)"))
+        problems.append(Problem(PAYLOAD_DIR, "must be empty (Data-Empty)"))
     for required in profile.get("Payload-Files-Required", []):
         present = any(p.startswith(required) for p in payload) if required.endswith("/") else required in payload
         if not present:
-            problems.append(BagProblem(required, "required by the profile (Payload-Files-Required)"))
+            problems.append(Problem(required, "required by the profile (Payload-Files-Required)"))
     allowed = profile.get("Payload-Files-Allowed")
     if allowed is not None:
         for path in sorted(payload):
             if not any(fnmatch.fnmatchcase(path, pattern) for pattern in allowed):
-                problems.append(BagProblem(path, "not allowed by the profile (Payload-Files-Allowed)"))
+                problems.append(Problem(path, "not allowed by the profile (Payload-Files-Allowed)"))
     return problems
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import bagit
 
+from repo.errors import Problem
 from repo.preservation.bag_format import (
     MANIFEST_NAME,
     PAYLOAD_DIR,
@@ -30,7 +31,6 @@ from repo.preservation.bag_format import (
     unsafe_path_reason,
 )
 from repo.preservation.bag_profile import check_profile
-from repo.preservation.errors import BagProblem
 
 
 def validate_bag(
@@ -40,7 +40,7 @@ def validate_bag(
     profile: Mapping[str, Any] | None = None,
     serialization: str | None = None,
     processes: int = 1,
-) -> list[BagProblem]:
+) -> list[Problem]:
     """Every problem of the bag in ``bag_dir``; an empty list means valid.
 
     ``fetch_allowlist`` holds the host names a ``fetch.txt`` URL may point at (none: fetch.txt
@@ -49,7 +49,7 @@ def validate_bag(
     type of the archive the bag came in, if any, for the profile's serialization rules.
     """
     if not bag_dir.is_dir():
-        return [BagProblem(".", "not a folder")]
+        return [Problem(".", "not a folder")]
     problems, unsafe = _check_tree(bag_dir)
     declaration, found = read_declaration(bag_dir)
     problems += found
@@ -73,9 +73,9 @@ def validate_bag(
     return list(dict.fromkeys(problems))  # bagit-python repeats some of ours
 
 
-def _check_tree(bag_dir: Path) -> tuple[list[BagProblem], bool]:
+def _check_tree(bag_dir: Path) -> tuple[list[Problem], bool]:
     """Refuse anything that is not a regular file or folder, without following links."""
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     for folder, dirs, files in os.walk(bag_dir):
         for name in dirs + files:
             full = os.path.join(folder, name)
@@ -83,10 +83,10 @@ def _check_tree(bag_dir: Path) -> tuple[list[BagProblem], bool]:
             mode = os.lstat(full).st_mode
             if stat.S_ISLNK(mode):
                 problems.append(
-                    BagProblem(rel, f"symbolic link (to {os.readlink(full)!r}); a bag may hold only regular files")
+                    Problem(rel, f"symbolic link (to {os.readlink(full)!r}); a bag may hold only regular files")
                 )
             elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                problems.append(BagProblem(rel, "device, FIFO or socket; a bag may hold only regular files"))
+                problems.append(Problem(rel, "device, FIFO or socket; a bag may hold only regular files"))
     return problems, bool(problems)
 
 
@@ -100,35 +100,35 @@ def _manifest_files(bag_dir: Path) -> list[tuple[str, bool, str]]:
     return found
 
 
-def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagProblem], bool, dict[str, set[str]]]:
+def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[Problem], bool, dict[str, set[str]]]:
     """Problems of every manifest's lines; whether a path is unsafe; payload manifest -> paths listed."""
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     unsafe = False
     payload_sets: dict[str, set[str]] = {}
     for name, is_tag, algorithm in _manifest_files(bag_dir):
         if algorithm not in hashlib.algorithms_available:
-            problems.append(BagProblem(name, f"algorithm {algorithm!r} cannot be verified"))
+            problems.append(Problem(name, f"algorithm {algorithm!r} cannot be verified"))
         try:
             text = read_tag_text(bag_dir / name, declaration)
         except (UnicodeDecodeError, LookupError) as exc:
-            problems.append(BagProblem(name, f"cannot be decoded as {declaration.encoding}: {exc}"))
+            problems.append(Problem(name, f"cannot be decoded as {declaration.encoding}: {exc}"))
             continue
         entries, line_problems = parse_manifest(text, algorithm)
-        problems += [BagProblem(name, p) for p in line_problems]
+        problems += [Problem(name, p) for p in line_problems]
         seen: set[str] = set()
         for entry in entries:
             reason = unsafe_path_reason(entry.path)
             if reason:
                 unsafe = True
-                problems.append(BagProblem(name, f"line {entry.line}: {entry.path!r}: {reason}"))
+                problems.append(Problem(name, f"{entry.path!r}: {reason}", entry.line))
                 continue
             in_payload = entry.path.startswith(f"{PAYLOAD_DIR}/")
             if is_tag and (in_payload or entry.path.startswith("tagmanifest-")):
-                problems.append(BagProblem(name, f"line {entry.line}: a tag manifest cannot list {entry.path!r}"))
+                problems.append(Problem(name, f"a tag manifest cannot list {entry.path!r}", entry.line))
             if not is_tag and not in_payload:
-                problems.append(BagProblem(name, f"line {entry.line}: {entry.path!r} is not under data/"))
+                problems.append(Problem(name, f"{entry.path!r} is not under data/", entry.line))
             if entry.path in seen:
-                problems.append(BagProblem(name, f"line {entry.line}: {entry.path!r} is listed twice"))
+                problems.append(Problem(name, f"{entry.path!r} is listed twice", entry.line))
             seen.add(entry.path)
         if not is_tag:
             payload_sets[name] = seen
@@ -137,11 +137,11 @@ def _check_manifests(bag_dir: Path, declaration: Declaration) -> tuple[list[BagP
     everything = set().union(*payload_sets.values()) if payload_sets else set()
     for name, listed in payload_sets.items():
         for missing in sorted(everything - listed):
-            problems.append(BagProblem(name, f"does not list {missing!r}, which another manifest lists"))
+            problems.append(Problem(name, f"does not list {missing!r}, which another manifest lists"))
     return problems, unsafe, payload_sets
 
 
-def _check_completeness(bag_dir: Path, listed: Mapping[str, set[str]]) -> list[BagProblem]:
+def _check_completeness(bag_dir: Path, listed: Mapping[str, set[str]]) -> list[Problem]:
     """Each payload file no manifest lists, and each listed file that is not there, by name.
 
     bagit-python stops at a wrong Payload-Oxum without saying which files are extra or missing.
@@ -154,59 +154,57 @@ def _check_completeness(bag_dir: Path, listed: Mapping[str, set[str]]) -> list[B
         for file in files:
             rel = Path(folder, file).relative_to(bag_dir).as_posix()
             on_disk[unicodedata.normalize("NFC", rel)] = rel
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     manifests = sorted(listed)
     every = {unicodedata.normalize("NFC", path): path for paths in listed.values() for path in paths}
     for key in sorted(set(on_disk) - set(every)):
-        problems.append(BagProblem(on_disk[key], f"is not in {' or '.join(manifests)}"))
+        problems.append(Problem(on_disk[key], f"is not in {' or '.join(manifests)}"))
     for key in sorted(set(every) - set(on_disk)):
         owner = next(name for name in manifests if every[key] in listed[name])
-        problems.append(BagProblem(every[key], f"is missing (listed in {owner})"))
+        problems.append(Problem(every[key], f"is missing (listed in {owner})"))
     return problems
 
 
-def _check_fetch(bag_dir: Path, declaration: Declaration, allowlist: Collection[str]) -> tuple[list[BagProblem], bool]:
+def _check_fetch(bag_dir: Path, declaration: Declaration, allowlist: Collection[str]) -> tuple[list[Problem], bool]:
     path = bag_dir / "fetch.txt"
     if not path.exists():
         return [], False
     if not allowlist:
-        return [BagProblem("fetch.txt", "fetch.txt is not accepted (no fetch host is allowed)")], False
+        return [Problem("fetch.txt", "fetch.txt is not accepted (no fetch host is allowed)")], False
     allowed = {host.lower() for host in allowlist}
-    problems: list[BagProblem] = []
+    problems: list[Problem] = []
     unsafe = False
     try:
         text = read_tag_text(path, declaration)
     except (UnicodeDecodeError, LookupError) as exc:
-        return [BagProblem("fetch.txt", f"cannot be decoded as {declaration.encoding}: {exc}")], False
+        return [Problem("fetch.txt", f"cannot be decoded as {declaration.encoding}: {exc}")], False
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() == "":
             continue
         parts = line.split(None, 2)
         if len(parts) != 3:
-            problems.append(BagProblem("fetch.txt", f"line {number} is not 'URL LENGTH FILEPATH'"))
+            problems.append(Problem("fetch.txt", "is not 'URL LENGTH FILEPATH'", number))
             continue
         url, length, target = parts[0], parts[1], parts[2].rstrip()
         parsed = urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            problems.append(BagProblem("fetch.txt", f"line {number}: only http(s) URLs are accepted"))
+            problems.append(Problem("fetch.txt", "only http(s) URLs are accepted", number))
         elif parsed.hostname.lower() not in allowed:
-            problems.append(
-                BagProblem("fetch.txt", f"line {number}: host {parsed.hostname!r} is not in the fetch allowlist")
-            )
+            problems.append(Problem("fetch.txt", f"host {parsed.hostname!r} is not in the fetch allowlist", number))
         if not (length == "-" or length.isdigit()):
-            problems.append(BagProblem("fetch.txt", f"line {number}: length {length!r} is not a number"))
+            problems.append(Problem("fetch.txt", f"length {length!r} is not a number", number))
         reason = unsafe_path_reason(target)
         if reason:
             unsafe = True
-            problems.append(BagProblem("fetch.txt", f"line {number}: {target!r}: {reason}"))
+            problems.append(Problem("fetch.txt", f"{target!r}: {reason}", number))
         elif not target.startswith(f"{PAYLOAD_DIR}/"):
-            problems.append(BagProblem("fetch.txt", f"line {number}: {target!r} is not under data/"))
+            problems.append(Problem("fetch.txt", f"{target!r} is not under data/", number))
         elif not (bag_dir / target).is_file():
-            problems.append(BagProblem(target, "listed in fetch.txt but not present; fetch it first"))
+            problems.append(Problem(target, "listed in fetch.txt but not present; fetch it first"))
     return problems, unsafe
 
 
-def _bagit_python(bag_dir: Path, processes: int) -> list[BagProblem]:
+def _bagit_python(bag_dir: Path, processes: int) -> list[Problem]:
     base = os.path.abspath(bag_dir)
 
     def clean(message: str) -> str:  # no server paths in what may reach an HTTP response
@@ -217,12 +215,12 @@ def _bagit_python(bag_dir: Path, processes: int) -> list[BagProblem]:
         bag.validate(processes=processes)
     except bagit.BagValidationError as exc:
         if exc.details:
-            return [BagProblem(getattr(d, "path", "."), clean(str(d))) for d in exc.details]
+            return [Problem(getattr(d, "path", "."), clean(str(d))) for d in exc.details]
         where = "bag-info.txt" if "Payload-Oxum" in exc.message else "."
-        return [BagProblem(where, clean(exc.message))]
+        return [Problem(where, clean(exc.message))]
     except bagit.BagError as exc:
         where = "bag-info.txt" if "Payload-Oxum" in str(exc) else "."
-        return [BagProblem(where, clean(str(exc)))]
+        return [Problem(where, clean(str(exc)))]
     except (OSError, UnicodeError, ValueError) as exc:
-        return [BagProblem(".", clean(f"unreadable: {exc}"))]
+        return [Problem(".", clean(f"unreadable: {exc}"))]
     return []

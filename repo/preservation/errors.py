@@ -1,21 +1,8 @@
-"""The preservation layer's exceptions, and the one problem value that validators return."""
+"""The preservation layer's exceptions (validators return repo.errors.Problem values)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from repo.errors import MunimentError, Problem
-
-
-class BagProblem(NamedTuple):
-    """One thing wrong with a bag: the file it concerns (relative to the bag, "." for the bag
-    itself) and a sentence saying why."""
-
-    file: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.reason}"
 
 
 class PreservationError(MunimentError):
@@ -31,12 +18,12 @@ class BagBuildError(PreservationError, ValueError):
 class UnsafeArchive(PreservationError):
     """An archive was refused; ``problems`` names every member that was refused and why."""
 
-    def __init__(self, archive: str, problems: list[BagProblem]) -> None:
-        shown = "; ".join(f"{p.file}: {p.reason}" for p in problems[:5])
+    def __init__(self, archive: str, problems: list[Problem]) -> None:
+        shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         super().__init__(f"archive {archive} refused: {shown}{more}")
         self.archive = archive
-        self.problems = [Problem(p.file, p.reason) for p in problems]
+        self.problems = list(problems)
 
     def __str__(self) -> str:
         return self.message

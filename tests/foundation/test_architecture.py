@@ -3,6 +3,7 @@ import-linter's contracts in pyproject.toml, so that an upward import fails the 
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -49,3 +50,63 @@ def test_no_import_hides_from_the_contracts() -> None:
         if hidden.search(path.read_text())
     ]
     assert offenders == []
+
+
+# SQL in a string: what the catalog's statements begin with, or their unmistakable middles.
+_SQL = re.compile(
+    r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH)\s|\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET)\b"
+    r"|\bSELECT\s.+\sFROM\s"
+)
+# Where SQL may be: the catalog owns the schema and every statement (ARCHITECTURE.md).
+_SQL_HOMES = ("repo/catalog/",)
+_SQL_KNOWN = {
+    # Being changed by two engineers this session: its SQL moves into repo/catalog after the merge.
+    "repo/search/",
+    # Huey's own tables on the catalog's PostgreSQL server (an advisory lock around their creation):
+    # the queue's storage, not the catalog's.
+    "app/queue.py",
+}
+
+
+def _sql_in(path: Path, root: Path = ROOT) -> list[str]:
+    """Each string holding SQL, and each statement run on a database handle, as ``file:line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.search(node.value):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value.strip()[:60]!r}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "executemany", "query", "query_one")
+            and isinstance(node.func.value, ast.Attribute | ast.Name)
+            and (node.func.value.attr if isinstance(node.func.value, ast.Attribute) else node.func.value.id)
+            in ("db", "conn", "connection", "cursor")
+        ):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: .{node.func.attr}(...)")
+    return found
+
+
+def test_only_the_catalog_issues_sql() -> None:
+    offenders = [
+        hit
+        for package in ("app", "ingest", "iiif", "repo")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if not str(path.relative_to(ROOT)).startswith((*_SQL_HOMES, *_SQL_KNOWN))
+        for hit in _sql_in(path)
+    ]
+    assert offenders == []
+
+
+def test_the_sql_check_sees_statements_and_calls_but_not_prose(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "def f(db):\n"
+        '    db.query_one(f"SELECT id FROM items WHERE x = {1}")\n'
+        '    revoke = "UPDATE api_tokens SET revoked = ?"\n'
+        '    doc = "Select the items from a list, then delete from it what is gone"\n'
+    )
+    assert sorted(_sql_in(module, tmp_path)) == [
+        "m.py:2: 'SELECT id FROM items WHERE x ='",
+        "m.py:2: .query_one(...)",
+        "m.py:3: 'UPDATE api_tokens SET revoked = ?'",
+    ]

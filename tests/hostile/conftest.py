@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from repo.auth import Role
+from repo.errors import Problem
 from repo.settings import Settings
 from tests.api.helpers import Repository, open_repository
 from tests.hostile.canary import FolderCanary, HttpCanary
@@ -56,7 +57,7 @@ class Hostile:
         return all(not any(d.iterdir()) for d in staging.rglob("*") if d.is_dir() and d.name in ("api", "ingest"))
 
     def problems(self, job: dict[str, Any]) -> str:
-        return "\n".join(f"{p['file']}: {p['reason']}" for p in job["problems"])
+        return "\n".join(str(Problem(p["file"], p["reason"], p.get("line"))) for p in job["problems"])
 
 
 @pytest.fixture

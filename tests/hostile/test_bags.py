@@ -42,7 +42,7 @@ def test_manifests_naming_paths_outside_the_bag(hostile: Hostile, tmp_path: Path
     job = _submit(hostile, bag, tmp_path, where)
     assert job["state"] == "failed"
     problems = hostile.problems(job)  # type: ignore[arg-type]
-    assert "manifest-sha512.txt: line 2:" in problems and "'..' segment leads outside the bag" in problems
+    assert "manifest-sha512.txt:2:" in problems and "'..' segment leads outside the bag" in problems
     assert f"{secret}': absolute path" in problems
     assert "tagmanifest-sha512.txt:" in problems, problems
 
@@ -53,8 +53,8 @@ def test_fetch_txt_from_a_host_not_allowed_is_refused(hostile: Hostile, tmp_path
     (bag / "fetch.txt").write_text(f"{hostile.http.url}/p2.tif 100 data/p2.tif\nfile:///etc/passwd - data/p3.tif\n")
     job = _submit(hostile, bag, tmp_path, where)
     problems = hostile.problems(job)  # type: ignore[arg-type]
-    assert "fetch.txt: line 1: host '127.0.0.1' is not in the fetch allowlist" in problems, problems
-    assert "fetch.txt: line 2: only http(s) URLs are accepted" in problems
+    assert "fetch.txt:1: host '127.0.0.1' is not in the fetch allowlist" in problems, problems
+    assert "fetch.txt:2: only http(s) URLs are accepted" in problems
 
 
 def test_fetch_txt_from_an_allowed_host_downloads_nothing(hostile: Hostile, tmp_path: Path) -> None:

@@ -11,10 +11,9 @@ from typing import Any, BinaryIO
 import pytest
 import pyvips
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from iiif.image import ANONYMOUS, AccessDenied, Credentials, ImageServerConfig, ResolvedImage, image_routes
+from iiif.image import ANONYMOUS, AccessDenied, Credentials, ImageServerConfig, ResolvedImage, image_mount
 from storage import FilesystemStorage, ObjectInfo, Storage
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -135,7 +134,7 @@ def resolver(access_storage: FilesystemStorage, pyramid_files: dict[str, Path]) 
 
 
 def make_app(resolver: DictResolver, config: ImageServerConfig) -> Starlette:
-    return Starlette(routes=[Mount("/iiif/3", routes=image_routes(resolver, config))])
+    return Starlette(routes=[image_mount("/iiif/3", resolver, config)])
 
 
 @pytest.fixture

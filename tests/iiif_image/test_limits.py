@@ -92,7 +92,7 @@ def test_a_render_past_its_deadline_is_stopped(make_client: Callable[..., TestCl
 
 def _async_client(resolver: DictResolver, config: ImageServerConfig) -> tuple[httpx.AsyncClient, ImageEndpoint]:
     app = make_app(resolver, config)
-    endpoint = app.routes[0].routes[0].endpoint  # type: ignore[attr-defined]
+    endpoint = app.routes[0].endpoint  # type: ignore[attr-defined]
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver"), endpoint
 

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from iiif.image import ImageServerConfig, ResolvedImage, image_routes
+from iiif.image import ImageServerConfig, ResolvedImage, image_mount
 from iiif.image.fastpath import standalone_jpeg
 from iiif.image.source import LocalFileSource
 from iiif.image.tiff import read_pyramid
@@ -299,9 +299,7 @@ def _raw_get(app: Any, raw_path: bytes) -> tuple[int, dict[bytes, bytes], bytes]
     ],
 )
 def test_raw_traversal_paths(resolver: DictResolver, tmp_path: Path, raw: bytes) -> None:
-    app = Starlette(
-        routes=[Mount("/iiif/3", routes=image_routes(resolver, ImageServerConfig(source_cache_dir=str(tmp_path))))]
-    )
+    app = Starlette(routes=[image_mount("/iiif/3", resolver, ImageServerConfig(source_cache_dir=str(tmp_path)))])
     status, _, body = _raw_get(app, raw)
     assert status == 404, raw
     assert b"passwd" not in body and resolver.calls == []
@@ -336,7 +334,7 @@ def test_a_replaced_image_is_not_served_from_cache(access_storage: FilesystemSto
     images = {"page": ResolvedImage(access_storage, "pyramids/rgb-1000x800.tif", MODIFIED)}
     resolver = DictResolver(images)
     config = ImageServerConfig(resolve_ttl=0, source_cache_dir=str(tmp_path))
-    client = TestClient(Starlette(routes=[Mount("/iiif/3", routes=image_routes(resolver, config))]))
+    client = TestClient(Starlette(routes=[image_mount("/iiif/3", resolver, config)]))
     first = client.get("/iiif/3/page/full/100,/0/default.jpg")
     images["page"] = ResolvedImage(access_storage, "pyramids/gray-600x400.tif", MODIFIED + timedelta(days=1))
     second = client.get("/iiif/3/page/full/100,/0/default.jpg")
@@ -378,7 +376,7 @@ def test_s3_storage(s3_storage: Any, pyramid_files: dict[str, Path], tmp_path: P
         stored = s3_storage.put("access/page-1.tif", stream)
     resolver = DictResolver({"page-1": ResolvedImage(s3_storage, "access/page-1.tif", stored.modified)})
     config = ImageServerConfig(source_cache_dir=str(tmp_path))
-    with TestClient(Starlette(routes=[Mount("/iiif/3", routes=image_routes(resolver, config))])) as client:
+    with TestClient(Starlette(routes=[image_mount("/iiif/3", resolver, config)])) as client:
         info = client.get("/iiif/3/page-1/info.json").json()
         assert info["tiles"] == [{"width": 256, "scaleFactors": [1, 2, 4]}]
         assert client.get("/iiif/3/page-1/0,0,512,512/256,256/0/default.jpg").status_code == 200
@@ -410,5 +408,5 @@ def test_naive_modified_times_are_utc(access_storage: FilesystemStorage, tmp_pat
     naive = datetime(2024, 5, 1, 12, 0, 0)
     resolver = DictResolver({"p": ResolvedImage(access_storage, "pyramids/rgb-1000x800.tif", naive)})
     config = ImageServerConfig(source_cache_dir=str(tmp_path))
-    client = TestClient(Starlette(routes=[Mount("/iiif/3", routes=image_routes(resolver, config))]))
+    client = TestClient(Starlette(routes=[image_mount("/iiif/3", resolver, config)]))
     assert client.get("/iiif/3/p/info.json").headers["last-modified"] == "Wed, 01 May 2024 12:00:00 GMT"

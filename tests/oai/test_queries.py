@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from repo.catalog import Catalog, utc_now
+from repo.catalog import Catalog, oai_records, utc_now
 from repo.oai import queries
 from repo.oai.queries import Selection
 from repo.services import Services
@@ -189,10 +189,10 @@ def test_sqlite_page_query_seeks_the_index(tmp_path: Path) -> None:
     catalog = Catalog.open(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     selections = (Selection("dc_xml", lower="a", upper="b"), Selection("dc_xml", set_spec="a", upper="b"))
     for selection in selections:
-        where, params = queries._where(selection, NOW, ("a", "b"))
+        where, params = oai_records._where(selection, NOW, ("a", "b"))
         plan = catalog.db.query(
             "EXPLAIN QUERY PLAN SELECT i.id FROM items i LEFT JOIN metadata m ON m.item_id = i.id"
-            f" WHERE {where} ORDER BY {queries._DATESTAMP}, i.id LIMIT 10",
+            f" WHERE {where} ORDER BY {oai_records._DATESTAMP}, i.id LIMIT 10",
             params,
         )
         details = " ".join(p["detail"] for p in plan)

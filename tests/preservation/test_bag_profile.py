@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from repo.errors import Problem
 from repo.preservation import BagInfo, BuiltBag, build_bag, check_profile, load_profile, validate_bag
 from tests.preservation.conftest import FIXTURES, MakeBag, metadata
 
@@ -49,22 +50,22 @@ def test_missing_required_field_fails_btr(btr_bag: BuiltBag, tmp_path: Path) -> 
     shutil.copytree(btr_bag.path, bag)
     info = bag / "bag-info.txt"
     info.write_text("".join(line for line in info.read_text().splitlines(True) if not line.startswith("Bagging-Date")))
-    assert check_profile(bag, BTR) == [("bag-info.txt", "Bagging-Date is required")]
+    assert check_profile(bag, BTR) == [Problem("bag-info.txt", "Bagging-Date is required")]
     problems = validate_bag(bag, profile=BTR)
-    assert ("bag-info.txt", "Bagging-Date is required") in problems
+    assert Problem("bag-info.txt", "Bagging-Date is required") in problems
     assert any("validation failed" in p.reason for p in problems)  # the tag manifest noticed too
 
 
 def test_profile_identifier_is_always_required(make_bag: MakeBag) -> None:
     problems = check_profile(make_bag(1).path, BTR)
-    assert problems == [("bag-info.txt", "BagIt-Profile-Identifier is required by every profile")]
+    assert problems == [Problem("bag-info.txt", "BagIt-Profile-Identifier is required by every profile")]
     other = make_bag(1, **{"BagIt-Profile-Identifier": "https://example.org/other.json"})
     assert [p.reason for p in check_profile(other.path, BTR)] == [f"BagIt-Profile-Identifier does not name {BTR_ID}"]
 
 
 def test_fetch_txt_refused_by_btr(btr_bag: BuiltBag) -> None:
     (btr_bag.path / "fetch.txt").write_text("https://example.org/a 1 data/a\n")
-    assert check_profile(btr_bag.path, BTR) == [("fetch.txt", "not allowed by the profile (Allow-Fetch.txt)")]
+    assert check_profile(btr_bag.path, BTR) == [Problem("fetch.txt", "not allowed by the profile (Allow-Fetch.txt)")]
 
 
 def test_serialization_rules(btr_bag: BuiltBag) -> None:
@@ -88,7 +89,7 @@ def test_serialization_rules(btr_bag: BuiltBag) -> None:
 def test_accepted_bagit_versions() -> None:
     old = SUITE / "v0.97/valid/basic-bag"
     problems = check_profile(old, profile())
-    assert ("bagit.txt", "BagIt-Version 0.97 is not accepted by the profile (1.0)") in problems
+    assert Problem("bagit.txt", "BagIt-Version 0.97 is not accepted by the profile (1.0)") in problems
 
 
 def test_manifest_rules(custom_bag: BuiltBag) -> None:
@@ -154,6 +155,6 @@ def test_bag_info_values_and_repeatable(tmp_path: Path) -> None:
 
 
 def test_profile_without_identifier_is_reported(custom_bag: BuiltBag) -> None:
-    assert ("profile", "BagIt-Profile-Info lacks BagIt-Profile-Identifier") in check_profile(
+    assert Problem("profile", "BagIt-Profile-Info lacks BagIt-Profile-Identifier") in check_profile(
         custom_bag.path, {"Accept-BagIt-Version": ["1.0"]}
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from repo.errors import Problem
 from repo.preservation import BuiltBag, validate_bag
 from tests.preservation.conftest import FIXTURES, MakeBag
 
@@ -44,7 +45,7 @@ def test_invalid_whitespace_in_bagit_txt_is_named() -> None:
 
 def test_fetch_txt_needs_an_allowed_host() -> None:
     holey = SUITE / "v0.97/valid/holey-bag"
-    assert validate_bag(holey) == [("fetch.txt", "fetch.txt is not accepted (no fetch host is allowed)")]
+    assert validate_bag(holey) == [Problem("fetch.txt", "fetch.txt is not accepted (no fetch host is allowed)")]
     problems = validate_bag(holey, fetch_allowlist=["example.org"])
     assert problems and all("not in the fetch allowlist" in p.reason for p in problems)
 
@@ -108,7 +109,7 @@ def test_corrupted_scan_and_extra_file(make_bag: MakeBag, tmp_path: Path) -> Non
 
 
 def test_not_a_folder(tmp_path: Path) -> None:
-    assert validate_bag(tmp_path / "nothing") == [(".", "not a folder")]
+    assert validate_bag(tmp_path / "nothing") == [Problem(".", "not a folder")]
 
 
 def test_files_not_in_the_manifest_and_missing_files_are_named_beside_payload_oxum(
@@ -118,8 +119,8 @@ def test_files_not_in_the_manifest_and_missing_files_are_named_beside_payload_ox
     (bag / "data/nsqd.dat").write_bytes(b"not listed anywhere")
     (bag / "data/p2.tif").unlink()
     problems = validate_bag(bag)
-    assert ("data/nsqd.dat", "is not in manifest-sha512.txt") in problems
-    assert ("data/p2.tif", "is missing (listed in manifest-sha512.txt)") in problems
+    assert Problem("data/nsqd.dat", "is not in manifest-sha512.txt") in problems
+    assert Problem("data/p2.tif", "is missing (listed in manifest-sha512.txt)") in problems
     # Payload-Oxum is wrong too and is said once; nothing else is reported about those two files
     assert [p.file for p in problems].count("data/nsqd.dat") == 1
     assert [p.file for p in problems].count("data/p2.tif") == 1
@@ -130,4 +131,4 @@ def test_a_missing_file_in_a_subfolder_is_named_when_payload_oxum_agrees(make_ba
     bag = copy_bag(make_bag(1), tmp_path)
     manifest = bag / "manifest-sha512.txt"
     manifest.write_text(manifest.read_text() + "0" * 128 + "  data/netutil/listen.go\n")
-    assert ("data/netutil/listen.go", "is missing (listed in manifest-sha512.txt)") in validate_bag(bag)
+    assert Problem("data/netutil/listen.go", "is missing (listed in manifest-sha512.txt)") in validate_bag(bag)

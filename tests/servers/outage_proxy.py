@@ -15,11 +15,21 @@ class OutageProxy:
         self.port = free_port()
         self.up = True
         self.refused = 0
+        self._live: set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", self.port))
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self) -> None:
         self._listener.close()
+
+    def cut(self) -> None:
+        """Go down now, connections in use included, as a server killed mid-request does."""
+        self.up = False
+        for sock in list(self._live):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _accept(self) -> None:
         while True:
@@ -32,6 +42,7 @@ class OutageProxy:
                 client.close()
                 continue
             server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._live.update((client, server))
             for source, dest in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, dest), daemon=True).start()
 

@@ -92,6 +92,30 @@ def test_server_killed_during_multipart_upload_leaves_nothing(tmp_path: Path) ->
         server.stop()
 
 
+def test_server_lost_during_the_checksum_probe_is_unavailable_not_a_crash(seaweedfs: SeaweedFS) -> None:
+    """The first write asks the server how it checks bodies; a server gone in the middle of that
+    question is a StorageUnavailable (which the queue retries), not a raw botocore error."""
+    from storage.s3 import make_client
+    from tests.servers.outage_proxy import OutageProxy
+
+    proxy = OutageProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
+    try:
+        location = dataclasses.replace(
+            s3_location(seaweedfs, new_bucket(seaweedfs)), endpoint_url=f"http://127.0.0.1:{proxy.port}"
+        )
+        client = make_client(location, max_attempts=2, timeout=5)
+        cuts = iter([proxy.cut])  # the first probe only
+        client.meta.events.register("after-call.s3.CreateMultipartUpload", lambda **_: next(cuts, lambda: None)())
+        store = S3Storage(location, client=client)
+        with pytest.raises(StorageUnavailable, match="cannot reach S3 endpoint"):
+            store.put("scans/p1.tif", PatternStream(MB))
+        proxy.up = True
+        assert store.put("scans/p1.tif", PatternStream(MB)).size == MB  # asked again, not remembered as "md5"
+        assert store._part_algorithm() == "crc32"
+    finally:
+        proxy.close()
+
+
 def test_writes_carry_the_content_type_of_their_key(seaweedfs: SeaweedFS) -> None:
     """Readers get the right type; and SeaweedFS, told the type, stores image data as sent
     instead of sniffing it as text and gzipping it (a cost on every write and read)."""
