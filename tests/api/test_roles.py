@@ -70,7 +70,7 @@ def test_every_route_that_writes_needs_a_token_and_a_strong_enough_role(full: Re
             assert role in ("curator", "admin"), f"{method} {path} writes, so it needs curator or admin"
             _assert_guarded(full, method, url, Role(role))
             checked += 1
-    assert checked == 7
+    assert checked == 8  # the seven of the first release and the access tier (PUT ./access-tier)
 
 
 def test_every_protected_read_needs_a_token_and_public_reads_do_not(full: Repository) -> None:
