@@ -6,12 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from app.api import api_routes
 from app.errors import HANDLERS
+from app.web.forwarded import ForwardedFrom
 from app.web.oai import oai_routes
 from app.web.pages import public_pages
 from app.web.staff import staff_routes
@@ -20,6 +22,7 @@ from iiif.catalog_images import image_api_routes
 from iiif.discovery.routes import discovery_routes
 from iiif.presentation.routes import presentation_routes
 from iiif.search.routes import search_routes
+from repo.auth.readers import networks
 from repo.services import Services
 from repo.settings import Settings
 
@@ -54,6 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         yield
         services.close()
 
-    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    forwarded = Middleware(ForwardedFrom, trusted=networks(services.settings.trusted_proxies))
+    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan, middleware=[forwarded])
     app.state.services = services
     return app

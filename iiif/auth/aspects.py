@@ -8,7 +8,7 @@ from starlette.types import Scope
 
 from iiif.image import ANONYMOUS, Credentials
 from repo.auth import bearer_token
-from repo.auth.readers import SESSION_COOKIE, Aspects, Network, networks, reader_address, within
+from repo.auth.readers import PROXY_SCOPE_KEY, SESSION_COOKIE, Aspects, Network, networks, reader_address, within
 from repo.settings import Settings
 
 
@@ -35,7 +35,7 @@ class AspectReader:
                 remote_user = value.decode("latin-1").strip()
         peer = (scope.get("client") or ("", 0))[0]
         address = reader_address(peer, forwarded or "", self.trusted) if self.kiosk else ""
-        if remote_user and not within(peer, self.trusted):
+        if remote_user and not within(scope.get(PROXY_SCOPE_KEY) or peer, self.trusted):
             remote_user = None  # only a trusted proxy's word counts
         if not (authorization or cookie or address or remote_user):
             return ANONYMOUS

@@ -34,6 +34,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # The one session cookie (the staff pages set it too), for the whole site: image requests carry it.
 SESSION_COOKIE = "muniment_staff"
 SESSION_COOKIE_PATH = "/"
+# Where the ASGI scope keeps the trusted proxy a request came through (app/web/forwarded.py), so
+# that a proxy's word (the external header) is believed from it even after its X-Forwarded-For is applied.
+PROXY_SCOPE_KEY = "muniment.proxy"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,3 +94,40 @@ def test_forwarded_headers_are_believed_only_from_trusted_proxies(tmp_path: Path
     audit = [json.loads(line) for line in cli(environment(data), "audit", "--json").splitlines()]
     remote = {entry["target"]: entry["remote"] for entry in audit if entry["action"] == "POST /api/v1/collections"}
     assert remote == {"untrusted": "127.0.0.1", "trusted": "203.0.113.9"}, audit
+
+
+def _status(url: str, headers: dict[str, str], method: str = "GET", body: bytes | None = None) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_a_trusted_proxy_names_a_reader_of_restricted_images_under_muniment_serve(tmp_path: Path) -> None:
+    """The IIIF `external` access service behind a real proxy: it sends X-Forwarded-For as well as the
+    reader's name, and the name is believed because the connection came from the trusted proxy."""
+    data = tmp_path / "data"
+    env = environment(data)
+    cli(
+        env,
+        "ingest",
+        str(make_item(tmp_path / "scans" / "closed", ["p1.tif"])),
+        "--collection",
+        "c",
+        "--identifier",
+        "R-1",
+    )
+    token = cli(env, "token", "create", "--role", "curator", "--name", "proxy-test").splitlines()[0]
+    info = "/iiif/3/R-1~1/info.json"
+    reader = {"X-Forwarded-For": "203.0.113.9", "X-Remote-User": "jo"}
+    for trusted, expected in (("127.0.0.1", 200), ("", 401)):
+        settings = {"MUNIMENT_TRUSTED_PROXIES": trusted, "MUNIMENT_IIIF_AUTH_EXTERNAL_HEADER": "X-Remote-User"}
+        with serving(environment(data, **settings), free_port()) as base:
+            if trusted:  # restrict it once, through the API
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                body = json.dumps({"visibility": "restricted"}).encode()
+                assert _status(f"{base}/api/v1/items/R-1/visibility", headers, "PUT", body) == 200
+                assert _status(base + info, {"X-Forwarded-For": "203.0.113.9"}) == 401  # no name, no entry
+            assert _status(base + info, reader) == expected, trusted

@@ -81,9 +81,9 @@ def _serve(uvicorn: Any, host: str, port: int, workers: int, settings: Settings)
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
-        # Forwarded headers only from the proxies the setting names (uvicorn believes 127.0.0.1 by default).
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        # Forwarded headers are the application's (app/web/forwarded.py: only from trusted proxies,
+        # keeping which proxy spoke); uvicorn would otherwise believe 127.0.0.1's.
+        proxy_headers=False,
         loop="uvloop",  # explicit: a missing package fails loudly instead of falling back to slower defaults
         http="httptools",
         server_header=False,
