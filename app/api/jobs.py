@@ -64,9 +64,13 @@ class Jobs:
     def wait_idle(self, timeout: float = 120) -> None:
         """Block until no job is queued or running (tests, with a worker running beside them)."""
         deadline = time.monotonic() + timeout
-        while any(not j.finished for j in self.queue.recent(limit=500)):
+        while unfinished := [j for j in self.queue.recent(limit=500) if not j.finished]:
             if time.monotonic() > deadline:
-                raise TimeoutError("jobs are still queued or running: is a worker running?")
+                named = ", ".join(
+                    f"{j.id} ({j.kind}, {j.state}: " + " ".join(f"{t.seq}={t.state}" for t in j.tasks) + ")"
+                    for j in unfinished[:5]
+                )
+                raise TimeoutError(f"jobs are still queued or running: is a worker running? {named}")
             time.sleep(0.05)
 
     # -- /jobs --------------------------------------------------------------------------------

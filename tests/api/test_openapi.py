@@ -42,7 +42,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]:
     for repository in open_repository(settings):
         ingest_item(repository.services, root / "scans", "MS-1")
         yield repository
-        repository.jobs.wait_idle()
+        # The fuzzer's accepted ingests run on the worker beside the app; on a loaded 2-core machine
+        # (CI runs everything at once) dozens of them can take longer than the default two minutes.
+        repository.jobs.wait_idle(timeout=360)
 
 
 EXPLORE = bool(os.environ.get("EXPLORE_FUZZ"))
