@@ -23,7 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from app.ingest_tasks import folder_source, run_ingest_task
+from app.ingest_tasks import BAG_KINDS, bag_ended, bag_result, folder_source, refused, run_ingest_task, stage_bag
+from app.ocr_tasks import NotYet
 from ingest import steps
 from ingest.context import ItemContext, ItemSource
 from ingest.derivatives import make_derivatives
@@ -34,7 +35,8 @@ from repo.errors import Problem
 from repo.identifiers import derivative_key, thumbnail_key
 from repo.services import Services
 
-FANOUT_KINDS = ("folder", "batch")
+FANOUT_KINDS = ("folder", "batch", *BAG_KINDS)
+ENDED = ("succeeded", "failed", "cancelled")
 WAIT = 0.2  # seconds between looks at the job while other workers hold its pages
 
 
@@ -83,9 +85,14 @@ def page_params(item_seq: int, ctx: ItemContext) -> list[tuple[str, dict[str, An
     ]
 
 
-def run_page_task(task: JobTask, services: Services, holder: str) -> TaskResult:
+def run_page_task(job: Job, task: JobTask, services: Services, holder: str) -> TaskResult:
     """One page's pyramid and thumbnail made and stored (again, when run twice)."""
     p = task.params
+    item = next(t for t in job.tasks if t.seq == p["item_task"])
+    if not Path(p["path"]).exists() and job.kind in BAG_KINDS and item.state not in ENDED:
+        # Its bag is being unpacked again (a retry), or on another machine whose staging folder is
+        # not shared with this one: the item task's worker, which has it, takes the page meanwhile.
+        raise NotYet(f"waits for its bag: {Path(p['path']).name} is not unpacked here", delay=1.0)
     staging = services.settings.staging_path
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging, prefix="page-") as out:
@@ -124,9 +131,14 @@ class FannedItem:
 
     def run(self, job: Job, task: JobTask, ingester: Ingester) -> TaskResult | None:
         """The item's result, or None when it is not one to spread (the caller ingests it whole)."""
+        bag = job.kind in BAG_KINDS
+        try:  # a bag's pages are read by page tasks from its staging: unpacked again after a retry
+            source = stage_bag(job, task, ingester.services.settings) if bag else folder_source(task)
+        except IngestError as exc:
+            return bag_result(job, task, ingester, refused(task, exc))
         if not page_tasks(job, task.seq):
             with ingester.staging() as staging:
-                ctx = prepare(folder_source(task), ingester, staging)
+                ctx = prepare(source, ingester, staging)
             if ctx is None:
                 return None
             for seq in self.store.add_tasks(job.id, page_params(task.seq, ctx)):
@@ -136,6 +148,8 @@ class FannedItem:
             return TaskResult("failed", message="cancelled while its pages were being made")
         if failed:
             problems = [p for t in failed for p in t.problems]
+            if bag:
+                problems = bag_ended(job, task, ingester, problems)
             return TaskResult("failed", message=f"{len(failed)} page(s) failed: nothing was stored", problems=problems)
         return run_ingest_task(job, task, ingester, derivatives_made=True)
 
@@ -151,7 +165,7 @@ class FannedItem:
                     for future in running.values():
                         future.result()
                     return None
-                if all(t.state in ("succeeded", "failed", "cancelled") for t in pages):
+                if all(t.state in ENDED for t in pages):
                     return [t for t in pages if t.state != "succeeded"]
                 for seq in [s for s, f in running.items() if f.done()]:
                     running.pop(seq).result()
