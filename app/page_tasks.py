@@ -19,7 +19,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -176,4 +176,7 @@ class FannedItem:
                         claimed = self.claim(job_id, page.seq)
                         if claimed is not None:
                             running[page.seq] = pool.submit(self.run_claimed, claimed)
-                time.sleep(WAIT)
+                if running:  # a slot freed here is filled at once, not at the next look
+                    wait(running.values(), timeout=WAIT, return_when=FIRST_COMPLETED)
+                else:
+                    time.sleep(WAIT)
