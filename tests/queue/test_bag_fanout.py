@@ -7,10 +7,13 @@ that starts removes what ended jobs left staged."""
 from __future__ import annotations
 
 import os
+import shutil
+import time
 import zipfile
 from pathlib import Path
 
 import bagit
+import pytest
 
 from app.ingest_tasks import bag_task
 from app.queue import TaskQueue, job_staging
@@ -28,6 +31,11 @@ from tests.queue.test_page_fanout import wait_for_end
 from tests.queue.test_workers import muniment, run, stop, wait_until_ended
 
 PAGES = 12
+
+
+@pytest.fixture(scope="module")
+def sent_bag(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return exported_bag(tmp_path_factory.mktemp("sent"))
 
 
 def exported_bag(root: Path) -> Path:
@@ -54,7 +62,7 @@ def zipped(bag: Path, archive: Path) -> Path:
     return archive
 
 
-def test_a_queued_zip_bag_is_made_by_both_workers_from_one_shared_staging(tmp_path: Path) -> None:
+def test_a_queued_zip_bag_is_made_by_both_workers_from_one_shared_staging(sent_bag: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env.update(
         {
@@ -65,7 +73,7 @@ def test_a_queued_zip_bag_is_made_by_both_workers_from_one_shared_staging(tmp_pa
         }
     )
     settings = Settings.load(environ=env)
-    archive = zipped(exported_bag(tmp_path / "sent"), tmp_path / "book.zip")
+    archive = zipped(sent_bag, tmp_path / "book.zip")
     workers = [muniment(env, "worker", log=tmp_path / f"worker{n}.log") for n in range(2)]
     try:
         job_id = run(env, "ingest", "--bag", str(archive), "--queue", "--quiet").strip()
@@ -98,8 +106,8 @@ def test_a_queued_zip_bag_is_made_by_both_workers_from_one_shared_staging(tmp_pa
         services.close()
 
 
-def test_a_bag_whose_page_does_not_decode_fails_naming_it_and_stores_nothing(tmp_path: Path) -> None:
-    bag = exported_bag(tmp_path / "sent")
+def test_a_bag_whose_page_does_not_decode_fails_naming_it_and_stores_nothing(sent_bag: Path, tmp_path: Path) -> None:
+    bag = Path(shutil.copytree(sent_bag, tmp_path / "bag"))
     (bag / "data" / "p04.tif").unlink()
     damaged = write_page(bag / "data" / "p04.jpg", seed=4)
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # its header still reads
@@ -124,6 +132,31 @@ def test_a_bag_whose_page_does_not_decode_fails_naming_it_and_stores_nothing(tmp
         assert not job_staging(settings, job.id).exists()
         refusal = next(iter(WriteLog(services.catalog.db).entries(target=job.id, limit=1)))
         assert refusal.action == "ingest refused (bag)" and "p04.jpg" in refusal.detail
+    finally:
+        stop_worker()
+        queue.close()
+        services.close()
+
+
+def test_a_bag_cancelled_while_its_pages_are_made_leaves_nothing_staged(sent_bag: Path, tmp_path: Path) -> None:
+    archive = zipped(sent_bag, tmp_path / "book.zip")
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, queue_fanout_pages=PAGES)
+    services = Services.open(settings)
+    queue = TaskQueue(settings, JobStore(services.catalog.db))
+    queue.submit("00000000000000d1", "bag", str(archive), [bag_task(archive, "book.zip", None)], submitted_by="t")
+    stop_worker = Worker(services).start_in_background()
+    try:
+        deadline = time.monotonic() + 60
+        while len(queue.get("00000000000000d1").tasks) == 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert job_staging(settings, "00000000000000d1").exists(), "unpacked while its pages are made"
+        queue.cancel("00000000000000d1")
+        job = wait_for_end(queue, "00000000000000d1")
+        item, *pages = job.tasks
+        assert item.message == "cancelled while its pages were being made", [(t.name, t.message) for t in job.tasks]
+        assert "cancelled" in {t.state for t in pages}, "cancelled before every page was made"
+        assert services.catalog.count_items() == 0
+        assert not job_staging(settings, job.id).exists()
     finally:
         stop_worker()
         queue.close()
