@@ -121,16 +121,18 @@ def bag_hidden(job: Job, task: JobTask, settings: Settings) -> tuple[str, ...]:
 
 
 def bag_result(job: Job, task: JobTask, ingester: Ingester, result: ItemResult) -> TaskResult:
-    """A bag's final result (the audit log told of a refusal), its staging removed."""
-    problems = bag_ended(job, task, ingester, result.problems if result.status == "failed" else [])
-    return task_result(replace(result, problems=problems or result.problems), ())
+    problems = bag_ended(job, task, ingester, result.problems, refusal=result.status == "failed")
+    return task_result(replace(result, problems=problems), ())
 
 
-def bag_ended(job: Job, task: JobTask, ingester: Ingester, problems: list[Problem]) -> list[Problem]:
-    """The problems that refused a bag, without server paths, in the audit log; its staging removed."""
+def bag_ended(
+    job: Job, task: JobTask, ingester: Ingester, problems: list[Problem], *, refusal: bool = True
+) -> list[Problem]:
+    """A bag's problems without server paths (a refusal in the audit log), once its task has its
+    result; its staging removed."""
     settings = ingester.services.settings
     problems = [public(p, bag_hidden(job, task, settings)) for p in problems]
-    if problems:
+    if refusal:
         _record_refusal(ingester, job, task, problems)
     shutil.rmtree(task_staging(settings, job, task), ignore_errors=True)
     return problems

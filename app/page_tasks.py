@@ -1,12 +1,13 @@
 """A large item's pages spread over every worker.
 
-A queued folder (or batch row) of at least ``MUNIMENT_QUEUE_FANOUT_PAGES`` pages is ingested in
-three steps. Its item task checks and hashes the pages and learns the item's id, then adds one
-page task per page to the job and delivers them: each decodes its page in full (the last
-validation) into its pyramid and thumbnail and stores them in access storage, on whichever worker
-takes it. The item task's own worker takes page tasks too while it waits, so one worker alone
-still finishes. When every page task has succeeded, the item task stores the object and
-registers the item with the ordinary ingest steps, without decoding again.
+A queued folder, batch row or bag of at least ``MUNIMENT_QUEUE_FANOUT_PAGES`` pages is ingested in
+three steps (a bag's pages are read from its unpacked copy in the job's staging folder, made by
+its item task: ``app.ingest_tasks.stage_bag``). Its item task checks and hashes the pages and
+learns the item's id, then adds one page task per page to the job and delivers them: each decodes
+its page in full (the last validation) into its pyramid and thumbnail and stores them in access
+storage, on whichever worker takes it. The item task's own worker takes page tasks too while it
+waits, so one worker alone still finishes. When every page task has succeeded, the item task
+stores the object and registers the item with the ordinary ingest steps, without decoding again.
 
 Each step is idempotent and held under a lease: a page task run twice stores the same two files
 again, a killed page worker's task is delivered again when its lease runs out (or taken by the
