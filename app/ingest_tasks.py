@@ -13,6 +13,7 @@ and with the job's staging when the job ends (done, failed or cancelled) or when
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import replace
@@ -135,6 +136,8 @@ def bag_ended(
     if refusal:
         _record_refusal(ingester, job, task, problems)
     shutil.rmtree(task_staging(settings, job, task), ignore_errors=True)
+    with contextlib.suppress(OSError):  # the job's folder too, unless another task has one there
+        job_staging(settings, job.id).rmdir()
     return problems
 
 

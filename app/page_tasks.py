@@ -146,6 +146,8 @@ class FannedItem:
                 self.deliver(job.id, seq)
         failed = self._wait(job.id, task.seq, ingester.workers)
         if failed is None:
+            if bag:
+                bag_ended(job, task, ingester, [], refusal=False)
             return TaskResult("failed", message="cancelled while its pages were being made")
         if failed:
             problems = [p for t in failed for p in t.problems]
