@@ -4,22 +4,34 @@ one with the same ingest steps as the foreground ``muniment ingest``.
 Kinds: ``folder`` (a folder of scans), ``batch`` (one task per CSV row), ``bag`` (a bag from the
 command line), ``path`` and ``upload`` (the admin API's bags). Paths are absolute: a worker's
 working folder is not the submitter's.
+
+A bag is validated, an archive unpacked first, in its task's folder under the job's staging
+(``app.queue.job_staging``), where the page tasks of a large bag read its pages on any worker of
+the machine (of every machine, when the staging folder is shared). It goes when the item task ends,
+and with the job's staging when the job ends (done, failed or cancelled) or when a worker starts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ingest.bag_input import bag_source
+from app.queue import job_staging
+from ingest.bag_input import bag_source, describe_bag
 from ingest.context import ItemSource
 from ingest.errors import IngestError
 from ingest.runner import Ingester, ItemResult
 from repo.auth import WriteLog, WriteRecord, refused_bag
 from repo.catalog.jobs import Job, JobTask, TaskResult
 from repo.errors import Problem
+from repo.settings import Settings
 
 BAG_KINDS = ("bag", "path", "upload")
+VALIDATED = "validated"  # in a bag task's staging folder, once its bag is: the bag's folder
 KINDS = ("folder", "batch", *BAG_KINDS)
 
 
@@ -69,28 +81,72 @@ def run_ingest_task(job: Job, task: JobTask, ingester: Ingester, *, derivatives_
     """One item ingested (``derivatives_made``: by its page tasks, app.page_tasks). Storage and
     database outages propagate (the worker retries them); anything wrong with the item itself is
     its result."""
-    params = task.params
-    if job.kind in BAG_KINDS:
-        with ingester.staging() as unpack:
-            hidden = (str(unpack / "unpacked"), str(unpack), *job.hidden)
-            try:
-                profile = Path(params["profile"]) if params.get("profile") else None
-                source = bag_source(
-                    Path(params["location"]),
-                    unpack,
-                    ingester.services.settings,
-                    collection=params["collection"],
-                    profile_path=profile,
-                )
-                result = ingester.ingest(source)
-            except IngestError as exc:
-                result = ItemResult(task.name, "failed", problems=exc.problems or [Problem("", exc.message)])
-    else:
-        hidden = job.hidden
+    if job.kind not in BAG_KINDS:
         result = ingester.ingest(folder_source(task, derivatives_made=derivatives_made))
-    problems = [public(p, hidden) for p in result.problems]
-    if job.kind in BAG_KINDS and result.status == "failed":
+        return task_result(result, job.hidden)
+    try:
+        source = stage_bag(job, task, ingester.services.settings)
+        result = ingester.ingest(replace(source, derivatives_made=derivatives_made))
+    except IngestError as exc:
+        result = refused(task, exc)
+    return bag_result(job, task, ingester, result)
+
+
+def task_staging(settings: Settings, job: Job, task: JobTask) -> Path:
+    return job_staging(settings, job.id) / str(task.seq)
+
+
+def stage_bag(job: Job, task: JobTask, settings: Settings) -> ItemSource:
+    """The task's bag validated in full, an archive unpacked into the job's staging folder first (so
+    that page tasks on other workers read its pages); raises IngestError with every problem. Once
+    validated it is described again without unpacking (a task delivered again, a large item's
+    commit); what an attempt killed before that left is unpacked anew."""
+    params = task.params
+    location = Path(params["location"])
+    folder = task_staging(settings, job, task)
+    validated = folder / VALIDATED
+    if validated.is_file():
+        return describe_bag(Path(validated.read_text()), location.name, params["collection"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    profile = Path(params["profile"]) if params.get("profile") else None
+    source = bag_source(location, folder, settings, collection=params["collection"], profile_path=profile)
+    (folder / "validated.tmp").write_text(str(source.folder.parent))  # the bag's folder
+    os.replace(folder / "validated.tmp", validated)
+    return source
+
+
+def bag_hidden(job: Job, task: JobTask, settings: Settings) -> tuple[str, ...]:
+    folder = task_staging(settings, job, task)
+    return (str(folder / "unpacked"), str(folder), *job.hidden)
+
+
+def bag_result(job: Job, task: JobTask, ingester: Ingester, result: ItemResult) -> TaskResult:
+    problems = bag_ended(job, task, ingester, result.problems, refusal=result.status == "failed")
+    return task_result(replace(result, problems=problems), ())
+
+
+def bag_ended(
+    job: Job, task: JobTask, ingester: Ingester, problems: list[Problem], *, refusal: bool = True
+) -> list[Problem]:
+    """A bag's problems without server paths (a refusal in the audit log), once its task has its
+    result; its staging removed."""
+    settings = ingester.services.settings
+    problems = [public(p, bag_hidden(job, task, settings)) for p in problems]
+    if refusal:
         _record_refusal(ingester, job, task, problems)
+    shutil.rmtree(task_staging(settings, job, task), ignore_errors=True)
+    with contextlib.suppress(OSError):  # the job's folder too, unless another task has one there
+        job_staging(settings, job.id).rmdir()
+    return problems
+
+
+def refused(task: JobTask, exc: IngestError) -> ItemResult:
+    return ItemResult(task.name, "failed", problems=exc.problems or [Problem("", exc.message)])
+
+
+def task_result(result: ItemResult, hidden: tuple[str, ...]) -> TaskResult:
+    problems = [public(p, hidden) for p in result.problems]
     return TaskResult(result.status, result.item_id, result.pages, result.bytes, summary(result), problems)
 
 

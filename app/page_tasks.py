@@ -1,12 +1,13 @@
 """A large item's pages spread over every worker.
 
-A queued folder (or batch row) of at least ``MUNIMENT_QUEUE_FANOUT_PAGES`` pages is ingested in
-three steps. Its item task checks and hashes the pages and learns the item's id, then adds one
-page task per page to the job and delivers them: each decodes its page in full (the last
-validation) into its pyramid and thumbnail and stores them in access storage, on whichever worker
-takes it. The item task's own worker takes page tasks too while it waits, so one worker alone
-still finishes. When every page task has succeeded, the item task stores the object and
-registers the item with the ordinary ingest steps, without decoding again.
+A queued folder, batch row or bag of at least ``MUNIMENT_QUEUE_FANOUT_PAGES`` pages is ingested in
+three steps (a bag's pages are read from its unpacked copy in the job's staging folder, made by
+its item task: ``app.ingest_tasks.stage_bag``). Its item task checks and hashes the pages and
+learns the item's id, then adds one page task per page to the job and delivers them: each decodes
+its page in full (the last validation) into its pyramid and thumbnail and stores them in access
+storage, on whichever worker takes it. The item task's own worker takes page tasks too while it
+waits, so one worker alone still finishes. When every page task has succeeded, the item task
+stores the object and registers the item with the ordinary ingest steps, without decoding again.
 
 Each step is idempotent and held under a lease: a page task run twice stores the same two files
 again, a killed page worker's task is delivered again when its lease runs out (or taken by the
@@ -19,11 +20,12 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from app.ingest_tasks import folder_source, run_ingest_task
+from app.ingest_tasks import BAG_KINDS, bag_ended, bag_result, folder_source, refused, run_ingest_task, stage_bag
+from app.ocr_tasks import NotYet
 from ingest import steps
 from ingest.context import ItemContext, ItemSource
 from ingest.derivatives import make_derivatives
@@ -34,7 +36,8 @@ from repo.errors import Problem
 from repo.identifiers import derivative_key, thumbnail_key
 from repo.services import Services
 
-FANOUT_KINDS = ("folder", "batch")
+FANOUT_KINDS = ("folder", "batch", *BAG_KINDS)
+ENDED = ("succeeded", "failed", "cancelled")
 WAIT = 0.2  # seconds between looks at the job while other workers hold its pages
 
 
@@ -83,9 +86,14 @@ def page_params(item_seq: int, ctx: ItemContext) -> list[tuple[str, dict[str, An
     ]
 
 
-def run_page_task(task: JobTask, services: Services, holder: str) -> TaskResult:
+def run_page_task(job: Job, task: JobTask, services: Services, holder: str) -> TaskResult:
     """One page's pyramid and thumbnail made and stored (again, when run twice)."""
     p = task.params
+    item = next(t for t in job.tasks if t.seq == p["item_task"])
+    if not Path(p["path"]).exists() and job.kind in BAG_KINDS and item.state not in ENDED:
+        # Its bag is being unpacked again (a retry), or on another machine whose staging folder is
+        # not shared with this one: the item task's worker, which has it, takes the page meanwhile.
+        raise NotYet(f"waits for its bag: {Path(p['path']).name} is not unpacked here", delay=1.0)
     staging = services.settings.staging_path
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging, prefix="page-") as out:
@@ -124,18 +132,27 @@ class FannedItem:
 
     def run(self, job: Job, task: JobTask, ingester: Ingester) -> TaskResult | None:
         """The item's result, or None when it is not one to spread (the caller ingests it whole)."""
+        bag = job.kind in BAG_KINDS
+        try:  # a bag's pages are read by page tasks from its staging: unpacked again after a retry
+            source = stage_bag(job, task, ingester.services.settings) if bag else folder_source(task)
+        except IngestError as exc:
+            return bag_result(job, task, ingester, refused(task, exc))
         if not page_tasks(job, task.seq):
             with ingester.staging() as staging:
-                ctx = prepare(folder_source(task), ingester, staging)
+                ctx = prepare(source, ingester, staging)
             if ctx is None:
                 return None
             for seq in self.store.add_tasks(job.id, page_params(task.seq, ctx)):
                 self.deliver(job.id, seq)
         failed = self._wait(job.id, task.seq, ingester.workers)
         if failed is None:
+            if bag:
+                bag_ended(job, task, ingester, [], refusal=False)
             return TaskResult("failed", message="cancelled while its pages were being made")
         if failed:
             problems = [p for t in failed for p in t.problems]
+            if bag:
+                problems = bag_ended(job, task, ingester, problems)
             return TaskResult("failed", message=f"{len(failed)} page(s) failed: nothing was stored", problems=problems)
         return run_ingest_task(job, task, ingester, derivatives_made=True)
 
@@ -151,7 +168,7 @@ class FannedItem:
                     for future in running.values():
                         future.result()
                     return None
-                if all(t.state in ("succeeded", "failed", "cancelled") for t in pages):
+                if all(t.state in ENDED for t in pages):
                     return [t for t in pages if t.state != "succeeded"]
                 for seq in [s for s, f in running.items() if f.done()]:
                     running.pop(seq).result()
@@ -162,4 +179,7 @@ class FannedItem:
                         claimed = self.claim(job_id, page.seq)
                         if claimed is not None:
                             running[page.seq] = pool.submit(self.run_claimed, claimed)
-                time.sleep(WAIT)
+                if running:  # a slot freed here is filled at once, not at the next look
+                    wait(running.values(), timeout=WAIT, return_when=FIRST_COMPLETED)
+                else:
+                    time.sleep(WAIT)

@@ -137,14 +137,40 @@ class TaskQueue:
     def cancel(self, job_id: str) -> Job:
         self.jobs.cancel(job_id)
         job = self.jobs.get(job_id)
-        end_of_job(job)
+        end_of_job(job, self.settings)
         return job
 
     def close(self) -> None:
         self.huey.storage.close()
 
 
-def end_of_job(job: Job) -> None:
-    """Once every task of the job has ended, remove what it staged (an upload)."""
-    if job.finished and job.cleanup:
-        shutil.rmtree(job.cleanup, ignore_errors=True)
+def job_staging(settings: Settings, job_id: str) -> Path:
+    """Where a job's tasks keep what several tasks read (a bag unpacked for its page tasks): under
+    the staging folder, which every worker of the machine reads (and every machine, when it is a
+    shared folder), until the job ends."""
+    return _staging_of_jobs(settings) / job_id
+
+
+def _staging_of_jobs(settings: Settings) -> Path:
+    return settings.staging_path / "jobs"
+
+
+def end_of_job(job: Job, settings: Settings) -> None:
+    """Once every task of the job has ended, remove what it staged (an upload, an unpacked bag)."""
+    if job.finished:
+        if job.cleanup:
+            shutil.rmtree(job.cleanup, ignore_errors=True)
+        shutil.rmtree(job_staging(settings, job.id), ignore_errors=True)
+
+
+def remove_ended_staging(settings: Settings, jobs: JobStore) -> int:
+    """What jobs that ended (or were purged) while no worker was there to see it left staged; how
+    many. A worker does this when it starts."""
+    root = _staging_of_jobs(settings)
+    removed = 0
+    for folder in root.iterdir() if root.is_dir() else ():
+        job = jobs.find(folder.name)
+        if job is None or job.finished:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -33,7 +33,7 @@ from app.metadata_tasks import run_metadata_task
 from app.ocr_tasks import KIND as OCR_KIND
 from app.ocr_tasks import NotYet, run_ocr_task, submit_ocr
 from app.page_tasks import FANOUT_KINDS, FannedItem, is_page_task, run_page_task
-from app.queue import TaskQueue, end_of_job
+from app.queue import TaskQueue, end_of_job, remove_ended_staging
 from ingest.runner import Ingester
 from repo.catalog.jobs import Job, JobStore, JobTask, TaskResult
 from repo.errors import ConfigError
@@ -109,7 +109,7 @@ class Worker:
         if job.kind not in KINDS:
             raise ConfigError(f"job {job.id}: unknown kind {job.kind!r}")
         if is_page_task(task):
-            return run_page_task(task, self.services, self.holder)
+            return run_page_task(job, task, self.services, self.holder)
         ingester = self._ingester_once()
         result = None
         if job.kind in FANOUT_KINDS and self.settings.queue_fanout_pages > 0:
@@ -135,7 +135,7 @@ class Worker:
         if not self.store.finish(task, result):
             log.warning("task %s/%s was taken over while it ran: its result is not recorded", task.job_id, task.seq)
             return
-        end_of_job(self.store.get(task.job_id))
+        end_of_job(self.store.get(task.job_id), self.settings)
 
     def _ingester_once(self) -> Ingester:
         with self._lock:
@@ -175,6 +175,11 @@ class Worker:
             if self._stop.wait(interval):
                 return
 
+    def _remove_ended_staging(self) -> None:
+        """What jobs that ended while no worker ran (killed mid-job, then cancelled) left staged."""
+        if removed := remove_ended_staging(self.settings, self.store):
+            log.info("removed the staging of %d job(s) that have ended", removed)
+
     def consumer(self) -> Consumer:
         # A short poll: the SQLite queue is polled, PostgreSQL's wakes workers with NOTIFY.
         # SIGTERM (docker stop, `muniment serve` ending) lets the running task finish; SIGINT does not
@@ -188,6 +193,7 @@ class Worker:
         keeper = threading.Thread(target=self.keep_leases, name="lease-keeper", daemon=True)
         keeper.start()
         self.queue.requeue_stale()
+        self._remove_ended_staging()
         try:
             self.consumer().run()
         finally:
@@ -199,6 +205,7 @@ class Worker:
         consumer = self.consumer()
         keeper = threading.Thread(target=self.keep_leases, name="lease-keeper", daemon=True)
         keeper.start()
+        self._remove_ended_staging()
         consumer.scheduler.start()
         for _, thread in consumer.worker_threads:
             thread.start()

@@ -42,6 +42,11 @@ def bag_source(
         raise IngestError(
             f"{path.name}: invalid bag", [Problem(f"{path.name}/{p.file}", p.reason, p.line) for p in problems]
         )
+    return describe_bag(bag_dir, path.name, collection)
+
+
+def describe_bag(bag_dir: Path, label: str, collection: str | None) -> ItemSource:
+    """A bag already validated (by ``bag_source``) as a source: its collection, record and fields."""
     declaration, _ = read_declaration(bag_dir)
     assert declaration is not None
     info_fields = read_bag_info(bag_dir, declaration)[0]
@@ -49,8 +54,7 @@ def bag_source(
     group = collection or info.get("bag-group-identifier")
     if not group:
         raise IngestError(
-            f"{path.name}: no collection",
-            [Problem(f"{path.name}/bag-info.txt", "no Bag-Group-Identifier: pass --collection")],
+            f"{label}: no collection", [Problem(f"{label}/bag-info.txt", "no Bag-Group-Identifier: pass --collection")]
         )
     metadata = next(
         (bag_dir / "metadata" / n for n in ("mods.xml", "dc.xml") if (bag_dir / "metadata" / n).is_file()),
@@ -58,15 +62,15 @@ def bag_source(
     )
     if metadata is None:
         raise IngestError(
-            f"{path.name}: no metadata record",
-            [Problem(f"{path.name}/metadata", "the bag needs metadata/mods.xml or metadata/dc.xml")],
+            f"{label}: no metadata record",
+            [Problem(f"{label}/metadata", "the bag needs metadata/mods.xml or metadata/dc.xml")],
         )
     return ItemSource(
         folder=bag_dir / "data",
         collection=group,
         metadata=metadata,
         identifier=info.get("external-identifier"),
-        label=path.name,
+        label=label,
         bag_info=tuple((k, v) for k, v in info_fields),
     )
 
