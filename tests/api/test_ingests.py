@@ -41,6 +41,10 @@ def test_an_uploaded_bag_is_ingested_in_the_background(repo: Repository, tmp_pat
     listed = repo.client.get(f"{API}/ingests", headers=repo.auth(Role.CURATOR)).json()["jobs"]
     assert [j["id"] for j in listed] == [job["id"]]
     staging = repo.services.settings.staging_path
+    # The job reads succeeded when its item task ends; the worker removes the upload just after.
+    deadline = time.monotonic() + 10
+    while any((staging / "api").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not any((staging / "api").iterdir()), "the upload's staging folder is removed"
 
 
