@@ -2,7 +2,8 @@
 and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
 tsvector on PostgreSQL; for the site search). Snippets for the site search: ``repo.search.snippets``.
 
-``page_terms`` counts each word of an item's pages, for autocomplete.
+``page_terms`` counts each word of an item's pages (for autocomplete and a word's total) and
+``page_pairs`` each pair of neighbouring words (a two-word phrase's total), kept with the words.
 
 Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
 A phrase is words at consecutive positions on one page; a word of a query at least
@@ -113,11 +114,16 @@ def save_page(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        counts = Counter(row[3] for row in rows)
         db.executemany(
             "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
             " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
-            [(item_id, word, n) for word, n in counts.items()],
+            [(item_id, word, n) for word, n in Counter(row[3] for row in rows).items()],
+        )
+        pairs = Counter((a[3], b[3]) for a, b in zip(rows, rows[1:], strict=False) if b[2] == a[2] + 1)
+        db.executemany(
+            "INSERT INTO page_pairs (item_id, word, next, n) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (item_id, word, next) DO UPDATE SET n = page_pairs.n + excluded.n",
+            [(item_id, word, after, n) for (word, after), n in pairs.items()],
         )
 
 
@@ -137,6 +143,19 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
         )
         db.executemany(
             "DELETE FROM page_terms WHERE item_id = ? AND word = ? AND n <= 0", [(item_id, row["word"]) for row in old]
+        )
+        old_pairs = db.query(
+            "SELECT a.word, b.word AS next, COUNT(*) AS n FROM page_words a JOIN page_words b ON b.item_id = a.item_id"
+            " AND b.seq = a.seq AND b.n = a.n + 1 WHERE a.item_id = ? AND a.seq = ? GROUP BY a.word, b.word",
+            (item_id, seq),
+        )
+        db.executemany(
+            "UPDATE page_pairs SET n = n - ? WHERE item_id = ? AND word = ? AND next = ?",
+            [(row["n"], item_id, row["word"], row["next"]) for row in old_pairs],
+        )
+        db.executemany(
+            "DELETE FROM page_pairs WHERE item_id = ? AND word = ? AND next = ? AND n <= 0",
+            [(item_id, row["word"], row["next"]) for row in old_pairs],
         )
     db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
     db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
@@ -208,9 +227,10 @@ def find_words(
     words = [w for w in words if w]
     if not words:
         return 0, []
-    # Each word's count on the item's pages: a word absent answers at once, a single word's hits
-    # are counted already, and a phrase is found from its rarest word (a common word's
-    # occurrences would each be joined), standing ``anchor`` words into the phrase.
+    # Each word's count on the item's pages, and each pair of neighbours': a word or pair absent
+    # answers at once, a single word's or a two-word phrase's hits are counted already, and a
+    # phrase is found from its rarest word (a common word's occurrences would each be joined),
+    # standing ``anchor`` words into the phrase.
     found = {
         row["word"]: int(row["n"])
         for row in db.query(
@@ -219,6 +239,9 @@ def find_words(
         )
     }
     if any(w not in found for w in words):
+        return 0, []
+    pairs = _pair_counts(db, item_id, words)
+    if any(pair not in pairs for pair in zip(words, words[1:], strict=False)):
         return 0, []
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
     joins = [
@@ -232,6 +255,8 @@ def find_words(
     where = " ".join(joins) + " WHERE wa.item_id = ? AND wa.word = ?"
     if len(words) == 1:
         total = found[words[0]]
+    elif len(words) == 2:
+        total = pairs[(words[0], words[1])]
     else:
         count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words wa {where}", params)
         total = int(count["n"]) if count else 0
@@ -243,6 +268,20 @@ def find_words(
     spans = [(row["seq"], row["n"], len(words)) for row in starts]
     around = words_around(db, item_id, spans, context)
     return total, [_hit(around, seq, n, count, context) for seq, n, count in spans]
+
+
+def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
+    """How often each word of ``words`` is followed by the next on the item's pages (pairs absent: none)."""
+    pairs = sorted(set(zip(words, words[1:], strict=False)))
+    if not pairs:
+        return {}
+    rows = db.query(
+        "SELECT word, next, n FROM page_pairs WHERE item_id = ? AND ("
+        + " OR ".join("(word = ? AND next = ?)" for _ in pairs)
+        + ")",
+        [item_id, *(w for pair in pairs for w in pair)],
+    )
+    return {(row["word"], row["next"]): int(row["n"]) for row in rows}
 
 
 def words_around(
@@ -268,7 +307,8 @@ _WINDOWS_A_QUERY = 100
 
 def _hit(around: dict[int, dict[int, dict[str, Any]]], seq: int, n: int, count: int, context: int) -> WordHit:
     page = around.get(seq, {})
-    rows = [page[k] for k in sorted(page) if n - context <= k < n + count + context]
+    # By position, not by walking the page's rows: a common word's page holds many windows.
+    rows = [page[k] for k in range(n - context, n + count + context) if k in page]
     inside = [r for r in rows if n <= r["n"] < n + count]
     x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
     x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)
