@@ -17,6 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from repo.catalog import Database, utc_now
@@ -27,6 +29,7 @@ from repo.search.text import fold, terms
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@lru_cache(maxsize=65536)  # a page's words repeat, and a book's pages repeat them
 def index_word(text: str) -> str:
     """What a word read from a page is indexed as: folded, punctuation dropped ("Hello," -> "hello")."""
     return "".join(_WORD.findall(fold(text)))
@@ -76,6 +79,20 @@ class WordHit:
 # -- writing --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewPage:
+    """A page's text to write: what ``save_page`` and ``add_pages`` take."""
+
+    item_id: str
+    seq: int
+    page: PageText
+    alto: bytes
+    source: str
+    software: str = ""
+    languages: str = ""
+    version: int | None = None
+
+
 def save_page(
     db: Database,
     item_id: str,
@@ -89,26 +106,51 @@ def save_page(
     version: int | None = None,
 ) -> None:
     """The page's text and words, replacing what it had, in one transaction."""
-    text = page.text
-    rows = [
-        (item_id, seq, n, index_word(word.text), word.text, word.line, word.x, word.y, word.w, word.h)
-        for n, word in enumerate(page.words)
-        if index_word(word.text)
-    ]
     with db.transaction():
         _delete_page(db, item_id, seq)
-        columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
-        values = (item_id, seq, source, software, languages, page.width, page.height, text, alto.decode(), version)
+        add_pages(db, [NewPage(item_id, seq, page, alto, source, software, languages, version)])
+
+
+def add_pages(db: Database, pages: Sequence[NewPage]) -> None:
+    """Write pages that have no text yet, a statement a table for them all (a page's words and
+    counts are added to, not replaced: ``save_page`` replaces)."""
+    created = utc_now()
+    texts = [(p, p.page.text) for p in pages]
+    rows = [
+        (p.item_id, p.seq, n, word, w.text, w.line, w.x, w.y, w.w, w.h)
+        for p in pages
+        for n, w in enumerate(p.page.words)
+        if (word := index_word(w.text))
+    ]
+    columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
+    values = [
+        (
+            p.item_id,
+            p.seq,
+            p.source,
+            p.software,
+            p.languages,
+            p.page.width,
+            p.page.height,
+            t,
+            p.alto.decode(),
+            p.version,
+        )
+        for p, t in texts
+    ]
+    with db.transaction():
         if db.dialect == "postgresql":
-            db.execute(
+            db.executemany(
                 f"INSERT INTO page_text ({columns}, tsv) VALUES ({', '.join('?' * 11)}, to_tsvector('simple', ?))",
-                (*values, utc_now(), fold(text)),
+                [(*v, created, fold(t)) for v, (_, t) in zip(values, texts, strict=True)],
             )
         else:
-            db.execute(f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", (*values, utc_now()))
-            db.execute(
+            db.executemany(
+                f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", [(*v, created) for v in values]
+            )
+            db.executemany(
                 "INSERT INTO page_fts (rowid, text) SELECT rowid, ? FROM page_text WHERE item_id = ? AND seq = ?",
-                (text, item_id, seq),
+                [(t, p.item_id, p.seq) for p, t in texts],
             )
         db.executemany(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -117,13 +159,15 @@ def save_page(
         db.executemany(
             "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
             " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
-            [(item_id, word, n) for word, n in Counter(row[3] for row in rows).items()],
+            [(*key, n) for key, n in Counter((row[0], row[3]) for row in rows).items()],
         )
-        pairs = Counter((a[3], b[3]) for a, b in zip(rows, rows[1:], strict=False) if b[2] == a[2] + 1)
+        # Neighbours: the next row is the same page's next position (a word that folds to nothing,
+        # such as a lone dash, leaves a gap that no phrase crosses).
+        pairs = Counter((a[0], a[3], b[3]) for a, b in pairwise(rows) if b[2] == a[2] + 1 and b[:2] == a[:2])
         db.executemany(
             "INSERT INTO page_pairs (item_id, word, next, n) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (item_id, word, next) DO UPDATE SET n = page_pairs.n + excluded.n",
-            [(item_id, word, after, n) for (word, after), n in pairs.items()],
+            [(*key, n) for key, n in pairs.items()],
         )
 
 
@@ -241,7 +285,7 @@ def find_words(
     if any(w not in found for w in words):
         return 0, []
     pairs = _pair_counts(db, item_id, words)
-    if any(pair not in pairs for pair in zip(words, words[1:], strict=False)):
+    if any(pair not in pairs for pair in pairwise(words)):
         return 0, []
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
     joins = [
@@ -272,7 +316,7 @@ def find_words(
 
 def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
     """How often each word of ``words`` is followed by the next on the item's pages (pairs absent: none)."""
-    pairs = sorted(set(zip(words, words[1:], strict=False)))
+    pairs = sorted(set(pairwise(words)))
     if not pairs:
         return {}
     rows = db.query(
