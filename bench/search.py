@@ -87,6 +87,7 @@ def seed(services: Services, items: int, pages_each: int, words: int, book_pages
     services.catalog.ensure_collection("texts", "Texts")
     stamp = "2024-01-01T00:00:00Z"
     item_ids = [*(f"t{n:06d}" for n in range(items)), BOOK]
+    started = time.perf_counter()
     # Straight into the tables, a batch of items a statement (the rows and counts the OCR path
     # writes, through ``page_text.add_pages``), in one transaction.
     with db.transaction():
@@ -128,8 +129,12 @@ def seed(services: Services, items: int, pages_each: int, words: int, book_pages
                 files,
             )
             page_text.add_pages(db, pages)
+    written = time.perf_counter()
     reindex_all(db)
     db.execute("ANALYZE")
+    print(
+        f"rows written in {written - started:.1f} s, site search index built in {time.perf_counter() - written:.1f} s"
+    )
     return record_words, page_words
 
 
