@@ -451,6 +451,7 @@ _ITEM_TABLES = (
     "replication",
     "page_words",
     "page_terms",
+    "page_pairs",
     "page_text",
 )
 # Findings (rows without a digest) are problems, not files to check: only ``failed`` holds them.

@@ -516,6 +516,19 @@ PAGE_TERMS_TABLE = """CREATE TABLE IF NOT EXISTS page_terms (
 PAGE_TERMS_FROM_WORDS = (
     "INSERT INTO page_terms (item_id, word, n) SELECT item_id, word, COUNT(*) FROM page_words GROUP BY item_id, word"
 )
+# Page pairs: how often each word is followed by each other on an item's pages, so a two-word
+# phrase's total is a row, not a walk over every occurrence of its rarer word.
+PAGE_PAIRS_TABLE = """CREATE TABLE IF NOT EXISTS page_pairs (
+    item_id TEXT NOT NULL,
+    word TEXT NOT NULL,
+    next TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (item_id, word, next)
+)"""
+PAGE_PAIRS_FROM_WORDS = (
+    "INSERT INTO page_pairs (item_id, word, next, n) SELECT a.item_id, a.word, b.word, COUNT(*) FROM page_words a"
+    " JOIN page_words b ON b.item_id = a.item_id AND b.seq = a.seq AND b.n = a.n + 1 GROUP BY a.item_id, a.word, b.word"
+)
 
 
 # Counts of public items per facet value (repo/search/counts.py), kept by triggers in the
@@ -687,6 +700,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         lambda dialect: _statements(READER_ACCESS_TABLES, dialect),
     ),
     Migration(12, "search_counts: public items per facet value, kept by triggers with the index", _facet_counts),
+    Migration(
+        13,
+        "page_pairs: how often each word follows another on an item's pages, for Content Search phrase totals",
+        lambda dialect: [PAGE_PAIRS_TABLE, PAGE_PAIRS_FROM_WORDS],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -2,7 +2,8 @@
 and highlighting) and its text in the catalog's full-text index (``page_fts`` on SQLite, a
 tsvector on PostgreSQL; for the site search). Snippets for the site search: ``repo.search.snippets``.
 
-``page_terms`` counts each word of an item's pages, for autocomplete.
+``page_terms`` counts each word of an item's pages (for autocomplete and a word's total) and
+``page_pairs`` each pair of neighbouring words (a two-word phrase's total), kept with the words.
 
 Words are folded as the record index folds them (``text.fold``), so "Dvořák" finds "dvorak".
 A phrase is words at consecutive positions on one page; a word of a query at least
@@ -16,6 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from repo.catalog import Database, utc_now
@@ -26,6 +29,7 @@ from repo.search.text import fold, terms
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@lru_cache(maxsize=65536)  # a page's words repeat, and a book's pages repeat them
 def index_word(text: str) -> str:
     """What a word read from a page is indexed as: folded, punctuation dropped ("Hello," -> "hello")."""
     return "".join(_WORD.findall(fold(text)))
@@ -75,6 +79,20 @@ class WordHit:
 # -- writing --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewPage:
+    """A page's text to write: what ``save_page`` and ``add_pages`` take."""
+
+    item_id: str
+    seq: int
+    page: PageText
+    alto: bytes
+    source: str
+    software: str = ""
+    languages: str = ""
+    version: int | None = None
+
+
 def save_page(
     db: Database,
     item_id: str,
@@ -88,36 +106,68 @@ def save_page(
     version: int | None = None,
 ) -> None:
     """The page's text and words, replacing what it had, in one transaction."""
-    text = page.text
-    rows = [
-        (item_id, seq, n, index_word(word.text), word.text, word.line, word.x, word.y, word.w, word.h)
-        for n, word in enumerate(page.words)
-        if index_word(word.text)
-    ]
     with db.transaction():
         _delete_page(db, item_id, seq)
-        columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
-        values = (item_id, seq, source, software, languages, page.width, page.height, text, alto.decode(), version)
+        add_pages(db, [NewPage(item_id, seq, page, alto, source, software, languages, version)])
+
+
+def add_pages(db: Database, pages: Sequence[NewPage]) -> None:
+    """Write pages that have no text yet, a statement a table for them all (a page's words and
+    counts are added to, not replaced: ``save_page`` replaces)."""
+    created = utc_now()
+    texts = [(p, p.page.text) for p in pages]
+    rows = [
+        (p.item_id, p.seq, n, word, w.text, w.line, w.x, w.y, w.w, w.h)
+        for p in pages
+        for n, w in enumerate(p.page.words)
+        if (word := index_word(w.text))
+    ]
+    columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
+    values = [
+        (
+            p.item_id,
+            p.seq,
+            p.source,
+            p.software,
+            p.languages,
+            p.page.width,
+            p.page.height,
+            t,
+            p.alto.decode(),
+            p.version,
+        )
+        for p, t in texts
+    ]
+    with db.transaction():
         if db.dialect == "postgresql":
-            db.execute(
+            db.executemany(
                 f"INSERT INTO page_text ({columns}, tsv) VALUES ({', '.join('?' * 11)}, to_tsvector('simple', ?))",
-                (*values, utc_now(), fold(text)),
+                [(*v, created, fold(t)) for v, (_, t) in zip(values, texts, strict=True)],
             )
         else:
-            db.execute(f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", (*values, utc_now()))
-            db.execute(
+            db.executemany(
+                f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", [(*v, created) for v in values]
+            )
+            db.executemany(
                 "INSERT INTO page_fts (rowid, text) SELECT rowid, ? FROM page_text WHERE item_id = ? AND seq = ?",
-                (text, item_id, seq),
+                [(t, p.item_id, p.seq) for p, t in texts],
             )
         db.executemany(
             "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        counts = Counter(row[3] for row in rows)
         db.executemany(
             "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
             " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
-            [(item_id, word, n) for word, n in counts.items()],
+            [(*key, n) for key, n in Counter((row[0], row[3]) for row in rows).items()],
+        )
+        # Neighbours: the next row is the same page's next position (a word that folds to nothing,
+        # such as a lone dash, leaves a gap that no phrase crosses).
+        pairs = Counter((a[0], a[3], b[3]) for a, b in pairwise(rows) if b[2] == a[2] + 1 and b[:2] == a[:2])
+        db.executemany(
+            "INSERT INTO page_pairs (item_id, word, next, n) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (item_id, word, next) DO UPDATE SET n = page_pairs.n + excluded.n",
+            [(*key, n) for key, n in pairs.items()],
         )
 
 
@@ -137,6 +187,19 @@ def _delete_page(db: Database, item_id: str, seq: int) -> None:
         )
         db.executemany(
             "DELETE FROM page_terms WHERE item_id = ? AND word = ? AND n <= 0", [(item_id, row["word"]) for row in old]
+        )
+        old_pairs = db.query(
+            "SELECT a.word, b.word AS next, COUNT(*) AS n FROM page_words a JOIN page_words b ON b.item_id = a.item_id"
+            " AND b.seq = a.seq AND b.n = a.n + 1 WHERE a.item_id = ? AND a.seq = ? GROUP BY a.word, b.word",
+            (item_id, seq),
+        )
+        db.executemany(
+            "UPDATE page_pairs SET n = n - ? WHERE item_id = ? AND word = ? AND next = ?",
+            [(row["n"], item_id, row["word"], row["next"]) for row in old_pairs],
+        )
+        db.executemany(
+            "DELETE FROM page_pairs WHERE item_id = ? AND word = ? AND next = ? AND n <= 0",
+            [(item_id, row["word"], row["next"]) for row in old_pairs],
         )
     db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
     db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
@@ -208,9 +271,10 @@ def find_words(
     words = [w for w in words if w]
     if not words:
         return 0, []
-    # Each word's count on the item's pages: a word absent answers at once, a single word's hits
-    # are counted already, and a phrase is found from its rarest word (a common word's
-    # occurrences would each be joined), standing ``anchor`` words into the phrase.
+    # Each word's count on the item's pages, and each pair of neighbours': a word or pair absent
+    # answers at once, a single word's or a two-word phrase's hits are counted already, and a
+    # phrase is found from its rarest word (a common word's occurrences would each be joined),
+    # standing ``anchor`` words into the phrase.
     found = {
         row["word"]: int(row["n"])
         for row in db.query(
@@ -219,6 +283,9 @@ def find_words(
         )
     }
     if any(w not in found for w in words):
+        return 0, []
+    pairs = _pair_counts(db, item_id, words)
+    if any(pair not in pairs for pair in pairwise(words)):
         return 0, []
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
     joins = [
@@ -232,6 +299,8 @@ def find_words(
     where = " ".join(joins) + " WHERE wa.item_id = ? AND wa.word = ?"
     if len(words) == 1:
         total = found[words[0]]
+    elif len(words) == 2:
+        total = pairs[(words[0], words[1])]
     else:
         count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words wa {where}", params)
         total = int(count["n"]) if count else 0
@@ -243,6 +312,20 @@ def find_words(
     spans = [(row["seq"], row["n"], len(words)) for row in starts]
     around = words_around(db, item_id, spans, context)
     return total, [_hit(around, seq, n, count, context) for seq, n, count in spans]
+
+
+def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
+    """How often each word of ``words`` is followed by the next on the item's pages (pairs absent: none)."""
+    pairs = sorted(set(pairwise(words)))
+    if not pairs:
+        return {}
+    rows = db.query(
+        "SELECT word, next, n FROM page_pairs WHERE item_id = ? AND ("
+        + " OR ".join("(word = ? AND next = ?)" for _ in pairs)
+        + ")",
+        [item_id, *(w for pair in pairs for w in pair)],
+    )
+    return {(row["word"], row["next"]): int(row["n"]) for row in rows}
 
 
 def words_around(
@@ -268,7 +351,8 @@ _WINDOWS_A_QUERY = 100
 
 def _hit(around: dict[int, dict[int, dict[str, Any]]], seq: int, n: int, count: int, context: int) -> WordHit:
     page = around.get(seq, {})
-    rows = [page[k] for k in sorted(page) if n - context <= k < n + count + context]
+    # By position, not by walking the page's rows: a common word's page holds many windows.
+    rows = [page[k] for k in range(n - context, n + count + context) if k in page]
     inside = [r for r in rows if n <= r["n"] < n + count]
     x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
     x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)

@@ -81,6 +81,12 @@ def _snapshot(db: Any) -> tuple[list[Any], list[Any], list[Any]]:
     terms = db.query("SELECT word, n FROM page_terms ORDER BY word")
     counted = db.query("SELECT word, COUNT(*) AS n FROM page_words GROUP BY word ORDER BY word")
     assert [dict(r) for r in terms] == [dict(r) for r in counted]  # autocomplete's counts follow the words
+    pairs = db.query("SELECT word, next, n FROM page_pairs ORDER BY word, next")
+    neighbours = db.query(
+        "SELECT a.word, b.word AS next, COUNT(*) AS n FROM page_words a JOIN page_words b ON b.item_id = a.item_id"
+        " AND b.seq = a.seq AND b.n = a.n + 1 GROUP BY a.word, b.word ORDER BY a.word, b.word"
+    )
+    assert pairs and [dict(r) for r in pairs] == [dict(r) for r in neighbours]  # and phrases' counts too
     return [dict(r) for r in pages], [dict(r) for r in words], [dict(r) for r in terms]
 
 
