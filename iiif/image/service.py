@@ -1,7 +1,11 @@
 """The image server without HTTP: identifiers to pyramids, requests to encoded bytes, with caches.
 
 Everything that can be remembered is: resolver answers (for ``resolve_ttl`` seconds), open
-pyramids, parsed and resolved requests, info.json bytes and encoded images. Blocking work (the
+pyramids, parsed and resolved requests, info.json bytes and encoded images. Requests are keys as
+values (see ``iiif.image.request``): the URL text only in front of parsing (``parse_request``'s
+own memo: a lookup by a string, whose hash Python keeps, costs a fraction of parsing it again),
+the parsed ``ImageRequest`` for its resolution against an image, the ``ResolvedRequest`` for the
+encoded image, so equivalent URLs share entries. Blocking work (the
 resolver, reading a TIFF's structure, rendering) runs in worker threads; rendering is bounded by
 ``render_concurrency`` slots (``RenderGate``): a burst waits briefly, then is told to come back
 (503 with Retry-After), and each render has a deadline (asyncio event loops only).
@@ -38,7 +42,7 @@ from iiif.image.info import info_json
 from iiif.image.memory import limit_malloc_arenas
 from iiif.image.pyramid import Pyramid, PyramidStore, StoredImage
 from iiif.image.render import render
-from iiif.image.request import ResolvedRequest, parse_request, resolve
+from iiif.image.request import ImageRequest, ResolvedRequest, parse_request, resolve
 from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver, ResolvedImage
 from iiif.image.source import LocalCopies
 from storage.errors import NotFound, StorageUnavailable
@@ -134,8 +138,8 @@ class ImageService:
             config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes), config.open_files
         )
         self._responses = ResponseCache(config.cache_bytes)
-        self._infos: LRU[tuple[str, str, str], InfoDocument] = LRU(4096)
-        self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(16384)
+        self._infos: LRU[tuple[str, str, str, int | None], InfoDocument] = LRU(4096)
+        self._requests: LRU[tuple[ImageRequest, int, int], ResolvedRequest] = LRU(16384)
         self._encoding = f"q{config.jpeg_quality}-p{int(config.allow_passthrough)}"
         self._renderers = ThreadPoolExecutor(config.workers, thread_name_prefix="iiif-render")
         self._gate = RenderGate(config.workers, queue=config.render_queue, wait=config.render_queue_wait)
@@ -295,7 +299,7 @@ class ImageService:
         resolution, pyramid = await self._open(identifier, credentials)
         assert resolution.stored is not None and resolution.image is not None
         image = resolution.image
-        key = (identifier, base_url, f"{resolution.stored.version}/{image.max_size}")
+        key = (identifier, base_url, resolution.stored.version, image.max_size)
         doc = self._infos.get(key)
         if doc is None:
             body = info_json(
@@ -314,23 +318,22 @@ class ImageService:
         """Parse and resolve an image request; nothing is decoded. Raises ``IIIFError``."""
         request = parse_request(request_text)  # 400 before the resolver is even asked
         resolution, pyramid = await self._open(identifier, credentials)
-        return self._prepared(identifier, request_text, request, resolution, pyramid)
+        return self._prepared(identifier, request, resolution, pyramid)
 
     async def prepare_with_resolution(
         self, identifier: str, request_text: str, credentials: Credentials = ANONYMOUS
     ) -> tuple[PreparedImage, _Resolution]:
         request = parse_request(request_text)
         resolution, pyramid = await self._open(identifier, credentials)
-        return self._prepared(identifier, request_text, request, resolution, pyramid), resolution
+        return self._prepared(identifier, request, resolution, pyramid), resolution
 
     def _prepared(
-        self, identifier: str, request_text: str, request: Any, resolution: _Resolution, pyramid: Pyramid
+        self, identifier: str, request: ImageRequest, resolution: _Resolution, pyramid: Pyramid
     ) -> PreparedImage:
         stored = resolution.stored
         assert stored is not None and resolution.modified is not None
         info = pyramid.info
-        # Memoized by text: hashing the parsed request (Fractions) would cost more than this lookup.
-        key = (request_text, info.width, info.height)
+        key = (request, info.width, info.height)
         resolved = self._requests.get(key)
         if resolved is None:
             resolved = resolve(request, info.width, info.height, self.limits)
@@ -361,8 +364,8 @@ class ImageService:
         """The pyramid if it is open (no waiting), else None."""
         return self._pyramids.get(stored)
 
-    def cached_body(self, identifier: str, canonical: str, stored: StoredImage) -> bytes | None:
-        return self._responses.get(identifier, canonical, stored.version)
+    def cached_body(self, identifier: str, request: ResolvedRequest, stored: StoredImage) -> bytes | None:
+        return self._responses.get(identifier, request, stored.version)
 
     def ready_body(self, prepared: PreparedImage) -> bytes | None:
         """The encoded image if it can be had without waiting: cached, or a stored tile whose bytes
@@ -371,7 +374,7 @@ class ImageService:
         Re-encoding one tile (at most ``_INLINE_TILE_PIXELS``) takes about 2 ms of CPU on the event
         loop; handing it to a thread cost 0.4 to 1 ms more CPU per tile, measured (caches of the
         other core), and the loop is one of as many worker processes as there are cores."""
-        body = self._responses.get(prepared.identifier, prepared.request.canonical, prepared.stored.version)
+        body = self._responses.get(prepared.identifier, prepared.request, prepared.stored.version)
         tile = prepared.tile
         if body is not None or tile is None:
             return body
@@ -395,7 +398,7 @@ class ImageService:
             except Exception:  # damaged data: the worker thread's path reports it
                 return None
         if body is not None:
-            self._responses.put(prepared.identifier, prepared.request.canonical, prepared.stored.version, body)
+            self._responses.put(prepared.identifier, prepared.request, prepared.stored.version, body)
         return body
 
     async def body(self, prepared: PreparedImage) -> bytes:
@@ -414,7 +417,7 @@ class ImageService:
         heavy = prepared.request.pixels > _HEAVY_PIXELS
         await self._gate.acquire(heavy)
         body: bytes = await self._run(self._produce, prepared, slot=heavy)
-        self._responses.put(prepared.identifier, prepared.request.canonical, prepared.stored.version, body)
+        self._responses.put(prepared.identifier, prepared.request, prepared.stored.version, body)
         return body
 
     def _produce(self, prepared: PreparedImage) -> bytes:
