@@ -9,6 +9,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from iiif.image.request import ResolvedRequest
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -114,17 +116,19 @@ class CachedImage:
     version: str  # the stored pyramid it was made from: a replaced image is a miss, not stale
 
 
-# What an entry costs beside its body: key strings, tuples, the dataclass (tracemalloc: about 450).
-_ENTRY_BYTES = 450
+# What an entry costs beside its body (tracemalloc): about 450 for the tuples, the dataclass and the
+# list node, and 450 for the request value of its key once the resolved-request memo no longer holds it.
+_ENTRY_BYTES = 900
 
 
 class ResponseCache:
-    """Encoded images keyed by (identifier, canonical request), at most ``max_bytes`` in all
-    (bodies and what each entry costs beside them, so that many tiny ones are bounded too)."""
+    """Encoded images keyed by (identifier, resolved request): every URL that makes the same pixels
+    of an image shares one entry. At most ``max_bytes`` in all (bodies and what each entry costs
+    beside them, so that many tiny ones are bounded too)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._items: SizedLRU[tuple[str, str], CachedImage] = SizedLRU(
+        self._items: SizedLRU[tuple[str, ResolvedRequest], CachedImage] = SizedLRU(
             max_bytes, lambda entry: len(entry.body) + _ENTRY_BYTES
         )
 
@@ -135,16 +139,16 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, identifier: str, canonical: str, version: str) -> bytes | None:
-        entry = self._items.get((identifier, canonical))
+    def get(self, identifier: str, request: ResolvedRequest, version: str) -> bytes | None:
+        entry = self._items.get((identifier, request))
         if entry is None:
             return None
         if entry.version != version:
-            self._items.pop((identifier, canonical))
+            self._items.pop((identifier, request))
             return None
         return entry.body
 
-    def put(self, identifier: str, canonical: str, version: str, body: bytes) -> None:
+    def put(self, identifier: str, request: ResolvedRequest, version: str, body: bytes) -> None:
         if len(body) + _ENTRY_BYTES > self.max_bytes // 8:  # one huge image must not flush every tile
             return
-        self._items.put((identifier, canonical), CachedImage(body, version))
+        self._items.put((identifier, request), CachedImage(body, version))

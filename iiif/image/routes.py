@@ -9,7 +9,9 @@ character set before anything is resolved or opened.
 A GET answered 200 is remembered by its raw path (with Host and Accept): the same request again,
 unconditional, skips parsing, resolving and header building while the resolver answer it came
 from is still usable, and is answered without leaving the event loop when its bytes are ready
-(cached, or a stored tile the operating system holds in memory).
+(cached, or a stored tile the operating system holds in memory). This memo by text stays in front
+of the request values that key the service's caches (``ImageService``): equivalent URLs share those
+entries, and a repeated URL skips even making its value.
 """
 
 from __future__ import annotations
@@ -210,7 +212,7 @@ class ImageEndpoint:
             headers, body = list(memo.headers), memo.body  # a copy: middleware may edit the list
         else:
             service = self.service
-            cached = service.cached_body(memo.identifier, image.request.canonical, image.stored)
+            cached = service.cached_body(memo.identifier, image.request, image.stored)
             if cached is None:
                 pyramid = service.open_pyramid(image.stored)
                 if pyramid is None:

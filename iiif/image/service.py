@@ -1,7 +1,12 @@
 """The image server without HTTP: identifiers to pyramids, requests to encoded bytes, with caches.
 
 Everything that can be remembered is: resolver answers (for ``resolve_ttl`` seconds), open
-pyramids, parsed and resolved requests, info.json bytes and encoded images. Blocking work (the
+pyramids, parsed and resolved requests, info.json bytes and encoded images. Encoded images are
+keyed by the ``ResolvedRequest`` (see ``iiif.image.request``), so every URL of the same pixels
+shares one entry; in front of it, memos by the URL text: ``parse_request``'s and the resolved
+requests' (a string keeps its hash; hashing a parsed value's Fractions on first sight cost 5 to 8%
+of a request whose bytes were cached, measured by bench/iiif_lane.py, and an equivalent text costs
+only one more resolve, about 25 us). Blocking work (the
 resolver, reading a TIFF's structure, rendering) runs in worker threads; rendering is bounded by
 ``render_concurrency`` slots (``RenderGate``): a burst waits briefly, then is told to come back
 (503 with Retry-After), and each render has a deadline (asyncio event loops only).
@@ -38,7 +43,7 @@ from iiif.image.info import info_json
 from iiif.image.memory import limit_malloc_arenas
 from iiif.image.pyramid import Pyramid, PyramidStore, StoredImage
 from iiif.image.render import render
-from iiif.image.request import ResolvedRequest, parse_request, resolve
+from iiif.image.request import ImageRequest, ResolvedRequest, parse_request, resolve
 from iiif.image.resolver import ANONYMOUS, Credentials, ImageResolver, ResolvedImage
 from iiif.image.source import LocalCopies
 from storage.errors import NotFound, StorageUnavailable
@@ -134,7 +139,7 @@ class ImageService:
             config.open_pyramids, LocalCopies(config.source_cache_dir, config.source_cache_bytes), config.open_files
         )
         self._responses = ResponseCache(config.cache_bytes)
-        self._infos: LRU[tuple[str, str, str], InfoDocument] = LRU(4096)
+        self._infos: LRU[tuple[str, str, str, int | None], InfoDocument] = LRU(4096)
         self._requests: LRU[tuple[str, int, int], ResolvedRequest] = LRU(16384)
         self._encoding = f"q{config.jpeg_quality}-p{int(config.allow_passthrough)}"
         self._renderers = ThreadPoolExecutor(config.workers, thread_name_prefix="iiif-render")
@@ -295,7 +300,7 @@ class ImageService:
         resolution, pyramid = await self._open(identifier, credentials)
         assert resolution.stored is not None and resolution.image is not None
         image = resolution.image
-        key = (identifier, base_url, f"{resolution.stored.version}/{image.max_size}")
+        key = (identifier, base_url, resolution.stored.version, image.max_size)
         doc = self._infos.get(key)
         if doc is None:
             body = info_json(
@@ -324,13 +329,12 @@ class ImageService:
         return self._prepared(identifier, request_text, request, resolution, pyramid), resolution
 
     def _prepared(
-        self, identifier: str, request_text: str, request: Any, resolution: _Resolution, pyramid: Pyramid
+        self, identifier: str, text: str, request: ImageRequest, resolution: _Resolution, pyramid: Pyramid
     ) -> PreparedImage:
         stored = resolution.stored
         assert stored is not None and resolution.modified is not None
         info = pyramid.info
-        # Memoized by text: hashing the parsed request (Fractions) would cost more than this lookup.
-        key = (request_text, info.width, info.height)
+        key = (text, info.width, info.height)  # by text: see the module doc
         resolved = self._requests.get(key)
         if resolved is None:
             resolved = resolve(request, info.width, info.height, self.limits)
@@ -361,8 +365,8 @@ class ImageService:
         """The pyramid if it is open (no waiting), else None."""
         return self._pyramids.get(stored)
 
-    def cached_body(self, identifier: str, canonical: str, stored: StoredImage) -> bytes | None:
-        return self._responses.get(identifier, canonical, stored.version)
+    def cached_body(self, identifier: str, request: ResolvedRequest, stored: StoredImage) -> bytes | None:
+        return self._responses.get(identifier, request, stored.version)
 
     def ready_body(self, prepared: PreparedImage) -> bytes | None:
         """The encoded image if it can be had without waiting: cached, or a stored tile whose bytes
@@ -371,7 +375,7 @@ class ImageService:
         Re-encoding one tile (at most ``_INLINE_TILE_PIXELS``) takes about 2 ms of CPU on the event
         loop; handing it to a thread cost 0.4 to 1 ms more CPU per tile, measured (caches of the
         other core), and the loop is one of as many worker processes as there are cores."""
-        body = self._responses.get(prepared.identifier, prepared.request.canonical, prepared.stored.version)
+        body = self._responses.get(prepared.identifier, prepared.request, prepared.stored.version)
         tile = prepared.tile
         if body is not None or tile is None:
             return body
@@ -395,7 +399,7 @@ class ImageService:
             except Exception:  # damaged data: the worker thread's path reports it
                 return None
         if body is not None:
-            self._responses.put(prepared.identifier, prepared.request.canonical, prepared.stored.version, body)
+            self._responses.put(prepared.identifier, prepared.request, prepared.stored.version, body)
         return body
 
     async def body(self, prepared: PreparedImage) -> bytes:
@@ -414,7 +418,7 @@ class ImageService:
         heavy = prepared.request.pixels > _HEAVY_PIXELS
         await self._gate.acquire(heavy)
         body: bytes = await self._run(self._produce, prepared, slot=heavy)
-        self._responses.put(prepared.identifier, prepared.request.canonical, prepared.stored.version, body)
+        self._responses.put(prepared.identifier, prepared.request, prepared.stored.version, body)
         return body
 
     def _produce(self, prepared: PreparedImage) -> bytes:

@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from iiif.image import ImageServerConfig, ResolvedImage, image_mount
 from iiif.image.fastpath import standalone_jpeg
+from iiif.image.request import parse_request, resolve
 from iiif.image.source import LocalFileSource
 from iiif.image.tiff import read_pyramid
 from storage import FilesystemStorage
@@ -396,7 +397,8 @@ def test_response_cache_is_bounded(resolver: DictResolver, tmp_path: Path) -> No
     cache = endpoint.service.responses
     assert 0 < cache.size_bytes <= 200_000
     body = client.get(f"{IMAGE}/full/390,/0/default.jpg").content
-    assert cache.get("rgb-1000x800", "full/390,312/0/default.jpg", _version(resolver)) == body
+    request = resolve(parse_request("full/390,/0/default.jpg"), 1000, 800, config.limits)
+    assert cache.get("rgb-1000x800", request, _version(resolver)) == body
 
 
 def _version(resolver: DictResolver) -> str:
