@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from app.ocr_tasks import KIND as OCR_KIND
 from app.web.staff.guard import StaffCall
 from app.web.staff.job_view import job_view, recent_jobs
-from app.web.staff.ocr import ocr_job_view
+from app.web.staff.ocr import ocr_outcome
 from app.web.staff.uploads import CHUNK_MAX, DryRun, check_declared
 from ingest.errors import IngestError
 from ingest.runner import ItemResult
@@ -195,8 +195,7 @@ def job_page(call: StaffCall) -> Response:
         )
     job = job_view(found, queue.jobs, call.site.services.settings.queue_lease_seconds)
     if found.kind == OCR_KIND:  # an item's pages read again: its rows are pages; say what was stored
-        ocr = ocr_job_view(found)
-        job.update(message=ocr["message"], item_id=ocr["item_id"])
+        job["message"], job["item_id"] = ocr_outcome(found)
     if call.query.get("format") == "json":
         return JSONResponse(job, headers={"Cache-Control": "no-store"})
     return call.render("job.html", job=job)

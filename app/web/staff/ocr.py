@@ -4,15 +4,13 @@ job page."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
 from app.ocr_tasks import submit_ocr
 from app.web.staff.guard import StaffCall
 from app.web.staff.items import item_page
 from repo.catalog.jobs import Job
-from repo.errors import MunimentError, Problem
+from repo.errors import MunimentError
 from repo.ocr.service import ItemOcr
 
 
@@ -36,28 +34,13 @@ def read_again(call: StaffCall) -> Response:
     return call.redirect(f"/staff/jobs/{job.id}")
 
 
-def ocr_job_view(job: Job) -> dict[str, Any]:
-    """An OCR job in the shape the job page (and its live JSON) shows an ingest: its state, the item,
-    how many pages are read so far, and each failed page's reason."""
+def ocr_outcome(job: Job) -> tuple[str, str | None]:
+    """What an OCR job's page says on top of its rows of pages: the version stored, or how many pages
+    are read so far; and the item read."""
     pages = [t for t in job.tasks if "seq" in t.params]
     read = sum(t.state == "succeeded" for t in pages)
-    failed = [t for t in job.tasks if t.state == "failed"]
+    failed = sum(t.state == "failed" for t in job.tasks)
     stored = next((t.message for t in job.tasks if t.params.get("store") and t.state == "succeeded"), "")
-    message = stored or f"OCR: {read} of {len(pages)} page(s) read" + (f", {len(failed)} failed" if failed else "")
+    message = stored or f"OCR: {read} of {len(pages)} page(s) read" + (f", {failed} failed" if failed else "")
     items = {t.params.get("item") for t in job.tasks}
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "state": job.state,
-        "source": job.source,
-        "collection": job.collection,
-        "submitted_by": job.submitted_by,
-        "created": job.created,
-        "item_id": items.pop() if len(items) == 1 else None,
-        "message": message,
-        "problems": [
-            {"file": p.file or t.name, "reason": p.reason}
-            for t in failed
-            for p in (t.problems or [Problem(t.name, t.message)])
-        ],
-    }
+    return message, (items.pop() if len(items) == 1 else None)
