@@ -23,6 +23,7 @@ from repo.identifiers import object_id
 from repo.preservation import BuiltBag, User
 from repo.services import Services
 from repo.version import AGENT
+from storage.filesystem import process_alive
 
 log = logging.getLogger("muniment.ingest")
 
@@ -191,22 +192,10 @@ class Ingester:
             return 0
         for entry in self.staging_root.iterdir():
             pid = entry.name.split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _default_hooks(services: Services) -> list[Callable[[str], None]]:

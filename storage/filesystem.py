@@ -289,14 +289,15 @@ def _writer_gone(entry: os.DirEntry[str]) -> bool:
     host, _, rest = entry.name[len(_TMP_PREFIX) :].partition("-")
     pid = rest.partition("-")[0]
     if host == _HOST and pid.isdigit():
-        return not _process_alive(int(pid))
+        return not process_alive(int(pid))
     try:
         return time.time() - entry.stat(follow_symlinks=False).st_mtime > _FOREIGN_TEMP_AGE
     except FileNotFoundError:
         return False
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host is running (another user's counts as running)."""
     if pid == os.getpid():
         return True
     try:

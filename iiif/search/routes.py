@@ -7,6 +7,8 @@ A restricted item's text follows the item's access decision, as its images do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,12 +33,18 @@ def search_routes(services: Services) -> list[BaseRoute]:
     catalog = services.catalog
     su = SearchUrls(Urls(services.settings.base_url))
 
-    def visible(request: Request) -> tuple[Item | None, Response | None]:
-        item = catalog.get_item(request.path_params["item"])
-        access = decide_access(item, lambda: request_principal(request))
-        if item is None or access is not Access.VISIBLE:
-            return None, denied_response(access)
-        return item, None
+    def of_visible_item(handler: Callable[[Request, Item], Response]) -> Callable[[Request], Response]:
+        """The endpoint that answers ``handler(request, item)`` for an item the asker may see, and
+        the access decision's refusal otherwise."""
+
+        def endpoint(request: Request) -> Response:
+            item = catalog.get_item(request.path_params["item"])
+            access = decide_access(item, lambda: request_principal(request))
+            if item is None or access is not Access.VISIBLE:
+                return denied_response(access)
+            return handler(request, item)
+
+        return endpoint
 
     def answer(body: bytes, media_type: str, item: Item) -> Response:
         cache = CACHE_CONTROL if item.is_public() else PRIVATE_CACHE_CONTROL
@@ -47,10 +55,8 @@ def search_routes(services: Services) -> list[BaseRoute]:
         page = request.query_params.get("page", "0")
         return text, int(page) if page.isdigit() and len(page) < 7 else 0
 
-    def search(request: Request) -> Response:
-        item, denied = visible(request)
-        if denied or item is None:
-            return denied or Response(status_code=404)
+    @of_visible_item
+    def search(request: Request, item: Item) -> Response:
         version = request.path_params["version"]
         if version not in (1, 2):
             return denied_response(Access.NOT_FOUND)
@@ -59,10 +65,8 @@ def search_routes(services: Services) -> list[BaseRoute]:
         build = documents.search_2 if version == 2 else documents.search_1
         return answer(orjson.dumps(build(su, item.id, text, page, total, hits)), SEARCH_JSON, item)
 
-    def autocomplete(request: Request) -> Response:
-        item, denied = visible(request)
-        if denied or item is None:
-            return denied or Response(status_code=404)
+    @of_visible_item
+    def autocomplete(request: Request, item: Item) -> Response:
         version = request.path_params["version"]
         if version not in (1, 2):
             return denied_response(Access.NOT_FOUND)
@@ -71,28 +75,22 @@ def search_routes(services: Services) -> list[BaseRoute]:
         build = documents.autocomplete_2 if version == 2 else documents.autocomplete_1
         return answer(orjson.dumps(build(su, item.id, text, terms)), SEARCH_JSON, item)
 
-    def plain_text(request: Request) -> Response:
-        item, denied = visible(request)
-        if denied or item is None:
-            return denied or Response(status_code=404)
+    @of_visible_item
+    def plain_text(request: Request, item: Item) -> Response:
         text = page_text.page_plain_text(catalog.db, item.id, request.path_params["seq"])
         if text is None:
             return denied_response(Access.NOT_FOUND)
         return answer((text + "\n").encode(), "text/plain; charset=utf-8", item)
 
-    def alto(request: Request) -> Response:
-        item, denied = visible(request)
-        if denied or item is None:
-            return denied or Response(status_code=404)
+    @of_visible_item
+    def alto(request: Request, item: Item) -> Response:
         data = page_text.page_alto(catalog.db, item.id, request.path_params["seq"])
         if data is None:
             return denied_response(Access.NOT_FOUND)
         return answer(data, "application/xml", item)
 
-    def lines(request: Request) -> Response:
-        item, denied = visible(request)
-        if denied or item is None:
-            return denied or Response(status_code=404)
+    @of_visible_item
+    def lines(request: Request, item: Item) -> Response:
         seq = request.path_params["seq"]
         found = page_text.page_lines(catalog.db, item.id, seq)
         if not found:
