@@ -68,24 +68,50 @@ class Worker:
         self._ingester: Ingester | None = None
         self._ocr: ItemOcr | None = None
         self._lock = threading.Lock()
+        self._held: set[tuple[str, int]] = set()  # the tasks this process runs now: their leases are renewed
+        self._held_lock = threading.Lock()
         self._stop = threading.Event()
 
     # -- one task ---------------------------------------------------------------------------
 
     def execute(self, job_id: str, seq: int) -> None:
-        task = self._claim(job_id, seq)
+        try:
+            task = self._claim(job_id, seq)
+        except TRANSIENT as exc:  # Huey has taken the message off the queue: put it back, or it is lost
+            log.warning("task %s/%s could not be claimed (%s): delivered again", job_id, seq, exc)
+            self.queue.deliver(job_id, seq, delay=self.settings.queue_retry_seconds)
+            return
         if task is None:
             log.info("task %s/%s is held or done elsewhere: skipped", job_id, seq)
             return
         self._execute_claimed(task)
 
     def _claim(self, job_id: str, seq: int) -> JobTask | None:
-        return self.store.claim(job_id, seq, self.holder, self.lease)
+        task = self.store.claim(job_id, seq, self.holder, self.lease)
+        if task is not None:
+            with self._held_lock:
+                self._held.add((job_id, seq))
+        return task
 
     def _execute_claimed(self, task: JobTask) -> None:
-        job = self.store.get(task.job_id)
-        log.info("task %s/%s (%s %s), attempt %d", job.id, task.seq, job.kind, task.name, task.attempts)
+        """Run a claimed task and record how it ended. Whatever fails, the claim is let go of: if
+        the end could not be recorded, the lease runs out and the task is delivered again."""
         try:
+            self._run_and_record(task)
+        except Exception:
+            log.exception(
+                "task %s/%s: its end could not be recorded; delivered again when its lease runs out",
+                task.job_id,
+                task.seq,
+            )
+        finally:
+            with self._held_lock:
+                self._held.discard((task.job_id, task.seq))
+
+    def _run_and_record(self, task: JobTask) -> None:
+        try:
+            job = self.store.get(task.job_id)
+            log.info("task %s/%s (%s %s), attempt %d", job.id, task.seq, job.kind, task.name, task.attempts)
             result = self._run(job, task)
         except NotYet as exc:  # waits for other tasks of its job: not an attempt that failed
             if self.store.release(task, str(exc)):
@@ -95,7 +121,7 @@ class Worker:
             self._transient(task, exc)
             return
         except Exception as exc:  # a task must end in a state, whatever happened
-            log.exception("task %s/%s failed unexpectedly", job.id, task.seq)
+            log.exception("task %s/%s failed unexpectedly", task.job_id, task.seq)
             result = TaskResult("failed", message=f"internal error: {type(exc).__name__}; see the worker's log")
         self._finish(task, result)
 
@@ -164,7 +190,9 @@ class Worker:
         interval = max(self.lease / 3, 0.2)
         while True:  # at once first: the job pages know a worker is up
             try:
-                self.store.renew(self.holder, self.lease)
+                with self._held_lock:
+                    held = list(self._held)
+                self.store.renew(self.holder, held, self.lease)
                 self.store.heard_from(self.holder)  # a queued job's page says when a worker was last seen
                 if self.settings.worker_heartbeat:  # alive and reaching the catalog (a container healthcheck)
                     Path(self.settings.worker_heartbeat).touch()

@@ -43,6 +43,10 @@ PROVIDERS: list[Provider] = [
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """The application; it closes at shutdown only the services it opened. Services given by the
+    caller are the caller's: a lifespan ending (a test client, a fuzzer's per-call client) must not
+    close the catalog under a worker that shares it."""
+    owned = services is None
     services = services or Services.open(settings)
 
     async def health(request: Request) -> JSONResponse:
@@ -55,7 +59,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        services.close()
+        if owned:
+            services.close()
 
     forwarded = Middleware(ForwardedFrom, trusted=networks(services.settings.trusted_proxies))
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan, middleware=[forwarded])

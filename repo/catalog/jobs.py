@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,11 +281,18 @@ class JobStore:
         row = self.db.query_one("SELECT * FROM job_tasks WHERE job_id = ? AND seq = ?", (job_id, seq))
         return JobTask.from_row(row, now) if row else None
 
-    def renew(self, holder: str, lease_seconds: float) -> int:
-        """Extend the lease of every task ``holder`` runs (its worker is alive)."""
-        return self.db.execute(
-            "UPDATE job_tasks SET lease_until = ? WHERE holder = ? AND state = 'running'",
-            (time.time() + lease_seconds, holder),
+    def renew(self, holder: str, tasks: Collection[tuple[str, int]], lease_seconds: float) -> int:
+        """Extend the lease of the tasks ``holder`` is running now (``(job, seq)``), and only those: a
+        task its worker let go of without recording an end (the catalog failed it at that moment)
+        runs out of lease and is delivered again, although the worker lives on."""
+        until = time.time() + lease_seconds
+        return sum(
+            self.db.execute(
+                "UPDATE job_tasks SET lease_until = ?"
+                " WHERE job_id = ? AND seq = ? AND holder = ? AND state = 'running'",
+                (until, job_id, seq, holder),
+            )
+            for job_id, seq in tasks
         )
 
     def finish(self, task: JobTask, result: TaskResult) -> bool:

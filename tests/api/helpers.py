@@ -65,6 +65,7 @@ def open_repository(settings: Settings) -> Iterator[Repository]:
             yield Repository(services, app, client, tokens)
     finally:
         stop_worker()
+        services.close()
 
 
 def ingest_item(services: Services, root: Path, identifier: str, *, pages: int = 1, collection: str = "letters") -> str:

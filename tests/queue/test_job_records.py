@@ -56,3 +56,18 @@ def test_cancel_then_retry_by_hand(store: JobStore) -> None:
     assert job.state == "queued" and [t.attempts for t in job.tasks] == [0, 0]
     with pytest.raises(MunimentError, match="no failed or cancelled task"):
         store.retry(job_id)
+
+
+def test_a_living_worker_renews_only_the_tasks_it_runs(store: JobStore) -> None:
+    """A task its worker let go of without recording an end (the catalog failed at that moment)
+    must not stay `running` for as long as that worker lives: its lease lapses and it is queued."""
+    job_id = new_job(store)
+    running = store.claim(job_id, 1, "a:1:x", lease_seconds=0.3)
+    let_go = store.claim(job_id, 2, "a:1:x", lease_seconds=0.3)
+    assert running is not None and let_go is not None
+    for _ in range(4):
+        time.sleep(0.1)
+        assert store.renew("a:1:x", [(job_id, 1)], lease_seconds=0.3) == 1
+    assert [t.state for t in store.get(job_id).tasks] == ["running", "queued"]
+    assert store.requeue_stale() == [(job_id, 2)]
+    assert store.finish(running, TaskResult("ingested", "item-1"))
