@@ -48,7 +48,9 @@ async def storage_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StorageError)
     log.error("storage failed on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, StorageUnavailable):
-        return error_response(503, "storage is unavailable; try again later", headers={"Retry-After": "30"})
+        return error_response(
+            503, "storage is unavailable; try again later", headers={"Retry-After": str(exc.retry_after)}
+        )
     return error_response(500, "storage error")
 
 

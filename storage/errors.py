@@ -43,3 +43,6 @@ class ChecksumMismatch(StorageError):
 
 class StorageUnavailable(StorageError):
     """The storage cannot be reached or used (endpoint down, bucket missing, bad credentials)."""
+
+    #: seconds after which trying again is worth it: what web answers give as Retry-After
+    retry_after = 30

@@ -36,7 +36,7 @@ import pyvips
 
 from iiif.image.cache import LRU, ResponseCache
 from iiif.image.config import ImageServerConfig
-from iiif.image.errors import AccessDenied, IIIFError
+from iiif.image.errors import AccessDenied, IIIFError, ServerBusy
 from iiif.image.fastpath import AlignedTile, aligned_tile, serve_tile, standalone_jpeg
 from iiif.image.gate import RenderGate
 from iiif.image.info import info_json
@@ -165,8 +165,8 @@ class ImageService:
             return _Resolution(expires, error=exc, credentials=credentials)
         except (LookupError, NotFound):
             return _Resolution(expires, error=IIIFError(404, _NOT_FOUND), credentials=credentials)
-        except StorageUnavailable:
-            raise IIIFError(503, "image storage is unavailable, try again later") from None
+        except StorageUnavailable as exc:
+            raise _storage_unavailable(exc) from None
         modified = image.modified if image.modified.tzinfo else image.modified.replace(tzinfo=UTC)
         return _Resolution(
             expires,
@@ -258,8 +258,8 @@ class ImageService:
             where = getattr(args[0], "stored", args[0]) if args else ""
             log.warning("image file missing from storage: %s", getattr(where, "key", where))
             raise IIIFError(404, _NOT_FOUND) from None
-        except StorageUnavailable:
-            raise IIIFError(503, "image storage is unavailable, try again later") from None
+        except StorageUnavailable as exc:
+            raise _storage_unavailable(exc) from None
         except Exception:
             log.exception("image could not be read or rendered")
             raise IIIFError(500, "the image could not be read") from None
@@ -429,3 +429,10 @@ class ImageService:
             if body is not None:
                 return body
         return render(pyramid, prepared.request, jpeg_quality=quality, timeout=self.config.render_timeout)
+
+
+def _storage_unavailable(exc: StorageUnavailable) -> ServerBusy:
+    """Storage out of reach is the server's trouble and passes: 503 with Retry-After, as the
+    rest of the site answers (``app.errors``); the endpoint and key go to the log only."""
+    log.error("image storage is unavailable: %s", exc)
+    return ServerBusy("image storage is unavailable, try again later", retry_after=exc.retry_after)
