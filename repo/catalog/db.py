@@ -144,8 +144,14 @@ class Database:
         self.closed = True
         if self._pool is not None:
             self._pool.close()
+        current = threading.current_thread()
         with self._lock:
-            for _, conn in self._all:
+            for thread, conn in self._all:
+                if thread is not current and thread.is_alive():
+                    # Closed under a statement that thread runs, the sqlite3 module crashes the
+                    # process: that connection closes when the thread lets go of it (its last
+                    # reference, the replaced thread-local below, goes).
+                    continue
                 try:
                     conn.close()
                 except Exception:  # closing is best effort at shutdown
