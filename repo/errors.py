@@ -59,6 +59,13 @@ class NotFoundError(MunimentError):
     status = 404
 
 
+class ChangedMeanwhile(MunimentError):
+    """An edit based on a record that someone else changed after it was read: the later writer
+    is told, instead of silently undoing the other change."""
+
+    status = 409
+
+
 @dataclass
 class ValidationReport:
     """Every problem found, so callers can report all of them at once."""

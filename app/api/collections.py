@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,7 @@ from storage.errors import StorageError
 log = logging.getLogger("muniment.api")
 
 SLUG_PARAM = {"slug": r"[A-Za-z0-9._~-]{1,200}"}
+IF_MATCH = r'^("[0-9a-f]{16}"|\*)$'
 
 
 def list_collections(call: Call) -> Reply:
@@ -28,7 +30,7 @@ def get_collection(call: Call) -> Reply:
     collection = call.services.catalog.get_collection(call.path["slug"])
     if collection is None:
         raise ApiError(404, f"no collection {call.path['slug']!r}")
-    return Reply(collection_out(collection))
+    return Reply(collection_out(collection), headers={"ETag": f'"{collections.edition(collection)}"'})
 
 
 def create_collection(call: Call) -> Reply:
@@ -47,8 +49,20 @@ def update_collection(call: Call) -> Reply:
     body: CollectionUpdate = call.body
     changes = {k: v for k, v in body.model_dump(exclude_none=True).items()}
     with _stored(call.path["slug"]):
-        collection = collections.update_collection(call.services, call.path["slug"], **changes)
-    return Reply(collection_out(collection))
+        collection = collections.update_collection(
+            call.services, call.path["slug"], based_on=_based_on(call), **changes
+        )
+    return Reply(collection_out(collection), headers={"ETag": f'"{collections.edition(collection)}"'})
+
+
+def _based_on(call: Call) -> str | None:
+    """The edition named by ``If-Match`` (None when absent or ``*``: the change applies to what is stored)."""
+    given = call.request.headers.get("if-match", "").strip()
+    if given in ("", "*"):
+        return None
+    if re.fullmatch(IF_MATCH, given) is None:
+        raise ApiError(400, f"If-Match must be the collection's ETag as GET /collections/SLUG gives it; got {given}")
+    return given.strip('"')
 
 
 @contextmanager
@@ -72,6 +86,7 @@ OPERATIONS = [
         get_collection,
         params=SLUG_PARAM,
         errors=(404,),
+        answer_headers={"ETag": "The collection as read: send it as If-Match with a change"},
     ),
     Operation(
         "createCollection",
@@ -95,6 +110,11 @@ OPERATIONS = [
         role=Role.CURATOR,
         body=CollectionUpdate,
         params=SLUG_PARAM,
-        errors=(404,),
+        errors=(404, 409),
+        request_headers={
+            "If-Match": "The ETag of the collection this change is based on; 409 when someone changed it since"
+        },
+        header_patterns={"If-Match": IF_MATCH},
+        answer_headers={"ETag": "The collection as changed"},
     ),
 ]

@@ -206,6 +206,7 @@ OPERATIONS = [
             "If-Match": "The ETag of the version this edit is based on; 409 naming the current version "
             "when another edit came first"
         },
+        header_patterns={"If-Match": r'^((W/)?"v[0-9]{1,9}"|\*)$'},
         answer_headers={"ETag": "The item's new version"},
     ),
     Operation(

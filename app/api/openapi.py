@@ -77,7 +77,16 @@ def _operation(op: Operation) -> JsonDict:
         for name, pattern in op.params.items()
     ]
     parameters += [
-        {"name": name, "in": "header", "required": False, "description": meaning, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "description": meaning,
+            "schema": {
+                "type": "string",
+                **({"pattern": op.header_patterns[name]} if name in op.header_patterns else {}),
+            },
+        }
         for name, meaning in op.request_headers.items()
     ]
     if op.query is not None:

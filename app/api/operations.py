@@ -71,6 +71,7 @@ class Operation:
     params: Mapping[str, str] = field(default_factory=dict)  # path parameter -> pattern (else 404)
     errors: tuple[int, ...] = ()  # statuses besides the ones every operation of its kind has
     request_headers: Mapping[str, str] = field(default_factory=dict)  # optional header -> what it means
+    header_patterns: Mapping[str, str] = field(default_factory=dict)  # request header -> its pattern (else 400)
     answer_headers: Mapping[str, str] = field(default_factory=dict)  # header of the answer -> what it is
 
     @property

@@ -15,6 +15,7 @@ be stored rolls the catalog change back.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import uuid
@@ -24,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from repo.audit import Preservation, sync_log
 from repo.catalog import Collection, utc_now
 from repo.catalog.catalog import default_title
-from repo.errors import NotFoundError
+from repo.errors import ChangedMeanwhile, NotFoundError
 from repo.preservation import OcflRoot, PreservationError
 from repo.services import Services
 from storage.base import Storage
@@ -103,18 +104,31 @@ def ensure_collection(
     return collection, created
 
 
-def update_collection(services: Services, slug: str, **changes: str) -> Collection:
-    """Change the collection's title, description, rights or thumbnail item, in the catalog and in storage."""
+def update_collection(services: Services, slug: str, *, based_on: str | None = None, **changes: str) -> Collection:
+    """Change the collection's title, description, rights or thumbnail item, in the catalog and in
+    storage. ``based_on`` is the ``edition`` of the collection as the editor read it: if someone
+    changed it since, nothing changes and ``ChangedMeanwhile`` says so."""
     catalog = services.catalog
     with catalog.db.transaction():
         before = catalog.get_collection(slug)
         if before is None:
             raise NotFoundError(f"no collection {slug!r}")
+        if based_on is not None and edition(before) != based_on:
+            raise ChangedMeanwhile(
+                f"collection {slug!r} was saved by someone else ({before.modified[:19].replace('T', ' ')} UTC)"
+                " after you opened it"
+            )
         if not changes:
             return before
         collection = catalog.update_collection(slug, **changes)
         CollectionRecords.of(services).write(collection)
     return collection
+
+
+def edition(collection: Collection) -> str:
+    """What an editor read, in a few characters: it changes with any field (``modified`` alone has
+    seconds granularity, so two saves within a second would share it)."""
+    return hashlib.sha256(_to_bytes(collection, datetime.min)).hexdigest()[:16]
 
 
 def replicate_records(p: Preservation) -> int:

@@ -32,6 +32,18 @@ def test_collections_are_created_listed_and_updated(repo: Repository) -> None:
     assert client.get(f"{API}/collections/maps").json()["description"] == "Old maps"
     assert client.get(f"{API}/collections/nope").status_code == 404
     assert client.patch(f"{API}/collections/nope", json={}, headers=curator).status_code == 404
+    # Two curators change it from the same reading: the later is refused, then changes what is stored.
+    read = client.get(f"{API}/collections/maps").headers["ETag"]
+    first = client.patch(f"{API}/collections/maps", json={"title": "Maps A"}, headers={**curator, "If-Match": read})
+    assert first.status_code == 200 and first.headers["ETag"] != read
+    later = client.patch(f"{API}/collections/maps", json={"title": "Maps B"}, headers={**curator, "If-Match": read})
+    assert later.status_code == 409 and "saved by someone else" in later.json()["error"]["message"]
+    assert client.get(f"{API}/collections/maps").json()["title"] == "Maps A"
+    current = {**curator, "If-Match": first.headers["ETag"]}
+    assert client.patch(f"{API}/collections/maps", json={"title": "Maps B"}, headers=current).status_code == 200
+    bad = client.patch(f"{API}/collections/maps", json={}, headers={**curator, "If-Match": "v3"})
+    assert bad.status_code == 400 and "If-Match" in bad.json()["error"]["message"]
+    client.patch(f"{API}/collections/maps", json={"title": "Maps"}, headers=curator)
     for slug, reason in (("top", "is reserved"), ("Top Maps", "should match pattern")):
         refused = client.post(f"{API}/collections", json={"slug": slug, "title": "T"}, headers=curator)
         assert refused.status_code == 422, slug

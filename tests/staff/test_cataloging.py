@@ -5,6 +5,7 @@ items list filters and pages, visibility and export, and a dry run lists an uplo
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 
@@ -197,3 +198,30 @@ def test_a_collection_thumbnail_is_chosen_from_its_items_and_shown_while_public(
         client.post(visibility, data={"csrf_token": form["csrf_token"], "visibility": "public"})
         client.post(url, data={**form, "thumbnail_item": ""})
     assert "thumbnail" not in visitor.get("/iiif/collection/letters").json()
+
+
+def test_two_curators_saving_one_collection_the_later_is_told_and_loses_nothing(staff: Staff) -> None:
+    url = "/staff/collections/letters"
+    first, second = staff.signed_in(Role.CURATOR), staff.signed_in(Role.CURATOR)
+    opened = {c: re.search(r'name="based_on" value="([0-9a-f]+)"', c.get(url).text) for c in (first, second)}
+    assert all(opened.values())
+    stored = staff.services.catalog.get_collection("letters")
+    assert stored is not None
+    try:
+        form = {"description": "", "thumbnail_item": ""}
+        saved = first.post(
+            url, data={**form, "csrf_token": staff.csrf(first), "title": "Letters (A)", "based_on": opened[first][1]}
+        )
+        assert saved.status_code == 200
+        stale = {**form, "csrf_token": staff.csrf(second), "title": "Letters (B)", "based_on": opened[second][1]}
+        refused = second.post(url, data=stale)
+        assert refused.status_code == 409
+        assert "saved by someone else" in refused.text and "Letters (A)" in refused.text
+        assert 'value="Letters (B)"' in refused.text, "the later curator's typing is kept in the form"
+        assert staff.services.catalog.get_collection("letters").title == "Letters (A)"  # type: ignore[union-attr]
+        again = re.search(r'name="based_on" value="([0-9a-f]+)"', refused.text)
+        assert again and again[1] != opened[second][1]
+        assert second.post(url, data={**stale, "based_on": again[1]}).status_code == 200, "saved, knowingly"
+        assert staff.services.catalog.get_collection("letters").title == "Letters (B)"  # type: ignore[union-attr]
+    finally:
+        first.post(url, data={"csrf_token": staff.csrf(first), "title": stored.title, "description": ""})

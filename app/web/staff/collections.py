@@ -7,7 +7,7 @@ import re
 from starlette.responses import Response
 
 from app.web.staff.guard import StaffCall
-from repo.errors import MunimentError
+from repo.errors import ChangedMeanwhile, MunimentError
 from repo.lifecycle import collections
 from storage.errors import StorageError
 
@@ -49,15 +49,26 @@ def create_collection(call: StaffCall) -> Response:
     return call.redirect(f"/staff/collections/{slug}", f"Collection {title!r} created.")
 
 
-def collection_page(call: StaffCall, *, problems: list[str] | None = None, status: int = 200) -> Response:
+def collection_page(
+    call: StaffCall, *, problems: list[str] | None = None, status: int = 200, based_on: str | None = None
+) -> Response:
+    """The collection's form; ``based_on`` is the edition the next save is based on (the form's own
+    while it is corrected, the stored one once the editor has been shown a change made meanwhile)."""
     collection = call.site.catalog.get_collection(call.path["slug"])
     if collection is None:
         return call.site.refusal(
             call.request, 404, "Not found", "There is no such collection.", session=call.session, user=call.user
         )
     items = call.site.catalog.list_items(collection.slug, limit=200)
+    edition = based_on or call.form.get("based_on") or collections.edition(collection)
     return call.render(
-        "collection.html", status, collection=collection, items=items, problems=problems or [], form=call.form
+        "collection.html",
+        status,
+        collection=collection,
+        items=items,
+        problems=problems or [],
+        form=call.form,
+        based_on=edition,
     )
 
 
@@ -78,7 +89,19 @@ def update_collection(call: StaffCall) -> Response:
             return collection_page(call, problems=[f"Thumbnail: {item.title!r} has no pages"], status=422)
         changes["thumbnail_item"] = chosen
     try:
-        collections.update_collection(call.site.services, slug, **changes)
+        collections.update_collection(call.site.services, slug, based_on=call.form.get("based_on") or None, **changes)
+    except ChangedMeanwhile as exc:
+        now = call.site.catalog.get_collection(slug)
+        stored = f"title {now.title!r}, thumbnail {now.thumbnail_item or 'none'}" if now else "(removed)"
+        return collection_page(
+            call,
+            problems=[
+                f"Collection: not saved: {exc}. It now reads: {stored}."
+                " Your changes are below: save again to keep them."
+            ],
+            status=409,
+            based_on=collections.edition(now) if now else None,
+        )
     except (MunimentError, StorageError) as exc:
         return collection_page(call, problems=[f"Collection: not saved: {exc}"], status=503)
     return call.redirect(f"/staff/collections/{slug}", "Collection saved.")
