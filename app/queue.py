@@ -6,7 +6,8 @@ LOCKED`` dequeue, LISTEN/NOTIFY wake-ups), or Redis when ``MUNIMENT_QUEUE_URL`` 
 
 A Huey message says only "run task (job, seq)"; the job record says what that task is and who
 holds it. Huey takes a message off the queue when a worker starts it, so a worker killed mid-task
-loses the message: the task's lease then runs out and ``requeue_stale`` delivers it again. Every
+loses the message: the task's lease then runs out and ``requeue_stale`` delivers it again; a task
+recorded whose message never arrived is found by ``redeliver_lost`` when the queue is empty. Every
 process that queues (web workers, the command line) is a producer only; ``app.worker`` runs them.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +25,7 @@ from huey import Huey, PostgresHuey, SqliteHuey
 from huey.api import TaskWrapper
 
 from repo.catalog.jobs import Job, JobStore
+from repo.catalog.models import format_datestamp
 from repo.errors import ConfigError
 from repo.settings import Settings
 
@@ -113,6 +116,20 @@ class TaskQueue:
         for job_id, seq in stale:
             self.deliver(job_id, seq)
         return len(stale)
+
+    def redeliver_lost(self, min_age: float) -> int:
+        """Queued tasks whose message is nowhere (a producer stopped between recording a job and
+        queueing its tasks, or the queue refused the write), delivered again; how many. Only when
+        the queue holds nothing, pending or scheduled: then no queued task has a message waiting,
+        except one a producer is queueing this very moment (hence ``min_age``: a duplicate message
+        would be harmless anyway, the claim runs a task once)."""
+        if self.huey.pending_count() or self.huey.scheduled_count():
+            return 0
+        moment = format_datestamp(datetime.now(UTC) - timedelta(seconds=min_age))
+        lost = self.jobs.queued_of_jobs_created_before(moment)
+        for job_id, seq in lost:
+            self.deliver(job_id, seq)
+        return len(lost)
 
     def find(self, job_id: str) -> Job | None:
         self.requeue_stale()  # a reader never sees a task held by a worker that is gone

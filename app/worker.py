@@ -186,7 +186,8 @@ class Worker:
     # -- the process ------------------------------------------------------------------------
 
     def keep_leases(self) -> None:
-        """Renew this process's leases and deliver again the tasks of dead workers, until stopped."""
+        """Renew this process's leases and deliver again the tasks of dead workers and those whose
+        message was lost, until stopped."""
         interval = max(self.lease / 3, 0.2)
         while True:  # at once first: the job pages know a worker is up
             try:
@@ -198,6 +199,8 @@ class Worker:
                     Path(self.settings.worker_heartbeat).touch()
                 if requeued := self.queue.requeue_stale():
                     log.info("delivered %d task(s) of stopped workers again", requeued)
+                if lost := self.queue.redeliver_lost(min_age=self.lease):
+                    log.warning("delivered %d queued task(s) whose message was lost", lost)
             except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn
                 log.warning("could not renew leases: %s", exc)
             if self._stop.wait(interval):

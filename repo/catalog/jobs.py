@@ -371,6 +371,15 @@ class JobStore:
                 taken.append((row["job_id"], row["seq"]))
         return taken
 
+    def queued_of_jobs_created_before(self, moment: str) -> list[tuple[str, int]]:
+        """Queued tasks of jobs recorded before ``moment`` (a datestamp), oldest first."""
+        rows = self.db.query(
+            "SELECT t.job_id, t.seq FROM job_tasks t JOIN jobs j ON j.id = t.job_id"
+            " WHERE t.state = 'queued' AND j.created < ? AND j.cancelled IS NULL ORDER BY j.created, t.job_id, t.seq",
+            (moment,),
+        )
+        return [(row["job_id"], int(row["seq"])) for row in rows]
+
     # -- people's side ----------------------------------------------------------------------
 
     def retry(self, job_id: str) -> list[int]:
