@@ -47,7 +47,9 @@ def find_inputs(ctx: ItemContext) -> None:
     slug_trouble = slug_problem(ctx.source.collection)
     if slug_trouble:
         ctx.problems.append(Problem(ctx.source.name, slug_trouble))
-    found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
+    found = discover(
+        ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None, texts=ctx.source.texts
+    )
     ctx.problems += found.problems
     ctx.pages = [
         Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()], text=found.texts.get(path))
