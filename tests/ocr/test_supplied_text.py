@@ -4,7 +4,9 @@ problem, naming the file and line, and nothing is stored."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -242,3 +244,46 @@ def test_bad_text_in_an_incoming_bag_fails_the_item_naming_the_file(services: Se
     assert "not page text" in reasons["notes.txt"][0]
     assert services.catalog.get_item("badbag") is None
     assert not services.object_store().exists("urn:muniment:item:badbag")
+
+
+# kill -9 at the first word of supplied text written to the catalog, after the item's rows.
+_KILLED_WHILE_INDEXING = """
+import os, signal, sys
+from pathlib import Path
+from repo.catalog import db
+from ingest.context import ItemSource
+from ingest.runner import Ingester
+from repo.services import Services
+from repo.settings import Settings
+
+connect = db.Database._connect_sqlite
+
+def connect_and_die_at_page_words(self):
+    conn = connect(self)
+    die = lambda sql: sql.startswith("INSERT INTO page_words") and os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(die)
+    return conn
+
+db.Database._connect_sqlite = connect_and_die_at_page_words
+services = Services.open(Settings(data_dir=Path(sys.argv[1]), base_url="http://muniment.test", ocr=False))
+Ingester(services, workers=1).ingest(ItemSource(Path(sys.argv[2]), "ledgers", identifier="cut"))
+"""
+
+
+def test_a_crash_while_supplied_text_is_indexed_leaves_no_item_until_the_ingest_runs_again(tmp_path: Path) -> None:
+    folder, drawn = _folder(tmp_path, "cut")
+    (folder / "p1.alto.xml").write_bytes(_alto_of(drawn[1]))
+    data = tmp_path / "data"
+    run = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_INDEXING, str(data), str(folder)], capture_output=True, text=True
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    services = Services.open(Settings(data_dir=data, base_url="http://muniment.test", ocr=False))
+    try:
+        assert services.catalog.get_item("cut") is None  # not an item without its text
+        assert services.object_store().exists("urn:muniment:item:cut")  # stored: the run again registers it
+        result = _ingest(services, folder, "cut")
+        assert result.status == "ingested", result.problems
+        assert page_text.pages_with_text(services.catalog.db, "cut")[1].text.split() == [d.text for d in drawn[1]]
+    finally:
+        services.close()
