@@ -234,6 +234,22 @@ def pages_with_text(db: Database, item_id: str) -> dict[int, StoredPage]:
     return {row["seq"]: StoredPage.from_row(row) for row in rows}
 
 
+def stored_texts(db: Database, item_id: str, first: int, last: int) -> dict[int, str]:
+    """The plain text of the item's pages ``first`` to ``last`` that a version holds."""
+    rows = db.query(
+        "SELECT seq, text FROM page_text WHERE item_id = ? AND seq >= ? AND seq <= ? AND version IS NOT NULL",
+        (item_id, first, last),
+    )
+    return {row["seq"]: str(row["text"]) for row in rows}
+
+
+def has_stored_text(db: Database, item_id: str) -> bool:
+    return (
+        db.query_one("SELECT 1 AS y FROM page_text WHERE item_id = ? AND version IS NOT NULL LIMIT 1", (item_id,))
+        is not None
+    )
+
+
 def stored_pages(db: Database, item_id: str) -> set[int]:
     """Pages whose text a version of the item holds (text still being read is not announced)."""
     rows = db.query("SELECT seq FROM page_text WHERE item_id = ? AND version IS NOT NULL", (item_id,))
