@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby, pairwise
 from operator import itemgetter
@@ -359,7 +359,7 @@ def _phrase(db: Database, item_id: str, query: str) -> _Phrase | None:
     if any(pair not in pairs for pair in pairwise(words)):
         return None
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
-    phrase = _Phrase(item_id, words, anchor, 0)
+    phrase = _Phrase(item_id, words, anchor, 0)  # its total comes next
     if len(words) == 1:
         total = found[words[0]]
     elif len(words) == 2:
@@ -368,7 +368,7 @@ def _phrase(db: Database, item_id: str, query: str) -> _Phrase | None:
         sql, params = phrase.starts(None)
         count = db.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) AS places", params)
         total = int(count["n"]) if count else 0
-    return _Phrase(item_id, words, anchor, total) if total else None
+    return replace(phrase, total=total) if total else None
 
 
 def find_words(
@@ -398,16 +398,12 @@ def hit_page(
     if phrase is None:
         return HitPage(0, page, size, [])
     hits = _hits(db, phrase, start, size + 1, 0 if start else page * size, 5)
-    first = hits[0].key if hits else None
-    last_page = max(0, (phrase.total - 1) // size)  # as HitPage.last_page
-    return HitPage(
-        phrase.total,
-        page,
-        size,
-        hits[:size],
-        next=hits[size].key if len(hits) > size else None,
+    found = HitPage(phrase.total, page, size, hits[:size], next=hits[size].key if len(hits) > size else None)
+    first, last = (hits[0].key if hits else None), found.last_page
+    return replace(
+        found,
         prev=_back(db, phrase, first, size) if page > 1 and first else None,
-        last=first if last_page == page else _back(db, phrase, None, phrase.total - last_page * size),
+        last=first if last == page else _back(db, phrase, None, phrase.total - last * size),
     )
 
 
