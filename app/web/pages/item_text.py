@@ -1,10 +1,10 @@
 """An item's pages as text (``/items/ID/text``): one heading per page, its lines in reading order,
 for a screen reader, a search engine or a reader who wants the words rather than the image.
 
-A long item's text comes in parts of ``MUNIMENT_TEXT_size`` pages (20), each a stable
+A long item's text comes in parts of ``MUNIMENT_TEXT_PAGES_PER_PART`` pages (20), each a stable
 link by its first page (``?from=21``), so a 1,000-page book is fifty pages a screen reader can
-finish, and each costs what the first does. ``?page=N`` (the "go to page" form) answers with the part that holds
-page N, at its heading.
+finish, and each costs what the first does. ``?page=N`` (the "go to page" form) answers with the
+part that holds page N, at its heading.
 """
 
 from __future__ import annotations
