@@ -287,3 +287,20 @@ def test_a_crash_while_supplied_text_is_indexed_leaves_no_item_until_the_ingest_
         assert page_text.pages_with_text(services.catalog.db, "cut")[1].text.split() == [d.text for d in drawn[1]]
     finally:
         services.close()
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_alto_2_and_3_from_older_ocr_are_read_for_their_words(services: Services, tmp_path: Path, version: str) -> None:
+    # No ALTO 2 or 3 schema is shipped: such a file is checked for its page size and word boxes only.
+    folder, drawn = _folder(tmp_path, {"2": "older-alto2", "3": "older-alto-3"}[version])  # other words each
+    older = _alto_of(drawn[1]).replace(b"alto/ns-v4#", f"alto/ns-v{version}#".encode())
+    (folder / "p1.alto.xml").write_bytes(older.replace(b"alto/v4/alto-4-4.xsd", b""))
+    result = _ingest(services, folder, f"older-v{version}")
+    assert result.status == "ingested", result.problems
+    stored = page_text.pages_with_text(services.catalog.db, f"older-v{version}")
+    assert stored[1].source == "alto" and stored[1].text.split() == [d.text for d in drawn[1]]
+    outside = _alto_of(drawn[1], width=W + 10).replace(b"alto/ns-v4#", f"alto/ns-v{version}#".encode())
+    (folder / "p1.alto.xml").write_bytes(outside)
+    refused = _ingest(services, folder, f"older-v{version}-wrong-size")
+    assert refused.status == "failed"
+    assert any(p.file.endswith("p1.alto.xml") and "the scan is" in p.reason for p in refused.problems)
