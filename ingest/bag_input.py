@@ -9,6 +9,7 @@ from typing import Any
 from ingest.context import ItemSource
 from ingest.errors import IngestError
 from repo.errors import Problem, ResourceError
+from repo.ocr.bag_text import OCR_DIR
 from repo.preservation import ArchiveLimits, UnsafeArchive, extract_archive, validate_bag
 from repo.preservation.bag_format import read_bag_info, read_declaration
 from repo.settings import Settings
@@ -72,6 +73,7 @@ def describe_bag(bag_dir: Path, label: str, collection: str | None) -> ItemSourc
         identifier=info.get("external-identifier"),
         label=label,
         bag_info=tuple((k, v) for k, v in info_fields),
+        texts=bag_dir / OCR_DIR if (bag_dir / OCR_DIR).is_dir() else None,
     )
 
 

@@ -25,6 +25,7 @@ class ItemSource:
     dc_fields: dict[str, str] | None = None  # a batch row's DC columns, when no metadata file
     label: str = ""  # how reports name the item (the folder, or "row 12")
     bag_info: tuple[tuple[str, str], ...] = ()  # fields carried over from an incoming bag
+    texts: Path | None = None  # an incoming bag's page text folder (``ocr/``: its tag files NNNN.alto.xml, NNNN.hocr)
     # Every page decoded and its derivatives stored already, by the page tasks of a large item
     # spread over the workers (app.page_tasks): the ingest stores and registers without decoding.
     derivatives_made: bool = False

@@ -1,5 +1,7 @@
 """Find an item's page images (natural order), its metadata record and any page text supplied
-beside the scans (``repo.ocr.bag_text.SUPPLIED_SUFFIXES``: ``page001.tif`` + ``page001.alto.xml``)."""
+beside the scans (``repo.ocr.bag_text.SUPPLIED_SUFFIXES``: ``page001.tif`` + ``page001.alto.xml``)
+or, in an incoming bag, as its tag files (``ocr/0001.alto.xml``, ``ocr/0002.hocr``: the layout of
+Muniment's own bags, so an exported bag comes back with its text)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repo.errors import Problem
-from repo.ocr.bag_text import SUPPLIED_SUFFIXES, supplied_stem
+from repo.ocr.bag_text import OCR_DIR, SUPPLIED_SUFFIXES, seq_of, supplied_stem
 from repo.page_formats import IMAGE_SUFFIXES
 
 METADATA_NAMES = ("mods.xml", "marc.xml", "marc.mrc", "metadata.xml", "dc.xml", "metadata.csv", "metadata.json")
@@ -28,13 +30,16 @@ def natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool = True) -> Discovered:
+def discover(
+    folder: Path, metadata: Path | None = None, *, need_metadata: bool = True, texts: Path | None = None
+) -> Discovered:
+    """What ``folder`` holds; ``texts``: an incoming bag's ``ocr/`` folder of page text by page number."""
     problems: list[Problem] = []
     if not folder.is_dir():
         return Discovered([], None, [Problem(str(folder), "not a folder")], {})
     pages: list[Path] = []
     found_metadata: Path | None = metadata
-    texts: list[tuple[Path, str, str]] = []  # (file, stem of its scan, kind)
+    beside: list[tuple[Path, str, str]] = []  # (file, stem of its scan, kind)
     for entry in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
         name = entry.name.lower()
         if name.startswith(".") or name in IGNORED:
@@ -49,7 +54,7 @@ def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool 
             elif metadata is None:
                 problems.append(Problem(str(entry), f"a second metadata record beside {found_metadata.name}"))
         elif (supplied := supplied_stem(entry.name)) is not None:
-            texts.append((entry, *supplied))
+            beside.append((entry, *supplied))
         else:
             allowed = ", ".join(sorted(IMAGE_SUFFIXES))
             problems.append(Problem(str(entry), f"not an allowed page image format ({allowed})"))
@@ -59,7 +64,10 @@ def discover(folder: Path, metadata: Path | None = None, *, need_metadata: bool 
         problems.append(
             Problem(str(folder), f"no metadata record: pass --metadata or add one of {', '.join(METADATA_NAMES)}")
         )
-    return Discovered(pages, found_metadata, problems, _match_texts(pages, texts, problems))
+    matched = _match_texts(pages, beside, problems)
+    if texts is not None:
+        _match_bag_texts(texts, pages, matched, problems)
+    return Discovered(pages, found_metadata, problems, matched)
 
 
 def _match_texts(
@@ -80,3 +88,23 @@ def _match_texts(
         else:
             matched[page] = (text, kind)
     return matched
+
+
+def _match_bag_texts(
+    folder: Path, pages: list[Path], matched: dict[Path, tuple[Path, str]], problems: list[Problem]
+) -> None:
+    """Each of a bag's ``ocr/NNNN`` tag files to page NNNN (the pages in natural order, as its
+    bag's writer numbered them); a file that is no page's text would be lost: a problem."""
+    for entry in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
+        found = seq_of(f"{OCR_DIR}/{entry.name}") if entry.is_file() and not entry.is_symlink() else None
+        if found is None:
+            problems.append(Problem(str(entry), "not page text: a bag's ocr/ folder holds NNNN.alto.xml or NNNN.hocr"))
+            continue
+        seq, kind = found
+        if not 1 <= seq <= len(pages):
+            problems.append(Problem(str(entry), f"page text for page {seq}, but the bag has {len(pages)} page(s)"))
+        elif pages[seq - 1] in matched:
+            page = pages[seq - 1]
+            problems.append(Problem(str(entry), f"a second page text for {page.name} beside {matched[page][0].name}"))
+        else:
+            matched[pages[seq - 1]] = (entry, kind)

@@ -19,7 +19,7 @@ from ingest.derivatives import make_derivatives
 from ingest.discover import discover
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.images import read_header
-from ingest.supplied_text import check_supplied_text, index_supplied, supplied_event, supplied_tags
+from ingest.supplied_text import check_supplied_text, supplied_event, supplied_pages, supplied_tags
 from repo.catalog import Event, Item, PageFile, format_datestamp
 from repo.catalog.from_record import catalog_metadata
 from repo.catalog.slugs import slug_problem
@@ -32,6 +32,7 @@ from repo.metadata.loader import load_record, record_from_dc_fields
 from repo.page_formats import IMAGE_SUFFIXES
 from repo.preservation import BagEntry, BagInfo, BuiltBag, ObjectStore, rebuild_tags
 from repo.preservation.ocfl_recovery import recover_and_verify
+from repo.search import page_text
 from repo.services import Services
 from repo.version import AGENT
 from storage.base import Storage, digest_parts
@@ -47,7 +48,9 @@ def find_inputs(ctx: ItemContext) -> None:
     slug_trouble = slug_problem(ctx.source.collection)
     if slug_trouble:
         ctx.problems.append(Problem(ctx.source.name, slug_trouble))
-    found = discover(ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None)
+    found = discover(
+        ctx.source.folder, ctx.source.metadata, need_metadata=ctx.source.dc_fields is None, texts=ctx.source.texts
+    )
     ctx.problems += found.problems
     ctx.pages = [
         Page(seq, path, IMAGE_SUFFIXES[path.suffix.lower()], text=found.texts.get(path))
@@ -239,8 +242,10 @@ def register(ctx: ItemContext, services: Services, on_registered: Iterable[Calla
         Event(ctx.item_id, e.type, format_datestamp(e.datetime), e.outcome, e.agent, e.detail) for e in ctx.events
     ]
     ensure_collection(services, ctx.source.collection)  # recorded in storage too, for rebuild-catalog
-    services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
-    index_supplied(ctx, services.catalog.db, item.version)
+    texts = supplied_pages(ctx, item.version)
+    with services.catalog.db.transaction():  # the item with its supplied text, or neither
+        services.catalog.register_item(item, files, catalog_metadata(ctx.record), events)
+        page_text.add_pages(services.catalog.db, texts)
     for hook in on_registered:
         hook(ctx.item_id)
 

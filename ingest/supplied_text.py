@@ -1,13 +1,13 @@
 """Page text that the archivist supplies beside the scans (ALTO or hOCR, matched by name): checked
 against its scan while the pages are, kept in the bag as supplied with a PREMIS event that says
-so, and indexed when the item is registered; OCR then skips these pages (they have text)."""
+so, and indexed in the transaction that registers the item (a crash leaves both or neither);
+OCR then skips these pages (they have text)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from ingest.context import ItemContext
-from repo.catalog import Database
 from repo.errors import Problem
 from repo.metadata.errors import MetadataError
 from repo.metadata.premis import VALIDATION, PremisEvent
@@ -52,9 +52,12 @@ def supplied_event(ctx: ItemContext) -> PremisEvent | None:
     return PremisEvent(VALIDATION, datetime.now(UTC), "success", detail, AGENT)
 
 
-def index_supplied(ctx: ItemContext, db: Database, version: int) -> None:
-    """The supplied pages' words in the page-text index (what Content Search and the site search read)."""
+def supplied_pages(ctx: ItemContext, version: int) -> list[page_text.NewPage]:
+    """The supplied pages' words for the page-text index (what Content Search and the site search
+    read), made before the item is registered: they are written in its transaction."""
+    pages = []
     for text in ctx.supplied:
         scan = next(p for p in ctx.pages if p.seq == text.seq)
         alto = text.index_alto(scan.path.name)
-        page_text.save_page(db, ctx.item_id, text.seq, text.text, alto, source=text.kind, version=version)
+        pages.append(page_text.NewPage(ctx.item_id, text.seq, text.text, alto, text.kind, version=version))
+    return pages

@@ -211,6 +211,9 @@ class Settings:
     ocr_page_timeout_seconds: float = setting(
         120.0, "Longest OCR of one page; a page that takes longer fails (and is retried) without failing its item."
     )
+    text_pages_per_part: int = setting(
+        20, "Pages of an item's text view (/items/ID/text) shown at once; a longer item's text comes in parts."
+    )
     fixity_schedule: str = setting(
         "0 3 * * *",
         "When workers run the daily fixity budget (a 1/FIXITY_CYCLE_DAYS share of the stored bytes, least recently "

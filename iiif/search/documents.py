@@ -7,12 +7,13 @@ page, its box the union of theirs, in canvas pixels (the master scan's, which th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from iiif.presentation.ids import Urls
-from repo.search.page_text import WordHit
+from repo.search.page_text import HitKey, HitPage, WordHit
 
 JsonDict = dict[str, Any]
 
@@ -22,6 +23,19 @@ PRESENTATION_2_CONTEXT = "http://iiif.io/api/presentation/2/context.json"
 SEARCH_1_PROFILE = "http://iiif.io/api/search/1/search"
 AUTOCOMPLETE_1_PROFILE = "http://iiif.io/api/search/1/autocomplete"
 PAGE_SIZE = 100  # hits per answer; more come by ``page``
+
+
+def format_key(key: HitKey) -> str:
+    return f"p{key[0]}w{key[1]}"
+
+
+def parse_key(text: str) -> HitKey | None:
+    """A hit's key from a link's ``from`` (None when it is not one: the page number then counts)."""
+    found = _KEY.fullmatch(text)
+    return (int(found[1]), int(found[2])) if found else None
+
+
+_KEY = re.compile(r"p(\d{1,9})w(\d{1,9})")
 
 
 class SearchUrls:
@@ -34,19 +48,36 @@ class SearchUrls:
     def _item(self, item_id: str) -> str:
         return f"{self.base}/iiif/{quote(item_id, safe='~')}"
 
-    def search(self, item_id: str, version: int, query: str = "", page: int | None = None) -> str:
+    def search(
+        self, item_id: str, version: int, query: str = "", page: int | None = None, start: HitKey | None = None
+    ) -> str:
+        """A page of hits: ``page`` numbers it (``startIndex``), ``start`` is its first hit's key,
+        from which it is read (a page asked for by number alone is counted to)."""
         url = f"{self._item(item_id)}/search/{version}"
         params = {"q": query} if query else {}
         if page:
             params["page"] = str(page)
+            if start is not None:
+                params["from"] = format_key(start)
         return f"{url}?{urlencode(params)}" if params else url
 
     def autocomplete(self, item_id: str, version: int, query: str = "") -> str:
         url = f"{self._item(item_id)}/autocomplete/{version}"
         return f"{url}?{urlencode({'q': query})}" if query else url
 
-    def hit(self, item_id: str, hit: WordHit) -> str:
-        return f"{self._item(item_id)}/search/annotation/p{hit.seq}-w{hit.n}-{hit.count}"
+    def hits(self, item_id: str, hits: Sequence[WordHit]) -> list[tuple[WordHit, str, str]]:
+        """Each hit with its annotation's id and its target (the canvas and the box), the
+        item's part of the URLs made once for a page of them."""
+        annotations = f"{self._item(item_id)}/search/annotation/p"
+        canvases = self.urls.canvas(item_id, 0)[:-1]
+        return [
+            (
+                hit,
+                f"{annotations}{hit.seq}-w{hit.n}-{hit.count}",
+                f"{canvases}{hit.seq}#xywh={hit.x},{hit.y},{hit.w},{hit.h}",
+            )
+            for hit in hits
+        ]
 
     def text(self, item_id: str, seq: int) -> str:
         return f"{self._item(item_id)}/text/p{seq}.txt"
@@ -136,40 +167,45 @@ def line_annotations(
 # -- Content Search 2.0 ---------------------------------------------------------------------
 
 
-def _target(su: SearchUrls, item_id: str, hit: WordHit) -> str:
-    return f"{su.urls.canvas(item_id, hit.seq)}#xywh={hit.x},{hit.y},{hit.w},{hit.h}"
+class _Links:
+    """The URLs of a page of hits and of the pages it links to, each with its first hit's key."""
+
+    def __init__(self, su: SearchUrls, item_id: str, version: int, query: str, found: HitPage) -> None:
+        page = found.page
+        self.here = su.search(item_id, version, query, page, found.hits[0].key if found.hits else None)
+        self.all = su.search(item_id, version, query)
+        self.first = su.search(item_id, version, query, 0)
+        self.last = su.search(item_id, version, query, found.last_page, found.last)
+        self.next = su.search(item_id, version, query, page + 1, found.next) if found.next else None
+        self.prev = su.search(item_id, version, query, page - 1, found.prev) if page > 0 else None
 
 
-def _paging(total: int, page: int) -> tuple[int, int]:
-    last = max(0, (total - 1) // PAGE_SIZE)
-    return last, page * PAGE_SIZE
-
-
-def search_2(su: SearchUrls, item_id: str, query: str, page: int, total: int, hits: Sequence[WordHit]) -> JsonDict:
-    last, start = _paging(total, page)
-    doc: JsonDict = {"@context": SEARCH_2_CONTEXT, "id": su.search(item_id, 2, query, page), "type": "AnnotationPage"}
-    if total > PAGE_SIZE:
+def search_2(su: SearchUrls, item_id: str, query: str, found: HitPage) -> JsonDict:
+    links = _Links(su, item_id, 2, query, found)
+    doc: JsonDict = {"@context": SEARCH_2_CONTEXT, "id": links.here, "type": "AnnotationPage"}
+    if found.total > found.size:
         doc["partOf"] = {
-            "id": su.search(item_id, 2, query),
+            "id": links.all,
             "type": "AnnotationCollection",
-            "total": total,
-            "first": {"id": su.search(item_id, 2, query, 0), "type": "AnnotationPage"},
-            "last": {"id": su.search(item_id, 2, query, last), "type": "AnnotationPage"},
+            "total": found.total,
+            "first": {"id": links.first, "type": "AnnotationPage"},
+            "last": {"id": links.last, "type": "AnnotationPage"},
         }
-        if page < last:
-            doc["next"] = {"id": su.search(item_id, 2, query, page + 1), "type": "AnnotationPage"}
-        if page > 0:
-            doc["prev"] = {"id": su.search(item_id, 2, query, page - 1), "type": "AnnotationPage"}
-        doc["startIndex"] = start
+        if links.next:
+            doc["next"] = {"id": links.next, "type": "AnnotationPage"}
+        if links.prev:
+            doc["prev"] = {"id": links.prev, "type": "AnnotationPage"}
+        doc["startIndex"] = found.page * found.size
+    hits = su.hits(item_id, found.hits)
     doc["items"] = [
         {
-            "id": su.hit(item_id, hit),
+            "id": hit_id,
             "type": "Annotation",
             "motivation": "highlighting",
             "body": {"type": "TextualBody", "value": hit.exact, "format": "text/plain"},
-            "target": _target(su, item_id, hit),
+            "target": target,
         }
-        for hit in hits
+        for hit, hit_id, target in hits
     ]
     if hits:
         doc["annotations"] = [
@@ -177,12 +213,12 @@ def search_2(su: SearchUrls, item_id: str, query: str, page: int, total: int, hi
                 "type": "AnnotationPage",
                 "items": [
                     {
-                        "id": f"{su.hit(item_id, hit)}/match",
+                        "id": f"{hit_id}/match",
                         "type": "Annotation",
                         "motivation": "contextualizing",
                         "target": {
                             "type": "SpecificResource",
-                            "source": su.hit(item_id, hit),
+                            "source": hit_id,
                             "selector": [
                                 {
                                     "type": "TextQuoteSelector",
@@ -193,7 +229,7 @@ def search_2(su: SearchUrls, item_id: str, query: str, page: int, total: int, hi
                             ],
                         },
                     }
-                    for hit in hits
+                    for hit, hit_id, _ in hits
                 ],
             }
         ]
@@ -219,41 +255,42 @@ def autocomplete_2(su: SearchUrls, item_id: str, query: str, terms: Sequence[tup
 # -- Content Search 1.0 ---------------------------------------------------------------------
 
 
-def search_1(su: SearchUrls, item_id: str, query: str, page: int, total: int, hits: Sequence[WordHit]) -> JsonDict:
-    last, start = _paging(total, page)
+def search_1(su: SearchUrls, item_id: str, query: str, found: HitPage) -> JsonDict:
+    links = _Links(su, item_id, 1, query, found)
+    hits = su.hits(item_id, found.hits)
     doc: JsonDict = {
         "@context": [PRESENTATION_2_CONTEXT, SEARCH_1_CONTEXT],
-        "@id": su.search(item_id, 1, query, page),
+        "@id": links.here,
         "@type": "sc:AnnotationList",
-        "within": {"@type": "sc:Layer", "total": total},
+        "within": {"@type": "sc:Layer", "total": found.total},
     }
-    if total > PAGE_SIZE:
-        doc["within"]["first"] = su.search(item_id, 1, query, 0)
-        doc["within"]["last"] = su.search(item_id, 1, query, last)
-        if page < last:
-            doc["next"] = su.search(item_id, 1, query, page + 1)
-        if page > 0:
-            doc["prev"] = su.search(item_id, 1, query, page - 1)
-        doc["startIndex"] = start
+    if found.total > found.size:
+        doc["within"]["first"] = links.first
+        doc["within"]["last"] = links.last
+        if links.next:
+            doc["next"] = links.next
+        if links.prev:
+            doc["prev"] = links.prev
+        doc["startIndex"] = found.page * found.size
     doc["resources"] = [
         {
-            "@id": su.hit(item_id, hit),
+            "@id": hit_id,
             "@type": "oa:Annotation",
             "motivation": "sc:painting",
             "resource": {"@type": "cnt:ContentAsText", "chars": hit.exact},
-            "on": _target(su, item_id, hit),
+            "on": target,
         }
-        for hit in hits
+        for hit, hit_id, target in hits
     ]
     doc["hits"] = [
         {
             "@type": "search:Hit",
-            "annotations": [su.hit(item_id, hit)],
+            "annotations": [hit_id],
             "match": hit.exact,
             "before": f"{hit.before} " if hit.before else "",
             "after": f" {hit.after}" if hit.after else "",
         }
-        for hit in hits
+        for hit, hit_id, _ in hits
     ]
     return doc
 

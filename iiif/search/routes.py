@@ -23,6 +23,7 @@ from repo.auth import request_principal
 from repo.catalog import Item
 from repo.metadata.languages import language_tag
 from repo.search import page_text
+from repo.search.page_text import HitKey
 from repo.services import Services
 
 SEARCH_JSON = "application/ld+json"
@@ -55,15 +56,19 @@ def search_routes(services: Services) -> list[BaseRoute]:
         page = request.query_params.get("page", "0")
         return text, int(page) if page.isdigit() and len(page) < 7 else 0
 
+    def start(request: Request, page: int) -> HitKey | None:
+        """The first hit of the page asked for, as its links name it (page 0 always starts at the first)."""
+        return documents.parse_key(request.query_params.get("from", "")) if page else None
+
     @of_visible_item
     def search(request: Request, item: Item) -> Response:
         version = request.path_params["version"]
         if version not in (1, 2):
             return denied_response(Access.NOT_FOUND)
         text, page = query(request)
-        total, hits = page_text.find_words(catalog.db, item.id, text, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        found = page_text.hit_page(catalog.db, item.id, text, PAGE_SIZE, page=page, start=start(request, page))
         build = documents.search_2 if version == 2 else documents.search_1
-        return answer(orjson.dumps(build(su, item.id, text, page, total, hits)), SEARCH_JSON, item)
+        return answer(orjson.dumps(build(su, item.id, text, found)), SEARCH_JSON, item)
 
     @of_visible_item
     def autocomplete(request: Request, item: Item) -> Response:

@@ -118,11 +118,12 @@ class Catalog:
         """Every item that still has an object (all but purged tombstones), in id order."""
         return [r["id"] for r in self.db.query("SELECT id FROM items WHERE status <> 'purged' ORDER BY id")]
 
-    def files(self, item_id: str) -> list[PageFile]:
+    def files(self, item_id: str, first: int = 1, last: int | None = None) -> list[PageFile]:
+        """The item's pages in order (``first`` to ``last``: a part of a long item's)."""
         rows = self.db.query(
             "SELECT seq, path, label, size, sha512, mime, width, height, derivative_key, thumbnail_key"
-            " FROM files WHERE item_id = ? ORDER BY seq",
-            (item_id,),
+            " FROM files WHERE item_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+            (item_id, first, last if last is not None else 2**62),
         )
         return [PageFile(**row) for row in rows]
 

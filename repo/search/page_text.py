@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import Any
 
 from repo.catalog import Database, utc_now
@@ -62,6 +63,9 @@ class StoredPage:
         )
 
 
+HitKey = tuple[int, int]  # a hit's page and its first word's position: where a page of hits starts
+
+
 @dataclass(frozen=True)
 class WordHit:
     seq: int
@@ -74,6 +78,10 @@ class WordHit:
     exact: str  # the words as read
     before: str  # up to a few words before and after, for a snippet or a TextQuoteSelector
     after: str
+
+    @property
+    def key(self) -> HitKey:
+        return self.seq, self.n
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -226,6 +234,22 @@ def pages_with_text(db: Database, item_id: str) -> dict[int, StoredPage]:
     return {row["seq"]: StoredPage.from_row(row) for row in rows}
 
 
+def stored_texts(db: Database, item_id: str, first: int, last: int) -> dict[int, str]:
+    """The plain text of the item's pages ``first`` to ``last`` that a version holds."""
+    rows = db.query(
+        "SELECT seq, text FROM page_text WHERE item_id = ? AND seq >= ? AND seq <= ? AND version IS NOT NULL",
+        (item_id, first, last),
+    )
+    return {row["seq"]: str(row["text"]) for row in rows}
+
+
+def has_stored_text(db: Database, item_id: str) -> bool:
+    return (
+        db.query_one("SELECT 1 AS y FROM page_text WHERE item_id = ? AND version IS NOT NULL LIMIT 1", (item_id,))
+        is not None
+    )
+
+
 def stored_pages(db: Database, item_id: str) -> set[int]:
     """Pages whose text a version of the item holds (text still being read is not announced)."""
     rows = db.query("SELECT seq FROM page_text WHERE item_id = ? AND version IS NOT NULL", (item_id,))
@@ -262,19 +286,66 @@ def page_lines(db: Database, item_id: str, seq: int) -> list[tuple[int, int, int
     return [(x0, y0, x1 - x0, y1 - y0, " ".join(words)) for x0, y0, x1, y1, words in lines.values()]
 
 
-def find_words(
-    db: Database, item_id: str, query: str, *, context: int = 5, limit: int | None = None, offset: int = 0
-) -> tuple[int, list[WordHit]]:
-    """Every place on the item's pages where the query's words stand together, in page order:
-    (how many there are, the hits from ``offset``, at most ``limit``)."""
-    words = [index_word(w) for w in terms(query)]
-    words = [w for w in words if w]
+@dataclass(frozen=True)
+class HitPage:
+    """Page ``page`` of a query's hits, in page order, with the keys of the pages linked from it
+    (next, previous, last: None where there is none, or for the first page, which needs none)."""
+
+    total: int
+    page: int
+    size: int
+    hits: list[WordHit]
+    next: HitKey | None = None
+    prev: HitKey | None = None
+    last: HitKey | None = None
+
+    @property
+    def last_page(self) -> int:
+        return max(0, (self.total - 1) // self.size)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """A query's words on one item, found from its rarest word (``anchor`` words into the phrase):
+    a common word's occurrences would each be joined."""
+
+    item_id: str
+    words: list[str]
+    anchor: int
+    total: int
+
+    def starts(self, start: HitKey | None, descending: bool = False) -> tuple[str, list[Any]]:
+        """The query of the phrase's places (page, first word) in page order from ``start`` on
+        (descending: before it), keyed on the index of the anchor word, and its parameters."""
+        joins = " ".join(
+            f"JOIN page_words w{k} ON w{k}.item_id = wa.item_id AND w{k}.seq = wa.seq"
+            f" AND w{k}.n = wa.n + {k - self.anchor} AND w{k}.word = ?"
+            for k in range(len(self.words))
+            if k != self.anchor
+        )
+        # The joins' parameters come before the WHERE's.
+        params: list[Any] = [*(w for k, w in enumerate(self.words) if k != self.anchor)]
+        where = "wa.item_id = ? AND wa.word = ?"
+        params += [self.item_id, self.words[self.anchor]]
+        if start is not None:
+            where += f" AND (wa.seq, wa.n) {'<' if descending else '>='} (?, ?)"
+            params += [start[0], start[1] + self.anchor]
+        order = "wa.seq DESC, wa.n DESC" if descending else "wa.seq, wa.n"
+        return (
+            f"SELECT wa.seq AS seq, wa.n - {self.anchor} AS n FROM page_words wa {joins}"
+            f" WHERE {where} ORDER BY {order}",
+            params,
+        )
+
+
+def _phrase(db: Database, item_id: str, query: str) -> _Phrase | None:
+    """The query's words and how often they stand together on the item's pages; None when never.
+
+    Each word's count on the item's pages, and each pair of neighbours', answer at once when a word
+    or pair is absent, and a single word's or a two-word phrase's total is a row."""
+    words = [w for w in (index_word(t) for t in terms(query)) if w]
     if not words:
-        return 0, []
-    # Each word's count on the item's pages, and each pair of neighbours': a word or pair absent
-    # answers at once, a single word's or a two-word phrase's hits are counted already, and a
-    # phrase is found from its rarest word (a common word's occurrences would each be joined),
-    # standing ``anchor`` words into the phrase.
+        return None
     found = {
         row["word"]: int(row["n"])
         for row in db.query(
@@ -283,35 +354,103 @@ def find_words(
         )
     }
     if any(w not in found for w in words):
-        return 0, []
+        return None
     pairs = _pair_counts(db, item_id, words)
     if any(pair not in pairs for pair in pairwise(words)):
-        return 0, []
+        return None
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
-    joins = [
-        f"JOIN page_words w{k} ON w{k}.item_id = wa.item_id AND w{k}.seq = wa.seq AND w{k}.n = wa.n + {k - anchor}"
-        f" AND w{k}.word = ?"
-        for k in range(len(words))
-        if k != anchor
-    ]
-    # The joins' parameters come before the WHERE's.
-    params: list[Any] = [*(w for k, w in enumerate(words) if k != anchor), item_id, words[anchor]]
-    where = " ".join(joins) + " WHERE wa.item_id = ? AND wa.word = ?"
+    phrase = _Phrase(item_id, words, anchor, 0)  # its total comes next
     if len(words) == 1:
         total = found[words[0]]
     elif len(words) == 2:
         total = pairs[(words[0], words[1])]
     else:
-        count = db.query_one(f"SELECT COUNT(*) AS n FROM page_words wa {where}", params)
+        sql, params = phrase.starts(None)
+        count = db.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) AS places", params)
         total = int(count["n"]) if count else 0
-    page = " LIMIT ? OFFSET ?" if limit is not None else ""
-    starts = db.query(
-        f"SELECT wa.seq, wa.n - {anchor} AS n FROM page_words wa {where} ORDER BY wa.seq, wa.n{page}",
-        [*params, limit, offset] if limit is not None else params,
+    return replace(phrase, total=total) if total else None
+
+
+def find_words(
+    db: Database,
+    item_id: str,
+    query: str,
+    *,
+    context: int = 5,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[WordHit]]:
+    """Every place on the item's pages where the query's words stand together, in page order:
+    (how many there are, the hits from ``offset``, at most ``limit``)."""
+    phrase = _phrase(db, item_id, query)
+    if phrase is None:
+        return 0, []
+    return phrase.total, _hits(db, phrase, None, limit, offset, context)
+
+
+def hit_page(
+    db: Database, item_id: str, query: str, size: int, *, page: int = 0, start: HitKey | None = None
+) -> HitPage:
+    """Page ``page`` of ``size`` hits, from the hit ``start`` when the key is known (then it costs
+    the same however many hits come before it), else by offset; the keys of its neighbours and of
+    the last page come from the index backwards, a page's worth at most."""
+    phrase = _phrase(db, item_id, query)
+    if phrase is None:
+        return HitPage(0, page, size, [])
+    hits = _hits(db, phrase, start, size + 1, 0 if start else page * size, 5)
+    found = HitPage(phrase.total, page, size, hits[:size], next=hits[size].key if len(hits) > size else None)
+    first, last = (hits[0].key if hits else None), found.last_page
+    return replace(
+        found,
+        prev=_back(db, phrase, first, size) if page > 1 and first else None,
+        last=first if last == page else _back(db, phrase, None, phrase.total - last * size),
     )
-    spans = [(row["seq"], row["n"], len(words)) for row in starts]
-    around = words_around(db, item_id, spans, context)
-    return total, [_hit(around, seq, n, count, context) for seq, n, count in spans]
+
+
+def _back(db: Database, phrase: _Phrase, before: HitKey | None, back: int) -> HitKey | None:
+    """The key of the hit ``back`` places before ``before`` (None: after the last hit)."""
+    sql, params = phrase.starts(before, descending=True)
+    row = db.query_one(f"{sql} LIMIT 1 OFFSET ?", [*params, back - 1])
+    return (int(row["seq"]), int(row["n"])) if row else None
+
+
+_NO_LIMIT = 2**62  # SQLite's OFFSET needs a LIMIT
+_PLACE, _BY_PLACE = itemgetter(0, 1), itemgetter(0, 1, 2)
+
+
+def _hits(
+    db: Database, phrase: _Phrase, start: HitKey | None, limit: int | None, offset: int, context: int
+) -> list[WordHit]:
+    """The phrase's hits with ``context`` words either side, in one query: the places, then the
+    words of each one's window by the primary key, as tuples: a page of hits is one pass."""
+    sql, params = phrase.starts(start)
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit if limit is not None else _NO_LIMIT, offset]
+    count = len(phrase.words)
+    rows = db.query_values(
+        f"WITH places AS ({sql}) SELECT places.seq, places.n, p.n, p.text, p.x, p.y, p.w, p.h FROM places"
+        " JOIN page_words p ON p.item_id = ? AND p.seq = places.seq AND p.n >= places.n - ? AND p.n < places.n + ?",
+        [*params, phrase.item_id, context, count + context],
+    )
+    rows.sort(key=_BY_PLACE)  # here, not by the database's sorter: the rows come nearly in order
+    hits: list[WordHit] = []
+    for (seq, n), window in groupby(rows, key=_PLACE):
+        before: list[str] = []
+        inside: list[tuple[Any, ...]] = []
+        after: list[str] = []
+        for row in window:
+            if row[2] < n:
+                before.append(row[3])
+            elif row[2] < n + count:
+                inside.append(row)
+            else:
+                after.append(row[3])
+        x0, y0 = min(r[4] for r in inside), min(r[5] for r in inside)
+        x1, y1 = max(r[4] + r[6] for r in inside), max(r[5] + r[7] for r in inside)
+        exact = " ".join(r[3] for r in inside)
+        hits.append(WordHit(seq, n, count, x0, y0, x1 - x0, y1 - y0, exact, " ".join(before), " ".join(after)))
+    return hits
 
 
 def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
@@ -347,27 +486,6 @@ def words_around(
 
 
 _WINDOWS_A_QUERY = 100
-
-
-def _hit(around: dict[int, dict[int, dict[str, Any]]], seq: int, n: int, count: int, context: int) -> WordHit:
-    page = around.get(seq, {})
-    # By position, not by walking the page's rows: a common word's page holds many windows.
-    rows = [page[k] for k in range(n - context, n + count + context) if k in page]
-    inside = [r for r in rows if n <= r["n"] < n + count]
-    x0, y0 = min(r["x"] for r in inside), min(r["y"] for r in inside)
-    x1, y1 = max(r["x"] + r["w"] for r in inside), max(r["y"] + r["h"] for r in inside)
-    return WordHit(
-        seq,
-        n,
-        count,
-        x0,
-        y0,
-        x1 - x0,
-        y1 - y0,
-        " ".join(r["text"] for r in inside),
-        " ".join(r["text"] for r in rows if r["n"] < n),
-        " ".join(r["text"] for r in rows if r["n"] >= n + count),
-    )
 
 
 def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[tuple[str, int]]:

@@ -106,3 +106,22 @@ def test_a_page_read_again_leaves_the_counts_those_of_its_new_words(db: Database
     page_text.save_page(db, "b", 3, _page(random.Random(99), 40), b"<alto/>", source="tesseract", version=1)
     _assert_same_as_reference(db)
     assert {query: len(_reference(db, query)) for query in QUERIES} != before
+
+
+def test_pages_asked_for_by_key_walk_every_hit_once_either_way(db: Database) -> None:
+    size = 7
+    for query in ("the", "quire", "of the", "book the of"):
+        expected = [(seq, n) for seq, n, _, _ in _reference(db, query)]
+        pages = [page_text.hit_page(db, "b", query, size)]
+        while pages[-1].next is not None:
+            pages.append(page_text.hit_page(db, "b", query, size, page=len(pages), start=pages[-1].next))
+        assert [h.key for p in pages for h in p.hits] == expected, query
+        assert all(len(p.hits) == size for p in pages[:-1]) and 1 <= len(pages[-1].hits) <= size
+        assert len(pages) == pages[0].last_page + 1
+        # Every page names where the last page starts, and where the one before it starts.
+        assert {p.last for p in pages} == {pages[-1].hits[0].key}, query
+        for number, p in enumerate(pages):
+            assert p.total == len(expected)
+            assert p.prev == (pages[number - 1].hits[0].key if number > 1 else None), (query, number)
+        # A page asked for by number alone (no key) is the same page.
+        assert page_text.hit_page(db, "b", query, size, page=len(pages) - 1).hits == pages[-1].hits

@@ -4,7 +4,10 @@ problem, naming the file and line, and nothing is stored."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from app.web.app import create_app
+from ingest.bag_input import bag_source
 from ingest.context import ItemSource
 from ingest.runner import Ingester, ItemResult
 from repo.metadata.premis import parse_premis_events
@@ -156,3 +160,147 @@ def test_hocr_entities_are_neither_expanded_nor_fetched() -> None:
         b"&f;</span></div></body></html>"
     )
     assert [w.text for w in read_hocr(hostile, "hostile.hocr", scan=(90, 40)).words] == ["&b;", "&f;"]
+
+
+def _zip_bag(bag_dir: Path, archive: Path) -> Path:
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(bag_dir.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"bag/{path.relative_to(bag_dir)}")
+    return archive
+
+
+def _ingest_bag(services: Services, archive: Path, staging: Path) -> ItemResult:
+    ingester = Ingester(services, workers=2)
+    try:
+        return ingester.ingest(bag_source(archive, staging, services.settings, collection="ledgers", profile_path=None))
+    finally:
+        ingester.close()
+
+
+def test_text_in_an_incoming_bag_is_checked_kept_and_indexed(services: Services, tmp_path: Path) -> None:
+    # A bag made by another tool: ALTO beside its first scan in data/, hOCR for page 2 as the tag
+    # file ocr/0002.hocr (Muniment's own layout); page 3 has none.
+    folder, drawn = _folder(tmp_path, "bagged")
+    (folder / "p1.alto.xml").write_bytes(_alto_of(drawn[1]))
+    (folder / "mods.xml").unlink()
+    bag = bagit.make_bag(str(folder), {"Bag-Group-Identifier": "ledgers", "External-Identifier": "bagged"})
+    (folder / "metadata").mkdir()
+    (folder / "metadata/mods.xml").write_text(MODS)
+    subprocess.run(
+        ["tesseract", str(folder / "data/p2.png"), str(tmp_path / "p2"), "hocr"], check=True, capture_output=True
+    )
+    (folder / "ocr").mkdir()
+    (folder / "ocr/0002.hocr").write_bytes((tmp_path / "p2.hocr").read_bytes())
+    bag.save(manifests=True)
+    archive = _zip_bag(folder, tmp_path / "bagged.zip")
+
+    result = _ingest_bag(services, archive, tmp_path / "staging")
+    assert result.status == "ingested", result.problems
+    stored = page_text.pages_with_text(services.catalog.db, "bagged")
+    assert {seq: p.source for seq, p in stored.items()} == {1: "alto", 2: "hocr"}
+    assert ItemOcr(services).plan("bagged") == [3]
+    kept = services.object_store().export_version("urn:muniment:item:bagged", None, tmp_path / "kept")
+    bagit.Bag(str(kept)).validate()
+    assert (kept / "ocr/0001.alto.xml").read_bytes() == (folder / "data/p1.alto.xml").read_bytes()
+    assert (kept / "ocr/0002.hocr").read_bytes() == (folder / "ocr/0002.hocr").read_bytes()
+    events = parse_premis_events((kept / "metadata/premis.xml").read_bytes())
+    assert any("p1.alto.xml" in e.detail and "0002.hocr" in e.detail for e in events)
+    client = TestClient(create_app(services.settings, services))
+    word = drawn[2][5].text
+    hits = client.get("/iiif/bagged/search/2", params={"q": word}).json()["items"]
+    assert any(h["target"].split("#")[0].endswith("/canvas/p2") for h in hits)
+
+    # Muniment's own bag of that item, exported and ingested elsewhere, brings its text along.
+    elsewhere = Services.open(Settings(data_dir=tmp_path / "elsewhere", base_url="http://muniment.test", ocr=False))
+    try:
+        again = _ingest_bag(elsewhere, _zip_bag(kept, tmp_path / "kept.zip"), tmp_path / "staging2")
+        assert again.status == "ingested", again.problems
+        texts = page_text.pages_with_text(elsewhere.catalog.db, "bagged")
+        assert {seq: (p.source, p.text) for seq, p in texts.items()} == {
+            seq: (p.source, p.text) for seq, p in stored.items()
+        }
+    finally:
+        elsewhere.close()
+
+
+def test_bad_text_in_an_incoming_bag_fails_the_item_naming_the_file(services: Services, tmp_path: Path) -> None:
+    folder, drawn = _folder(tmp_path, "bad-bag")
+    (folder / "mods.xml").unlink()
+    bag = bagit.make_bag(str(folder), {"Bag-Group-Identifier": "ledgers", "External-Identifier": "badbag"})
+    (folder / "metadata").mkdir()
+    (folder / "metadata/mods.xml").write_text(MODS)
+    (folder / "ocr").mkdir()
+    (folder / "ocr/0001.alto.xml").write_bytes(_alto_of(drawn[1], width=W + 10))
+    (folder / "ocr/0007.alto.xml").write_bytes(_alto_of(drawn[1]))
+    (folder / "ocr/notes.txt").write_text("read by hand")
+    bag.save(manifests=True)
+    result = _ingest_bag(services, _zip_bag(folder, tmp_path / "badbag.zip"), tmp_path / "staging")
+    assert result.status == "failed"
+    reasons = {Path(p.file).name: (p.reason, p.line) for p in result.problems}
+    assert f"{W + 10}x{H} page; the scan is {W}x{H}" in reasons["0001.alto.xml"][0]
+    assert reasons["0001.alto.xml"][1] == 4
+    assert "page 7, but the bag has 3 page(s)" in reasons["0007.alto.xml"][0]
+    assert "not page text" in reasons["notes.txt"][0]
+    assert services.catalog.get_item("badbag") is None
+    assert not services.object_store().exists("urn:muniment:item:badbag")
+
+
+# kill -9 at the first word of supplied text written to the catalog, after the item's rows.
+_KILLED_WHILE_INDEXING = """
+import os, signal, sys
+from pathlib import Path
+from repo.catalog import db
+from ingest.context import ItemSource
+from ingest.runner import Ingester
+from repo.services import Services
+from repo.settings import Settings
+
+connect = db.Database._connect_sqlite
+
+def connect_and_die_at_page_words(self):
+    conn = connect(self)
+    die = lambda sql: sql.startswith("INSERT INTO page_words") and os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(die)
+    return conn
+
+db.Database._connect_sqlite = connect_and_die_at_page_words
+services = Services.open(Settings(data_dir=Path(sys.argv[1]), base_url="http://muniment.test", ocr=False))
+Ingester(services, workers=1).ingest(ItemSource(Path(sys.argv[2]), "ledgers", identifier="cut"))
+"""
+
+
+def test_a_crash_while_supplied_text_is_indexed_leaves_no_item_until_the_ingest_runs_again(tmp_path: Path) -> None:
+    folder, drawn = _folder(tmp_path, "cut")
+    (folder / "p1.alto.xml").write_bytes(_alto_of(drawn[1]))
+    data = tmp_path / "data"
+    run = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_INDEXING, str(data), str(folder)], capture_output=True, text=True
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    services = Services.open(Settings(data_dir=data, base_url="http://muniment.test", ocr=False))
+    try:
+        assert services.catalog.get_item("cut") is None  # not an item without its text
+        assert services.object_store().exists("urn:muniment:item:cut")  # stored: the run again registers it
+        result = _ingest(services, folder, "cut")
+        assert result.status == "ingested", result.problems
+        assert page_text.pages_with_text(services.catalog.db, "cut")[1].text.split() == [d.text for d in drawn[1]]
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_alto_2_and_3_from_older_ocr_are_read_for_their_words(services: Services, tmp_path: Path, version: str) -> None:
+    # No ALTO 2 or 3 schema is shipped: such a file is checked for its page size and word boxes only.
+    folder, drawn = _folder(tmp_path, {"2": "older-alto2", "3": "older-alto-3"}[version])  # other words each
+    older = _alto_of(drawn[1]).replace(b"alto/ns-v4#", f"alto/ns-v{version}#".encode())
+    (folder / "p1.alto.xml").write_bytes(older.replace(b"alto/v4/alto-4-4.xsd", b""))
+    result = _ingest(services, folder, f"older-v{version}")
+    assert result.status == "ingested", result.problems
+    stored = page_text.pages_with_text(services.catalog.db, f"older-v{version}")
+    assert stored[1].source == "alto" and stored[1].text.split() == [d.text for d in drawn[1]]
+    outside = _alto_of(drawn[1], width=W + 10).replace(b"alto/ns-v4#", f"alto/ns-v{version}#".encode())
+    (folder / "p1.alto.xml").write_bytes(outside)
+    refused = _ingest(services, folder, f"older-v{version}-wrong-size")
+    assert refused.status == "failed"
+    assert any(p.file.endswith("p1.alto.xml") and "the scan is" in p.reason for p in refused.problems)

@@ -8,13 +8,18 @@ from __future__ import annotations
 import csv
 import io
 import time
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+import bagit
 from starlette.testclient import TestClient
 
 from app.web.staff.job_view import job_view, waiting_reason
 from repo.auth import Role
 from repo.catalog.jobs import JobStore, TaskResult
+from repo.ocr.page_text import PageText, Software, Word, alto_xml
+from repo.search import page_text
 from repo.services import Services
 from repo.settings import Settings
 from tests.ingest.conftest import MODS, write_page
@@ -198,3 +203,40 @@ def test_a_large_items_pages_are_counted_as_they_are_made(staff: Staff) -> None:
         assert view["waiting"] == "" and view["items"][0]["pages_done"] == 2
     finally:
         staff.services.catalog.db.execute("DELETE FROM jobs WHERE id = ?", (job.id,))
+
+
+def test_an_uploaded_bag_brings_its_page_text(staff: Staff, tmp: Path) -> None:
+    """A zipped bag whose first page's ALTO is its tag file ocr/0001.alto.xml (Muniment's own
+    layout): the queued ingest keeps it and indexes it, and OCR has that page's text already."""
+    folder = tmp / "bag"
+    folder.mkdir()
+    for n in (1, 2):
+        write_page(folder / f"p{n}.tif", 200, 150, seed=90 + n)
+    bag = bagit.make_bag(str(folder), {"Bag-Group-Identifier": "letters", "External-Identifier": "bag-with-text"})
+    (folder / "metadata").mkdir()
+    (folder / "metadata" / "mods.xml").write_text(MODS.format(title="A bag with its text"))
+    (folder / "ocr").mkdir()
+    words = (Word("Inkhorn", 10, 10, 60, 20, 0), Word("quire", 80, 10, 50, 20, 0))
+    alto = alto_xml(PageText(200, 150, words), "p1.tif", Software("Other OCR", "1"), datetime.now(UTC), 1)
+    (folder / "ocr" / "0001.alto.xml").write_bytes(alto)
+    bag.save(manifests=True)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"bag/{path.relative_to(folder)}")
+
+    client = staff.signed_in(Role.CURATOR)
+    csrf = staff.csrf(client)
+    upload = send(client, csrf, {"bag-with-text.zip": archive.getvalue()})
+    started = client.post(
+        f"/staff/ingest/uploads/{upload}/start",
+        data={"csrf_token": csrf, "collection": "letters"},
+        follow_redirects=False,
+    )
+    job = wait_done(client, started.headers["location"])
+    assert job["state"] == "succeeded", job
+    texts = page_text.pages_with_text(staff.services.catalog.db, "bag-with-text")
+    assert {seq: (p.source, p.text) for seq, p in texts.items()} == {1: ("alto", "Inkhorn quire")}
+    kept = staff.services.object_store().export_version("urn:muniment:item:bag-with-text", None, tmp / "kept")
+    assert (kept / "ocr" / "0001.alto.xml").read_bytes() == alto

@@ -61,7 +61,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MunimentS
         '<?xml version="1.0"?><mods xmlns="http://www.loc.gov/mods/v3" version="3.8">'
         "<titleInfo><title>Searchable letters</title></titleInfo></mods>"
     )
-    server = MunimentServer(root / "data", env={"MUNIMENT_OCR": "false", "MUNIMENT_LOG_LEVEL": "WARNING"})
+    # Parts of two pages: the three pages' text view comes in two parts.
+    env = {"MUNIMENT_OCR": "false", "MUNIMENT_LOG_LEVEL": "WARNING", "MUNIMENT_TEXT_PAGES_PER_PART": "2"}
+    server = MunimentServer(root / "data", env=env)
     command = [sys.executable, "-m", "app.cli.main", "ingest", str(folder), "--collection", "letters"]
     subprocess.run([*command, "--identifier", "searchable"], env=server.env, check=True, capture_output=True)
     server.start()
@@ -127,7 +129,7 @@ def test_the_text_view_and_search_snippets_pass_axe_and_work_with_the_keyboard(
 
     page.goto(f"{server.base_url}/items/searchable")
     page.get_by_role("link", name="Text of the pages").click()
-    assert page.locator("h2[id^=page-]").all_inner_texts() == ["Page 1", "Page 2", "Page 3"]
+    assert page.locator("h2[id^=page-]").all_inner_texts() == ["Page 1", "Page 2"]  # the first part
     check(page, "public-text-view")
     page.set_viewport_size({"width": 320, "height": 800})
     check(page, "public-text-view-320")
@@ -138,3 +140,14 @@ def test_the_text_view_and_search_snippets_pass_axe_and_work_with_the_keyboard(
     page.keyboard.press("Enter")
     assert page.url.endswith("#page-2")
     assert WORD in page.locator("#page-2 + .page-text__body").inner_text()
+    # And to page 3, in the next part, by "Go to page".
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.id") == "go-to-page":
+            break
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/text?from=3#page-3")
+    assert page.locator("h2[id^=page-]").all_inner_texts() == ["Page 3"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    check(page, "public-text-view-part-2")

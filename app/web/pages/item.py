@@ -64,7 +64,7 @@ def item_page(site: Site, request: Request) -> Response:
         collection=site.catalog.get_collection(item.collection),
         manifest=manifest,
         canvas=canvas,
-        has_text=bool(page_text.stored_pages(site.catalog.db, item.id)),
+        has_text=page_text.has_stored_text(site.catalog.db, item.id),
         # IIIF drag and drop: viewers read the manifest from the dropped link's ``manifest`` parameter.
         drag_link=f"{manifest}?{urlencode({'manifest': manifest})}",
         mirador=site.mirador_installed,
