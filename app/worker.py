@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -55,8 +56,9 @@ TRANSIENT: tuple[type[Exception], ...] = (
 
 
 class Worker:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, parent: int | None = None) -> None:
         self.services = services
+        self.parent = parent  # the process this worker lives for (muniment serve's), if any
         self.settings = services.settings
         self.store = JobStore(services.catalog.db)
         self.queue = TaskQueue(self.settings, self.store, executor=self.execute)
@@ -203,6 +205,12 @@ class Worker:
                     log.warning("delivered %d queued task(s) whose message was lost", lost)
             except TRANSIENT as exc:  # the catalog is out of reach: try again at the next turn
                 log.warning("could not renew leases: %s", exc)
+            if self.parent is not None and os.getppid() != self.parent:
+                log.warning(
+                    "process %d that started this worker has ended: stopping after the running task", self.parent
+                )
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             if self._stop.wait(interval):
                 return
 

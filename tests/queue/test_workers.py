@@ -202,3 +202,33 @@ def test_serve_runs_queued_ingests_with_its_own_task_worker(tmp_path: Path) -> N
         assert f"{job_id.strip()}  succeeded  folder  1/1" in listed, listed
     finally:
         server.stop()
+
+
+def _ended(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # a zombie no one has reaped yet has ended too
+
+
+def test_serve_killed_with_9_its_task_worker_stops_too(tmp_path: Path) -> None:
+    """No orphaned consumer polling the queue after its `muniment serve` died without a word."""
+    server = MunimentServer(tmp_path / "data", env={"MUNIMENT_QUEUE_LEASE_SECONDS": "3"}).start()
+    try:
+        assert server.process is not None
+        serve = server.process.pid
+        deadline = time.monotonic() + 30
+        children: list[int] = []
+        while not children and time.monotonic() < deadline:
+            children = [int(p) for p in Path(f"/proc/{serve}/task/{serve}/children").read_text().split()]
+            time.sleep(0.1)
+        workers = [p for p in children if b"worker" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(workers) == 1, children
+        os.kill(serve, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not _ended(workers[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _ended(workers[0]), "the task worker outlived its serve"
+    finally:
+        server.stop()

@@ -69,7 +69,8 @@ def _start_task_worker(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "app.cli.main"]
     if args.config:
         command += ["--config", str(args.config.resolve())]
-    return subprocess.Popen([*command, "worker"])
+    # Killed with -9, serve cannot stop its worker: the worker watches for that itself.
+    return subprocess.Popen([*command, "worker", "--parent", str(os.getpid())])
 
 
 def _serve(uvicorn: Any, host: str, port: int, workers: int, settings: Settings) -> None:

@@ -19,6 +19,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--threads", type=int, help="tasks run at once (default: MUNIMENT_WORKER_THREADS)")
+    parser.add_argument(
+        "--parent",
+        type=int,
+        metavar="PID",
+        help="stop, after the running task, once process PID has ended (how `muniment serve` runs its worker)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -33,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings = dataclasses.replace(settings, worker_threads=args.threads)
     services = Services.open(settings)
     services.check()
-    worker = Worker(services)
+    worker = Worker(services, parent=args.parent)
     scheme = queue_url(settings).partition(":")[0]
     print(f"Muniment worker {worker.holder} taking tasks from the {scheme} queue", flush=True)
     try:
