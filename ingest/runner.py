@@ -140,7 +140,7 @@ class Ingester:
         else ``ObjectBusy``), then finds it.
         """
         locks = self.store.locks
-        with locks.hold(f"content:{ctx.content_key}", wait), locks.hold(object_id(ctx.item_id), wait):
+        with locks.hold(f"content:{ctx.content_key}", wait), self.store.writing(object_id(ctx.item_id), wait):
             steps.identify(ctx, self.services)  # again: it may have been registered while we waited
             steps.check_existing_object(ctx, self.store)
             # The acting user is this repository's software; its address is the repository's URL.

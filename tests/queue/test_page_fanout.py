@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -245,6 +246,40 @@ def test_the_scans_are_in_the_object_before_its_last_page_is_made(tmp_path: Path
         assert_ingested_once(settings, tmp_path / "check")
     finally:
         services.close()
+
+
+def test_an_item_another_writer_holds_is_sent_after_its_pages_and_stored_once(tmp_path: Path) -> None:
+    """While another writer holds the item (the same book being stored by another run), its item
+    task sends nothing ahead and does not wait: its pages are made, then it stores the item the
+    ordinary way, once that writer is done."""
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=2, queue_fanout_pages=PAGES)
+    services = Services.open(settings)
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with services.object_store().writing(object_id("BOOK-1")):
+            held.set()
+            release.wait(30)
+
+    staged_meanwhile: list[int] = []
+
+    def page_then_release(job: Job, task: JobTask) -> TaskResult:
+        staged_meanwhile.append(len([k for k in services.preservation.list(STAGING + "/") if "/data/" in k]))
+        release.set()
+        return run_page_task(job, task, services, HOLDER)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    try:
+        assert held.wait(10)
+        job = run_item_here(settings, book(tmp_path / "scans"), page_then_release)
+    finally:
+        release.set()
+        writer.join()
+        services.close()
+    assert job.state == "succeeded", [(t.name, t.message) for t in job.tasks]
+    assert staged_meanwhile == [0] * PAGES
+    assert assert_ingested_once(settings, tmp_path / "check") == "BOOK-1"
 
 
 @pytest.mark.slow
