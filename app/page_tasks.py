@@ -66,8 +66,9 @@ def page_tasks(job: Job, item_seq: int) -> list[JobTask]:
 
 
 def prepare(source: ItemSource, ingester: Ingester, staging: Path) -> ItemContext | None:
-    """The item's pages checked and hashed and its id known; None when the ordinary ingest should
-    answer instead (a problem to report, or an item already ingested)."""
+    """The item's pages checked and hashed (with the checksums its upload to preservation storage
+    carries) and its id known; None when the ordinary ingest should answer instead (a problem to
+    report, or an item already ingested)."""
     services = ingester.services
     ctx = ItemContext(source, staging)
     steps.find_inputs(ctx)

@@ -35,11 +35,12 @@ from tests.queue.test_workers import muniment, run, stop, wait_until_ended
 from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
 PAGES = 6
+SCANS = [f"p{n}.tif" for n in range(1, PAGES + 1)]
 HOLDER = "tests:1:here"  # a worker's holder: host, process, start
 
 
 def book(root: Path, width: int = 300) -> Path:
-    folder = make_item(root / "book", [f"p{n}.tif" for n in range(1, PAGES + 1)], title="A large book")
+    folder = make_item(root / "book", SCANS, title="A large book")
     if width != 300:
         for n in range(1, PAGES + 1):
             write_page(folder / f"p{n}.tif", width=width, height=width, seed=n)
@@ -142,6 +143,11 @@ def test_a_page_that_does_not_decode_fails_the_item_and_nothing_is_stored(tmp_pa
         services.close()
 
 
+def staged_scans(services: Services) -> list[str]:
+    """The names of the scans staged for a version not yet committed (filesystem storage)."""
+    return sorted(k.rsplit("/", 1)[1] for k in services.preservation.list(STAGING + "/") if "/content/data/" in k)
+
+
 def run_item_here(settings: Settings, folder: Path, run_page: Callable[[Job, JobTask], TaskResult]) -> Job:
     """The book queued, and its item task run by this process as a worker runs it, with no other
     worker: the item task's own helpers claim its page tasks, each run by ``run_page`` (where a test
@@ -211,9 +217,7 @@ def test_a_page_task_delivered_twice_stores_one_copy(
         )
         assert sorted(services.access.list("")) == expected
         stored = list(services.preservation.list(""))
-        assert sorted(k.rsplit("/", 1)[1] for k in stored if "/content/data/" in k) == [
-            f"p{n}.tif" for n in range(1, PAGES + 1)
-        ]
+        assert sorted(k.rsplit("/", 1)[1] for k in stored if "/content/data/" in k) == SCANS
         assert not [k for k in stored if k.startswith(STAGING + "/")]
         assert services.preservation.abort_pending("") == []  # no upload was left pending either
     finally:
@@ -227,22 +231,19 @@ def test_the_scans_are_in_the_object_before_its_last_page_is_made(tmp_path: Path
     services = Services.open(settings)
     staged_before_last: list[str] = []
 
-    def staged() -> list[str]:
-        return [k for k in services.preservation.list(STAGING + "/") if "/content/data/" in k]
-
     def last_after_scans(job: Job, task: JobTask) -> TaskResult:
         if task.params["page"] == PAGES:
             deadline = time.monotonic() + 30
-            while len(staged()) < PAGES and time.monotonic() < deadline:
+            while len(staged_scans(services)) < PAGES and time.monotonic() < deadline:
                 time.sleep(0.05)
-            staged_before_last.extend(staged())
+            staged_before_last.extend(staged_scans(services))
         return run_page_task(job, task, services, HOLDER)
 
     try:
         job = run_item_here(settings, book(tmp_path / "scans"), last_after_scans)
         assert job.state == "succeeded", [(t.name, t.message) for t in job.tasks]
-        assert sorted(k.rsplit("/", 1)[1] for k in staged_before_last) == [f"p{n}.tif" for n in range(1, PAGES + 1)]
-        assert staged() == []
+        assert staged_before_last == SCANS
+        assert staged_scans(services) == []
         assert_ingested_once(settings, tmp_path / "check")
     finally:
         services.close()
@@ -264,7 +265,7 @@ def test_an_item_another_writer_holds_is_sent_after_its_pages_and_stored_once(tm
     staged_meanwhile: list[int] = []
 
     def page_then_release(job: Job, task: JobTask) -> TaskResult:
-        staged_meanwhile.append(len([k for k in services.preservation.list(STAGING + "/") if "/data/" in k]))
+        staged_meanwhile.append(len(staged_scans(services)))
         release.set()
         return run_page_task(job, task, services, HOLDER)
 
@@ -353,8 +354,7 @@ def test_the_item_task_killed_while_its_scans_are_staged_is_stored_once_by_the_o
         doomed = None
         while doomed is None and time.monotonic() < deadline:
             item = store.get(job_id).tasks[0]
-            staged = [k for k in services.preservation.list(STAGING + "/") if "/content/data/" in k]
-            if item.state == "running" and len(staged) == PAGES:
+            if item.state == "running" and len(staged_scans(services)) == PAGES:
                 doomed = next((w for w in workers if f":{w.pid}:" in item.holder), None)
             time.sleep(0.02)
         assert doomed is not None, "the item task never held its scans staged"
