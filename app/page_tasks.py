@@ -5,14 +5,19 @@ three steps (a bag's pages are read from its unpacked copy in the job's staging 
 its item task: ``app.ingest_tasks.stage_bag``). Its item task checks and hashes the pages and
 learns the item's id, then adds one page task per page to the job and delivers them: each decodes
 its page in full (the last validation) into its pyramid and thumbnail and stores them in access
-storage, on whichever worker takes it. The item task's own worker takes page tasks too while it
-waits, so one worker alone still finishes. When every page task has succeeded, the item task
-stores the object and registers the item with the ordinary ingest steps, without decoding again.
+storage, on whichever worker takes it. Meanwhile the item task, holding the item's writer locks,
+sends every scan into the object's next OCFL version (staged: stored, not visible; see
+``ingest.pipeline.ItemWrite``), and its own worker takes page tasks too while it waits, so one
+worker alone still finishes. When every page task has succeeded, the item task writes the bag's
+tag files, commits the version (inventory last) and registers the item: no scan is hashed, sent
+or decoded again.
 
 Each step is idempotent and held under a lease: a page task run twice stores the same two files
-again, a killed page worker's task is delivered again when its lease runs out (or taken by the
-waiting item task), and a killed item task is delivered again, finds its page tasks already in
-the job and goes on waiting. A page that does not decode fails the item, naming the page.
+again (page tasks write nothing to preservation storage), a killed page worker's task is delivered
+again when its lease runs out (or taken by the waiting item task), and a killed item task is
+delivered again, finds its page tasks already in the job, checks and sends the scans again (the
+recovery that begins its version drops what the killed one staged) and goes on waiting. A page
+that does not decode fails the item, naming the page; the staged scans are dropped.
 """
 
 from __future__ import annotations
@@ -21,10 +26,21 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.ingest_tasks import BAG_KINDS, bag_ended, bag_result, folder_source, refused, run_ingest_task, stage_bag
+from app.ingest_tasks import (
+    BAG_KINDS,
+    bag_ended,
+    bag_result,
+    folder_source,
+    refused,
+    run_ingest_task,
+    stage_bag,
+    task_result,
+)
 from app.ocr_tasks import NotYet
 from ingest import steps
 from ingest.context import ItemContext, ItemSource
@@ -50,8 +66,9 @@ def page_tasks(job: Job, item_seq: int) -> list[JobTask]:
 
 
 def prepare(source: ItemSource, ingester: Ingester, staging: Path) -> ItemContext | None:
-    """The item's pages checked and hashed and its id known; None when the ordinary ingest should
-    answer instead (a problem to report, or an item already ingested)."""
+    """The item's pages checked and hashed (with the checksums its upload to preservation storage
+    carries) and its id known; None when the ordinary ingest should answer instead (a problem to
+    report, or an item already ingested)."""
     services = ingester.services
     ctx = ItemContext(source, staging)
     steps.find_inputs(ctx)
@@ -59,7 +76,7 @@ def prepare(source: ItemSource, ingester: Ingester, staging: Path) -> ItemContex
     if ctx.problems or len(ctx.pages) < services.settings.queue_fanout_pages:
         return None
     with ThreadPoolExecutor(ingester.workers, thread_name_prefix="fanout-hash") as pool:
-        steps.check_and_hash_pages(ctx, pool, services.settings.max_image_pixels, None)
+        steps.check_and_hash_pages(ctx, pool, services.settings.max_image_pixels, services.preservation)
     if ctx.problems:
         return None
     try:
@@ -137,23 +154,31 @@ class FannedItem:
             source = stage_bag(job, task, ingester.services.settings) if bag else folder_source(task)
         except IngestError as exc:
             return bag_result(job, task, ingester, refused(task, exc))
-        if not page_tasks(job, task.seq):
-            with ingester.staging() as staging:
-                ctx = prepare(source, ingester, staging)
-            if ctx is None:
-                return None
-            for seq in self.store.add_tasks(job.id, page_params(task.seq, ctx)):
-                self.deliver(job.id, seq)
-        failed = self._wait(job.id, task.seq, ingester.workers)
-        if failed is None:
-            if bag:
-                bag_ended(job, task, ingester, [], refusal=False)
-            return TaskResult("failed", message="cancelled while its pages were being made")
-        if failed:
-            problems = [p for t in failed for p in t.problems]
-            if bag:
-                problems = bag_ended(job, task, ingester, problems)
-            return TaskResult("failed", message=f"{len(failed)} page(s) failed: nothing was stored", problems=problems)
+        with ingester.staging() as staging:
+            # Checked and hashed again when delivered again: its scans are sent while pages are made.
+            ctx = prepare(replace(source, derivatives_made=True), ingester, staging)
+            if not page_tasks(job, task.seq):
+                if ctx is None:
+                    return None
+                for seq in self.store.add_tasks(job.id, page_params(task.seq, ctx)):
+                    self.deliver(job.id, seq)
+            with ingester.writing_ahead(ctx) if ctx is not None else nullcontext() as write:
+                failed = self._wait(job.id, task.seq, ingester.workers)
+                if failed is None:
+                    if bag:
+                        bag_ended(job, task, ingester, [], refusal=False)
+                    return TaskResult("failed", message="cancelled while its pages were being made")
+                if failed:
+                    problems = [p for t in failed for p in t.problems]
+                    if bag:
+                        problems = bag_ended(job, task, ingester, problems)
+                    return TaskResult(
+                        "failed", message=f"{len(failed)} page(s) failed: nothing was stored", problems=problems
+                    )
+                if write is not None:
+                    result = ingester.commit_ahead(write)
+                    return bag_result(job, task, ingester, result) if bag else task_result(result, job.hidden)
+        # Another writer held the item, or it is no longer new: the ordinary ingest waits or says so.
         return run_ingest_task(job, task, ingester, derivatives_made=True)
 
     def _wait(self, job_id: str, item_seq: int, helpers: int) -> list[JobTask] | None:

@@ -208,6 +208,10 @@ def main() -> None:
             f"peak RSS {ingest_rss:.0f} MB (reach < 1024)"
         )
         print(f"2 workers / 1 worker: {runs[1][0] / runs[2][0]:.2f} x the pages/s")
+        print(
+            f"queued / foreground into S3: 1 worker {ingest_s / runs[1][0]:.2f}, "
+            f"2 workers {ingest_s / runs[2][0]:.2f} x the pages/s (reach >= 1 with 2)"
+        )
         print(f"{args.pages} pages, {total_mb:.0f} MB, {os.cpu_count()} cores")
         print(f"CPU seconds per page: floor {floor_cpu / args.pages:.2f}")
         print(f"  foreground into S3: Muniment {ingest_cpu / args.pages:.2f} + SeaweedFS {weed_cpu / args.pages:.2f}")

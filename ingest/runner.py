@@ -8,7 +8,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +16,12 @@ from ingest import steps
 from ingest.context import ItemContext, ItemSource
 from ingest.errors import AlreadyIngested, IngestError
 from ingest.known_scans import known_scans
-from ingest.pipeline import decode_and_store
+from ingest.pipeline import ItemWrite
 from ingest.progress import Progress
 from repo.errors import Problem, known_cause
 from repo.identifiers import object_id
 from repo.preservation import BuiltBag, User
+from repo.preservation.errors import ObjectBusy
 from repo.services import Services
 from repo.version import AGENT
 from storage.filesystem import process_alive
@@ -81,33 +82,38 @@ class Ingester:
     def ingest(self, source: ItemSource) -> ItemResult:
         with self.staging() as staging:
             ctx = ItemContext(source, staging)
-            try:
-                return self._run(ctx)
-            except AlreadyIngested as exc:
-                if not self.dry_run:
-                    self._finish_registration(exc.item_id)
-                user = User(AGENT, self.services.settings.base_url)
-                status, problems, _ = known_scans(ctx, self.services, exc.item_id, user, dry_run=self.dry_run)
-                return ItemResult(source.name, status, exc.item_id, len(ctx.pages), ctx.payload_bytes, problems)
-            except IngestError as exc:
-                return ItemResult(
-                    source.name,
-                    "failed",
-                    ctx.item_id or None,
-                    problems=exc.problems or [Problem(source.name, exc.message)],
-                )
-            except self.reraise:
-                raise
-            except Exception as exc:  # one item's unexpected failure must not end a batch without its report
-                cause = known_cause(exc, self._folders())  # a full disk, S3 out of reach: one line, no traceback
-                if cause is None:
-                    log.exception("ingest of %s failed", source.name)
-                return ItemResult(
-                    source.name,
-                    "failed",
-                    ctx.item_id or None,
-                    problems=[Problem(source.name, cause or f"unexpected error: {type(exc).__name__}: {exc}")],
-                )
+            return self._reported(ctx, lambda: self._run(ctx))
+
+    def _reported(self, ctx: ItemContext, run: Callable[[], ItemResult]) -> ItemResult:
+        """The item's result, whatever ``run`` raised (but the errors in ``reraise``)."""
+        source = ctx.source
+        try:
+            return run()
+        except AlreadyIngested as exc:
+            if not self.dry_run:
+                self._finish_registration(exc.item_id)
+            user = User(AGENT, self.services.settings.base_url)
+            status, problems, _ = known_scans(ctx, self.services, exc.item_id, user, dry_run=self.dry_run)
+            return ItemResult(source.name, status, exc.item_id, len(ctx.pages), ctx.payload_bytes, problems)
+        except IngestError as exc:
+            return ItemResult(
+                source.name,
+                "failed",
+                ctx.item_id or None,
+                problems=exc.problems or [Problem(source.name, exc.message)],
+            )
+        except self.reraise:
+            raise
+        except Exception as exc:  # one item's unexpected failure must not end a batch without its report
+            cause = known_cause(exc, self._folders())  # a full disk, S3 out of reach: one line, no traceback
+            if cause is None:
+                log.exception("ingest of %s failed", source.name)
+            return ItemResult(
+                source.name,
+                "failed",
+                ctx.item_id or None,
+                problems=[Problem(source.name, cause or f"unexpected error: {type(exc).__name__}: {exc}")],
+            )
 
     def _run(self, ctx: ItemContext) -> ItemResult:
         settings = self.services.settings
@@ -121,22 +127,60 @@ class Ingester:
             steps.decode_pages(ctx, self._pages, settings.pyramid_quality)
             self._stop_on_problems(ctx)
             return ItemResult(ctx.source.name, "valid", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
-        # One writer of this content and of this item id at a time (other processes too): the
-        # same folder ingested twice at once is stored once; the second waits, then finds it.
+        with self._writing(ctx) as write:
+            return self._commit(write)
+
+    @contextmanager
+    def _writing(self, ctx: ItemContext, wait: float | None = None) -> Iterator[ItemWrite]:
+        """The item's version begun and its scans on their way, under its locks, until the block
+        ends: undone then unless ``_commit`` committed it.
+
+        One writer of this content and of this item id at a time (other processes too): the same
+        folder ingested twice at once is stored once; the second waits (up to ``wait`` seconds,
+        else ``ObjectBusy``), then finds it.
+        """
         locks = self.store.locks
-        with locks.hold(f"content:{ctx.content_key}"), self.store.writing(object_id(ctx.item_id)):
+        with locks.hold(f"content:{ctx.content_key}", wait), self.store.writing(object_id(ctx.item_id), wait):
             steps.identify(ctx, self.services)  # again: it may have been registered while we waited
             steps.check_existing_object(ctx, self.store)
-
-            def tags() -> BuiltBag:
-                steps.record_validation(ctx)
-                return steps.build_tags(ctx, self.services)
-
             # The acting user is this repository's software; its address is the repository's URL.
             user = User(AGENT, self.services.settings.base_url)
-            decode_and_store(ctx, self.services, self.store, self._pages, self._uploads, tags, user)
-            steps.register(ctx, self.services, self.on_registered)
+            write = ItemWrite(ctx, self.services, self.store, self._pages, self._uploads, user)
+            try:
+                write.start()
+                yield write
+            except Exception:  # a crash (not an Exception) leaves its staged files to the next recover
+                write.undo()
+                raise
+            write.undo()  # the block ended: whatever ``_commit`` did not commit goes
+
+    def _commit(self, write: ItemWrite) -> ItemResult:
+        ctx = write.ctx
+
+        def tags() -> BuiltBag:
+            steps.record_validation(ctx)
+            return steps.build_tags(ctx, self.services)
+
+        write.finish(tags)
+        steps.register(ctx, self.services, self.on_registered)
         return ItemResult(ctx.source.name, "ingested", ctx.item_id, len(ctx.pages), ctx.payload_bytes)
+
+    @contextmanager
+    def writing_ahead(self, ctx: ItemContext) -> Iterator[ItemWrite | None]:
+        """For an item checked and hashed (``ctx``) whose pages are decoded elsewhere meanwhile (a
+        queued large item's page tasks): its scans sent now, under its locks, while the block runs;
+        ``commit_ahead`` ends it. None when another writer holds the item or it is no longer new:
+        the ordinary ingest, run afterwards, waits for that writer or says what it found."""
+        with ExitStack() as stack:
+            try:
+                write: ItemWrite | None = stack.enter_context(self._writing(ctx, wait=0))
+            except (ObjectBusy, AlreadyIngested, IngestError):
+                write = None
+            yield write
+
+    def commit_ahead(self, write: ItemWrite) -> ItemResult:
+        """The version begun by ``writing_ahead`` committed (its pages decoded) and the item registered."""
+        return self._reported(write.ctx, lambda: self._commit(write))
 
     def _finish_registration(self, item_id: str) -> None:
         """What a run killed after registering the item may have left undone: debris beside the

@@ -75,10 +75,11 @@ class ObjectStore:
         self._clock = clock
         self.locks = locks or ProcessObjectLocks()
 
-    def writing(self, object_id: str) -> AbstractContextManager[None]:
+    def writing(self, object_id: str, wait: float | None = None) -> AbstractContextManager[None]:
         """Hold the object's writer lock (re-entrant in this thread): wrap a read of the head and
-        the version written from it, so that no other writer comes between them."""
-        return self.locks.hold(object_id)
+        the version written from it, so that no other writer comes between them. Another holder is
+        waited for up to ``wait`` seconds (the locks' default when None), then ``ObjectBusy``."""
+        return self.locks.hold(object_id, wait)
 
     # -- reading -----------------------------------------------------------------------------
 
