@@ -33,7 +33,7 @@ def test_unreachable_endpoint_is_clear() -> None:
     from tests.servers.ports import free_port
 
     location = S3Location(bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key="a", secret_key="b")
-    store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=2))
+    store = S3Storage(location, client=make_client(location, attempts=1, timeout=2))
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
         store.check()
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
@@ -76,7 +76,7 @@ def test_server_killed_during_multipart_upload_leaves_nothing(tmp_path: Path) ->
         location = s3_location(server, bucket)
         from storage.s3 import make_client
 
-        store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=5))
+        store = S3Storage(location, client=make_client(location, attempts=2, timeout=5))
         reached = threading.Event()
         killer = threading.Thread(target=lambda: (reached.wait(60), server.kill()))
         killer.start()
@@ -103,7 +103,7 @@ def test_server_lost_during_the_checksum_probe_is_unavailable_not_a_crash(seawee
         location = dataclasses.replace(
             s3_location(seaweedfs, new_bucket(seaweedfs)), endpoint_url=f"http://127.0.0.1:{proxy.port}"
         )
-        client = make_client(location, max_attempts=2, timeout=5)
+        client = make_client(location, attempts=2, timeout=5)
         cuts = iter([proxy.cut])  # the first probe only
         client.meta.events.register("after-call.s3.CreateMultipartUpload", lambda **_: next(cuts, lambda: None)())
         store = S3Storage(location, client=client)
@@ -162,7 +162,7 @@ def test_server_lost_mid_read_is_an_error_naming_the_object_and_reads_resume_aft
     server = SeaweedFS(tmp_path / "weed").start()
     try:
         location = s3_location(server, new_bucket(server))
-        store = S3Storage(location, client=make_client(location, max_attempts=3, timeout=5))
+        store = S3Storage(location, client=make_client(location, attempts=3, timeout=5))
         data = PatternStream(64 * MB).read()
         store.put("scans/big.tif", io.BytesIO(data))
         store.put_bytes("small.txt", b"hello")
@@ -225,7 +225,7 @@ def test_reads_cut_off_midway_resume_where_they_stopped_and_one_that_never_arriv
     proxy = CuttingProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
     try:
         location = dataclasses.replace(s3_location(seaweedfs, bucket), endpoint_url=f"http://127.0.0.1:{proxy.port}")
-        store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=10))
+        store = S3Storage(location, client=make_client(location, attempts=2, timeout=10))
         small = os.urandom(3 * MB)
         store.put("small.tif", io.BytesIO(small))
         proxy.cut_after(MB)  # one GET streamed whole
@@ -242,7 +242,7 @@ def test_reads_cut_off_midway_resume_where_they_stopped_and_one_that_never_arriv
 
         with store.open("scans/big.tif") as stream:
             stream.read(MB)
-            proxy.cut_after(MB, times=1000)  # a resumed read is cut too: max_attempts=2 allows one resume
+            proxy.cut_after(MB, times=1000)  # a resumed read is cut too: attempts=2 allows one resume
             with pytest.raises(StorageError, match=r"S3 read of 'scans/big\.tif' at .* failed: the connection closed"):
                 while stream.read(3 * MB):
                     pass
@@ -256,7 +256,7 @@ def test_a_forked_child_reads_with_the_parents_store_and_the_parent_reads_on(sea
     from storage.s3_readahead import PART_SIZE
 
     location = s3_location(seaweedfs, new_bucket(seaweedfs))
-    store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=10))  # no retry hides a fault
+    store = S3Storage(location, client=make_client(location, attempts=1, timeout=10))  # no retry hides a fault
     data = os.urandom(3 * PART_SIZE)
     store.put("scans/big.tif", io.BytesIO(data))
     assert store.get_bytes("scans/big.tif") == data  # the parent's pool has threads, its connections are kept
