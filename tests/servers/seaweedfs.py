@@ -78,6 +78,9 @@ class SeaweedFS:
             "-master.volumeSizeLimitMB=256",
             "-volume.max=2000",
             "-master.telemetry=false",
+            # One master: after a restart it waits out a whole election timeout (10 s by default, about
+            # 20 s seen) before it leads again and the S3 port answers.
+            "-master.electionTimeout=1s",
             "-s3",
             f"-s3.port={self.s3_port}",
             f"-s3.config={config}",

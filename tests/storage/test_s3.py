@@ -40,6 +40,41 @@ def test_unreachable_endpoint_is_clear() -> None:
         store.get_bytes("scans/p1.tif")  # reads take their own path (storage/s3_get.py)
 
 
+def test_a_request_is_tried_s3_attempts_times_in_all_then_names_the_endpoint(
+    seaweedfs: SeaweedFS, tmp_path: Path
+) -> None:
+    """MUNIMENT_S3_ATTEMPTS counts every try, the first included, of what botocore sends and of reads."""
+    from repo.services import Services
+    from repo.settings import Settings
+    from tests.servers.outage_proxy import OutageProxy
+    from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY
+
+    proxy = OutageProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
+    proxy.up = False  # every connection accepted, then closed at once
+    endpoint = f"http://127.0.0.1:{proxy.port}"
+    settings = Settings(
+        data_dir=tmp_path,
+        preservation_storage=f"s3://{new_bucket(seaweedfs)}",
+        s3_endpoint=endpoint,
+        s3_access_key=ACCESS_KEY,
+        s3_secret_key=SECRET_KEY,
+        s3_attempts=2,
+    )
+    services = Services.open(settings)
+    try:
+        with pytest.raises(StorageUnavailable, match=f"cannot reach S3 endpoint {endpoint}"):
+            services.preservation.check()
+        assert proxy.refused == 2
+        with pytest.raises(StorageUnavailable, match=f"cannot reach S3 endpoint {endpoint}"):
+            services.preservation.get_bytes("scans/p1.tif")
+        assert proxy.refused == 4
+        proxy.up = True
+        services.preservation.check()
+    finally:
+        services.close()
+        proxy.close()
+
+
 def test_key_prefix_keeps_objects_apart(seaweedfs: SeaweedFS) -> None:
     bucket = new_bucket(seaweedfs)
     one = S3Storage(s3_location(seaweedfs, bucket, prefix="one"))
