@@ -24,7 +24,7 @@ def open_storage(
     if parsed.scheme == "s3":
         from storage import s3
 
-        location = s3.S3Location(
+        bucket = s3.S3Location(
             bucket=parsed.netloc,
             prefix=parsed.path.strip("/"),
             endpoint_url=s3_endpoint,
@@ -33,11 +33,11 @@ def open_storage(
             secret_key=s3_secret_key,
         )
         client = s3.make_client(
-            location,
+            bucket,
             attempts=s3.ATTEMPTS if s3_attempts is None else s3_attempts,
             connect_timeout=s3.CONNECT_TIMEOUT if s3_connect_timeout is None else s3_connect_timeout,
         )
-        return s3.S3Storage(location, client=client)
+        return s3.S3Storage(bucket, client=client)
     if parsed.scheme == "file":
         return FilesystemStorage(Path(parsed.path))
     if parsed.scheme in ("", None) or len(parsed.scheme) == 1:  # plain path (or a Windows drive)
