@@ -140,6 +140,7 @@ class SeaweedFS:
         return name
 
     def stop(self) -> None:
+        """The end of a server whose data folder is thrown away: nothing is lost by killing it."""
         self.kill()
 
     def kill(self) -> None:
