@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import psycopg
 from huey import Huey, PostgresHuey, SqliteHuey
 from huey.api import TaskWrapper
 
@@ -49,8 +50,6 @@ def open_huey(settings: Settings) -> Huey:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, timeout=30)
     if scheme in ("postgresql", "postgres"):
-        import psycopg  # only here: the embedded default's commands start without its 0.2 s of imports
-
         huey = PostgresHuey(QUEUE_NAME, dsn=url, results=False, table_prefix="muniment_queue", create_tables=False)
         # Several workers starting at once (compose --scale) would race on CREATE TABLE IF NOT EXISTS.
         with psycopg.connect(url, autocommit=True) as conn:
