@@ -33,6 +33,8 @@ class Services:
                 s3_region=settings.s3_region,
                 s3_access_key=settings.s3_access_key or None,
                 s3_secret_key=settings.s3_secret_key or None,
+                s3_attempts=settings.s3_attempts,
+                s3_connect_timeout=settings.s3_connect_timeout,
             )
 
         return cls(

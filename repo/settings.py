@@ -47,6 +47,14 @@ class Settings:
     s3_region: str = setting("us-east-1", "S3 region name.")
     s3_access_key: str = setting("", "S3 access key id.")
     s3_secret_key: str = setting("", "S3 secret access key.", secret=True)
+    s3_attempts: int = setting(
+        3,
+        "Tries of one S3 request, the first included, when the endpoint is unreachable or answers 5xx or slow "
+        "down (botocore waits up to 1 s, then 2 s, between them); a queued task's retry waits out longer outages.",
+    )
+    s3_connect_timeout: float = setting(
+        5.0, "Seconds one try waits for the S3 endpoint to accept a connection before it counts as failed."
+    )
     database_url: str = setting(
         "", "Catalog database: sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in DATA_DIR."
     )

@@ -64,15 +64,32 @@ class S3Location:
     prefix: str = ""  # optional key prefix inside the bucket
 
 
-def make_client(location: S3Location, *, max_attempts: int = 5, timeout: float = 30) -> S3Client:
+# How long one S3 request may keep a caller waiting, a deliberate choice: a connection refused or
+# reset, a 5xx or a throttling answer is tried ATTEMPTS times in all (botocore's backoff between
+# them: at most 1 s, then 2 s), enough for a blip; a longer outage fails the request, and a queued
+# task's own retry (MUNIMENT_QUEUE_ATTEMPTS, waits doubling from MUNIMENT_QUEUE_RETRY_SECONDS)
+# waits it out. botocore's own default of 5 retries made a mistyped endpoint a half-minute wait.
+ATTEMPTS = 3
+CONNECT_TIMEOUT = 5.0  # seconds: a handshake even across an ocean takes well under one; a lost SYN is resent at 1 s
+READ_TIMEOUT = 30.0
+
+
+def make_client(
+    location: S3Location,
+    *,
+    attempts: int = ATTEMPTS,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    timeout: float = READ_TIMEOUT,
+) -> S3Client:
+    """``attempts`` counts every try, the first included (botocore's ``max_attempts`` counts retries)."""
     config = Config(
         # boto3 >= 1.36 adds CRC checksums to every request by default; several S3-compatible
         # stores reject or ignore them. We send Content-MD5 ourselves, which all of them verify,
         # or a CRC32 once a server has shown that it checks it (S3Storage._part_algorithm).
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        retries={"max_attempts": max_attempts, "mode": "standard"},
-        connect_timeout=min(timeout, 10),
+        retries={"total_max_attempts": max(1, attempts), "mode": "standard"},
+        connect_timeout=min(connect_timeout, timeout),
         read_timeout=timeout,
         max_pool_connections=32,
         # No SHA-256 of each body for the signature (botocore does it on plain-http endpoints: a

@@ -50,7 +50,8 @@ class GetClient:
         self._endpoint = endpoint
         self._error_for = error_for
         config: Any = client.meta.config  # botocore's Config sets its options dynamically
-        self._attempts = max(1, int((config.retries or {}).get("max_attempts", 5)))
+        retries = config.retries or {}  # make_client sets total_max_attempts; max_attempts counts retries
+        self._attempts = max(1, int(retries.get("total_max_attempts", retries.get("max_attempts", 4) + 1)))
         self._timeout = float(config.read_timeout or 60)
         self._idle: defaultdict[str, list[http.client.HTTPConnection]] = defaultdict(list)
         self._lock = threading.Lock()

@@ -98,7 +98,7 @@ def test_s3_out_of_reach_during_ingest_names_the_endpoint_and_setting(
     services = Services.open(Settings(data_dir=tmp_path / "data", ingest_workers=1))
     endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     location = S3Location(bucket="b", endpoint_url=endpoint, access_key="a", secret_key="b")
-    services.preservation = S3Storage(location, client=make_client(location, max_attempts=1, timeout=2))
+    services.preservation = S3Storage(location, client=make_client(location, attempts=1, timeout=2))
     folder = make_item(tmp_path / "scans" / "letter", ["p1.tif"])
     ingester = Ingester(services)
     try:

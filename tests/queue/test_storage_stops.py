@@ -47,7 +47,8 @@ def services(server: SeaweedFS, tmp_path: Path) -> Iterator[Services]:
         s3_access_key=ACCESS_KEY,
         s3_secret_key=SECRET_KEY,
         ingest_workers=2,
-        queue_attempts=4,
+        s3_attempts=1,  # each request fails at once while the server is down: the queue's retry is what waits
+        queue_attempts=6,  # 1 + 2 + 4 + 8 + 16 s: a server restarting under load is back well within
         queue_retry_seconds=1,
         ocr=False,
     )

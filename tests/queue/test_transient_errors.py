@@ -41,6 +41,7 @@ def services(seaweedfs: SeaweedFS, proxy: OutageProxy, tmp_path: Path) -> Iterat
         s3_access_key=ACCESS_KEY,
         s3_secret_key=SECRET_KEY,
         ingest_workers=1,
+        s3_attempts=1,  # the outage is the queue's to retry, not botocore's
         queue_attempts=2,
         queue_retry_seconds=1,
     )

@@ -41,7 +41,11 @@ class OutageProxy:
                 self.refused += 1
                 client.close()
                 continue
-            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            try:
+                server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:  # the server behind is gone: refused, as its own port would
+                client.close()
+                continue
             self._live.update((client, server))
             for source, dest in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, dest), daemon=True).start()

@@ -137,18 +137,23 @@ def test_copy_and_delete(storage: Storage) -> None:
     assert storage.exists("c/dst")
 
 
-def test_listing_2500_keys_pages_correctly(storage: Storage) -> None:
-    keys = [f"many/{i:05d}" for i in range(2500)]
+def test_listing_pages_correctly(storage: Storage) -> None:
+    """Pages of 100 over 250 keys take the same paths as pages of S3's 1000 over 2500 keys
+    (full pages, a page after the last key of another, a short last page) with a tenth of the writes."""
+    keys = [f"many/{i:05d}" for i in range(250)]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda k: storage.put_bytes(k, b"."), keys))
-    assert list(storage.list("many/", page_size=1000)) == keys
-    first = storage.list_page("many/", limit=1000)
-    second = storage.list_page("many/", start_after=first[-1], limit=1000)
-    third = storage.list_page("many/", start_after=second[-1], limit=1000)
-    assert (len(first), len(second), len(third)) == (1000, 1000, 500)
+    storage.put_bytes("many0/after", b".")  # a key past the prefix's, sorted next to it: not listed
+    assert list(storage.list("many/", page_size=100)) == keys
+    assert list(storage.list("many/", page_size=125)) == keys  # the last page full: one more, empty, ends it
+    first = storage.list_page("many/", limit=100)
+    second = storage.list_page("many/", start_after=first[-1], limit=100)
+    third = storage.list_page("many/", start_after=second[-1], limit=100)
+    assert (len(first), len(second), len(third)) == (100, 100, 50)
     assert first + second + third == keys
+    assert storage.list_page("many/", start_after=keys[-1], limit=100) == []
 
 
 @pytest.mark.slow

@@ -33,11 +33,46 @@ def test_unreachable_endpoint_is_clear() -> None:
     from tests.servers.ports import free_port
 
     location = S3Location(bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key="a", secret_key="b")
-    store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=2))
+    store = S3Storage(location, client=make_client(location, attempts=1, timeout=2))
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
         store.check()
     with pytest.raises(StorageUnavailable, match=r"cannot reach S3 endpoint http://127\.0\.0\.1"):
         store.get_bytes("scans/p1.tif")  # reads take their own path (storage/s3_get.py)
+
+
+def test_a_request_is_tried_s3_attempts_times_in_all_then_names_the_endpoint(
+    seaweedfs: SeaweedFS, tmp_path: Path
+) -> None:
+    """MUNIMENT_S3_ATTEMPTS counts every try, the first included, of what botocore sends and of reads."""
+    from repo.services import Services
+    from repo.settings import Settings
+    from tests.servers.outage_proxy import OutageProxy
+    from tests.servers.seaweedfs import ACCESS_KEY, SECRET_KEY
+
+    proxy = OutageProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
+    proxy.up = False  # every connection accepted, then closed at once
+    endpoint = f"http://127.0.0.1:{proxy.port}"
+    settings = Settings(
+        data_dir=tmp_path,
+        preservation_storage=f"s3://{new_bucket(seaweedfs)}",
+        s3_endpoint=endpoint,
+        s3_access_key=ACCESS_KEY,
+        s3_secret_key=SECRET_KEY,
+        s3_attempts=2,
+    )
+    services = Services.open(settings)
+    try:
+        with pytest.raises(StorageUnavailable, match=f"cannot reach S3 endpoint {endpoint}"):
+            services.preservation.check()
+        assert proxy.refused == 2
+        with pytest.raises(StorageUnavailable, match=f"cannot reach S3 endpoint {endpoint}"):
+            services.preservation.get_bytes("scans/p1.tif")
+        assert proxy.refused == 4
+        proxy.up = True
+        services.preservation.check()
+    finally:
+        services.close()
+        proxy.close()
 
 
 def test_key_prefix_keeps_objects_apart(seaweedfs: SeaweedFS) -> None:
@@ -76,7 +111,7 @@ def test_server_killed_during_multipart_upload_leaves_nothing(tmp_path: Path) ->
         location = s3_location(server, bucket)
         from storage.s3 import make_client
 
-        store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=5))
+        store = S3Storage(location, client=make_client(location, attempts=2, timeout=5))
         reached = threading.Event()
         killer = threading.Thread(target=lambda: (reached.wait(60), server.kill()))
         killer.start()
@@ -103,7 +138,7 @@ def test_server_lost_during_the_checksum_probe_is_unavailable_not_a_crash(seawee
         location = dataclasses.replace(
             s3_location(seaweedfs, new_bucket(seaweedfs)), endpoint_url=f"http://127.0.0.1:{proxy.port}"
         )
-        client = make_client(location, max_attempts=2, timeout=5)
+        client = make_client(location, attempts=2, timeout=5)
         cuts = iter([proxy.cut])  # the first probe only
         client.meta.events.register("after-call.s3.CreateMultipartUpload", lambda **_: next(cuts, lambda: None)())
         store = S3Storage(location, client=client)
@@ -162,7 +197,7 @@ def test_server_lost_mid_read_is_an_error_naming_the_object_and_reads_resume_aft
     server = SeaweedFS(tmp_path / "weed").start()
     try:
         location = s3_location(server, new_bucket(server))
-        store = S3Storage(location, client=make_client(location, max_attempts=3, timeout=5))
+        store = S3Storage(location, client=make_client(location, attempts=3, timeout=5))
         data = PatternStream(64 * MB).read()
         store.put("scans/big.tif", io.BytesIO(data))
         store.put_bytes("small.txt", b"hello")
@@ -225,7 +260,7 @@ def test_reads_cut_off_midway_resume_where_they_stopped_and_one_that_never_arriv
     proxy = CuttingProxy(int(seaweedfs.endpoint.rsplit(":", 1)[1]))
     try:
         location = dataclasses.replace(s3_location(seaweedfs, bucket), endpoint_url=f"http://127.0.0.1:{proxy.port}")
-        store = S3Storage(location, client=make_client(location, max_attempts=2, timeout=10))
+        store = S3Storage(location, client=make_client(location, attempts=2, timeout=10))
         small = os.urandom(3 * MB)
         store.put("small.tif", io.BytesIO(small))
         proxy.cut_after(MB)  # one GET streamed whole
@@ -242,7 +277,7 @@ def test_reads_cut_off_midway_resume_where_they_stopped_and_one_that_never_arriv
 
         with store.open("scans/big.tif") as stream:
             stream.read(MB)
-            proxy.cut_after(MB, times=1000)  # a resumed read is cut too: max_attempts=2 allows one resume
+            proxy.cut_after(MB, times=1000)  # a resumed read is cut too: attempts=2 allows one resume
             with pytest.raises(StorageError, match=r"S3 read of 'scans/big\.tif' at .* failed: the connection closed"):
                 while stream.read(3 * MB):
                     pass
@@ -256,7 +291,7 @@ def test_a_forked_child_reads_with_the_parents_store_and_the_parent_reads_on(sea
     from storage.s3_readahead import PART_SIZE
 
     location = s3_location(seaweedfs, new_bucket(seaweedfs))
-    store = S3Storage(location, client=make_client(location, max_attempts=1, timeout=10))  # no retry hides a fault
+    store = S3Storage(location, client=make_client(location, attempts=1, timeout=10))  # no retry hides a fault
     data = os.urandom(3 * PART_SIZE)
     store.put("scans/big.tif", io.BytesIO(data))
     assert store.get_bytes("scans/big.tif") == data  # the parent's pool has threads, its connections are kept
