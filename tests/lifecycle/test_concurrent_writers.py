@@ -26,12 +26,10 @@ import bagit
 import httpx
 import pytest
 
-from ingest.context import ItemSource
-from ingest.runner import Ingester
-from repo.auth import Role, TokenStore
 from repo.identifiers import derivative_key, object_id, thumbnail_key
 from repo.services import Services
 from repo.settings import Settings
+from tests import seed
 from tests.ingest.conftest import MODS, make_item
 from tests.preservation.ocfl_check import validate_storage
 from tests.servers.muniment import MunimentServer
@@ -87,16 +85,7 @@ def services_of(env: dict[str, str]) -> Services:
 
 
 def ingest_one(env: dict[str, str], folder: Path) -> str:
-    """The item the writers edit, ingested in this process: a command's start costs more than it."""
-    services = services_of(env)
-    ingester = Ingester(services)
-    try:
-        result = ingester.ingest(ItemSource(folder, "letters"))
-    finally:
-        ingester.close()
-        services.close()
-    assert result.status == "ingested" and result.item_id, result.problems
-    return result.item_id
+    return seed.ingest(env, folder, "letters")
 
 
 def titles_by_version(services: Services, item_id: str) -> dict[int, str]:
@@ -157,11 +146,7 @@ def test_four_concurrent_command_line_edits(repository: dict[str, str], tmp_path
 
 def test_four_concurrent_api_edits_with_if_match(repository: dict[str, str], tmp_path: Path) -> None:
     item_id = ingest_one(repository, make_item(tmp_path / "scans" / "letter", ["p1.tif"], title="Original"))
-    services = services_of(repository)
-    try:
-        token, _ = TokenStore(services.catalog.db).create("editors", Role.CURATOR)
-    finally:
-        services.close()
+    token = seed.token(repository, "curator", "editors")
     extra = {k: v for k, v in repository.items() if k != "MUNIMENT_DATA_DIR"}
     server = MunimentServer(Path(repository["MUNIMENT_DATA_DIR"]), workers=2, env=extra).start()
     accepted: list[str] = []
