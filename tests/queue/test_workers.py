@@ -106,7 +106,7 @@ def wait_until_ended(env: dict[str, str], job_id: str, timeout: float = 180) -> 
         store = JobStore(services.catalog.db)
         deadline = time.monotonic() + timeout
         while not store.get(job_id).finished and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.25)
     finally:
         services.close()
     job: dict[str, object] = json.loads(run(env, "jobs", "show", job_id, "--json"))
