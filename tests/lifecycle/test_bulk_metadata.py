@@ -68,7 +68,7 @@ def _tiny_page(folder: Path, n: int) -> None:
 def memory_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder in memory when there is one: the seeding writes some 15,000 small files, and on a
     disk shared with other work it mostly waited for the disk (durability is not tested here).
-    They take some 100 MB there; a container's small /dev/shm (64 MB by default) is not used."""
+    They take some 80 MB there; a container's small /dev/shm (64 MB by default) is not used."""
     memory = Path("/dev/shm")
     if not (memory.is_dir() and os.access(memory, os.W_OK) and shutil.disk_usage(memory).free > 1 << 30):
         yield tmp_path_factory.mktemp("bulk")
