@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 import base64
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from storage.errors import AlreadyExists, ChecksumMismatch, InvalidKey
 
 CHUNK_SIZE = 8 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024  # multipart uploads (S3) send parts of this size
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def validate_key(key: str) -> str:
         raise InvalidKey(key, "absolute keys are not allowed")
     if "\\" in key:
         raise InvalidKey(key, "backslashes are not allowed")
-    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+    if _CONTROL.search(key):
         raise InvalidKey(key, "NUL and control characters are not allowed")
     for segment in key.split("/"):
         if segment == "":

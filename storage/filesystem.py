@@ -58,15 +58,19 @@ class FilesystemStorage(Storage):
         self.root = Path(root).resolve()
         self.location = f"file://{self.root}"
         self._fsync = fsync
+        self._root = str(self.root)
+        self._inside = self._root.rstrip(os.sep) + os.sep
 
     def _path(self, key: str) -> Path:
-        path = (self.root / validate_key(key)).resolve()
+        # Strings, not Path objects: this runs for every key of every call (a dozen per stored
+        # file), and pathlib's resolve and parents cost most of a small item's ingest.
+        path = os.path.realpath(os.path.join(self._root, validate_key(key)))
         # validate_key already rejects '..'; this also stops symlinks leading outside the root.
-        if path != self.root and self.root not in path.parents:
+        if path != self._root and not path.startswith(self._inside):
             from storage.errors import InvalidKey
 
             raise InvalidKey(key, "resolves outside the storage root")
-        return path
+        return Path(path)
 
     def check(self) -> None:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from repo.catalog.db import Database
 from repo.preservation.errors import ObjectBusy
-from repo.preservation.object_lock import FileObjectLocks, ObjectLocks, holder_description
+from repo.preservation.object_lock import FileObjectLocks, ObjectLocks, backoff, holder_description
 
 
 def object_locks(db: Database, wait_seconds: float) -> ObjectLocks:
@@ -42,8 +42,7 @@ class PostgresObjectLocks(ObjectLocks):
             while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()["ok"]:
                 if time.monotonic() >= deadline:
                     raise ObjectBusy(name, self._holder(conn, key), wait)
-                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-                delay = min(delay * 1.5, 0.5)
+                delay = backoff(deadline, delay)
         except BaseException:
             conn.close()
             raise

@@ -6,6 +6,7 @@ Each bag carries ``metadata/premis.xml``; the catalog's event list is rebuilt fr
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import uuid
 from collections.abc import Sequence
@@ -60,6 +61,7 @@ class PremisEvent:
     agent: str  # e.g. software_agent() or an archivist's account name
 
 
+@functools.cache  # read once: the installed version does not change while running, and every bag asks
 def software_agent() -> str:
     """``Muniment <version>``, the agent that records what the software did."""
     try:

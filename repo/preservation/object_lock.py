@@ -80,10 +80,11 @@ class ObjectLocks(abc.ABC):
     def _release(self, handle: Any) -> None: ...
 
 
-def _backoff(deadline: float, delay: float) -> float:
-    """Sleep before the next try (at most until the deadline); the next delay."""
+def backoff(deadline: float, delay: float) -> float:
+    """Sleep before the next try (at most until the deadline); the next delay. At most 0.1 s: a
+    writer waits behind an edit of a second or less, and each extra tenth is added to its wait."""
     time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
-    return min(delay * 1.5, 0.5)
+    return min(delay * 1.5, 0.1)
 
 
 class FileObjectLocks(ObjectLocks):
@@ -118,7 +119,7 @@ class FileObjectLocks(ObjectLocks):
                     raise
                 if time.monotonic() >= deadline:
                     raise ObjectBusy(name, _read_holder(path), wait) from None
-                delay = _backoff(deadline, delay)
+                delay = backoff(deadline, delay)
                 continue
             if _same_file(fd, path):
                 os.ftruncate(fd, 0)

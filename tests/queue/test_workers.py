@@ -99,12 +99,18 @@ def holder_of_a_running_task(store: JobStore, job_id: str, pid: int, timeout: fl
 
 
 def wait_until_ended(env: dict[str, str], job_id: str, timeout: float = 180) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while True:
-        job: dict[str, object] = json.loads(run(env, "jobs", "show", job_id, "--json"))
-        if job["state"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.5)
+    """The job as ``muniment jobs show --json`` prints it once it has ended (or at the timeout):
+    watched from here, since a command per look took a second or two each, then shown once."""
+    services = Services.open(Settings.load(environ=env))
+    try:
+        store = JobStore(services.catalog.db)
+        deadline = time.monotonic() + timeout
+        while not store.get(job_id).finished and time.monotonic() < deadline:
+            time.sleep(0.25)
+    finally:
+        services.close()
+    job: dict[str, object] = json.loads(run(env, "jobs", "show", job_id, "--json"))
+    return job
 
 
 def stop(process: subprocess.Popen[str]) -> None:

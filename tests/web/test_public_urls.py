@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests import seed
 from tests.ingest.conftest import make_item
 from tests.servers.ports import free_port, stop_process_group, wait_for_port
 
@@ -65,7 +66,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, body: bytes | None = 
 def test_serve_on_another_port_writes_that_port_into_manifests_pages_and_oai(tmp_path: Path) -> None:
     env = environment(tmp_path / "data")
     folder = make_item(tmp_path / "scans" / "letter", ["p1.tif"], title="A letter")
-    cli(env, "ingest", str(folder), "--collection", "letters", "--identifier", "L-1")
+    seed.ingest(env, folder, "letters", "L-1")
     port = free_port()
     with serving(env, port) as base:
         manifest = json.loads(fetch(f"{base}/iiif/L-1/manifest"))
@@ -80,7 +81,7 @@ def test_serve_on_another_port_writes_that_port_into_manifests_pages_and_oai(tmp
 
 def test_forwarded_headers_are_believed_only_from_trusted_proxies(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    token = cli(environment(data), "token", "create", "--role", "admin", "--name", "proxy-test").splitlines()[0]
+    token = seed.token(environment(data), "admin", "proxy-test")
     headers = {
         "Authorization": f"Bearer {token}",
         "Content-Type": "application/json",
@@ -110,16 +111,8 @@ def test_a_trusted_proxy_names_a_reader_of_restricted_images_under_muniment_serv
     reader's name, and the name is believed because the connection came from the trusted proxy."""
     data = tmp_path / "data"
     env = environment(data)
-    cli(
-        env,
-        "ingest",
-        str(make_item(tmp_path / "scans" / "closed", ["p1.tif"])),
-        "--collection",
-        "c",
-        "--identifier",
-        "R-1",
-    )
-    token = cli(env, "token", "create", "--role", "curator", "--name", "proxy-test").splitlines()[0]
+    seed.ingest(env, make_item(tmp_path / "scans" / "closed", ["p1.tif"]), "c", "R-1")
+    token = seed.token(env, "curator", "proxy-test")
     info = "/iiif/3/R-1~1/info.json"
     reader = {"X-Forwarded-For": "203.0.113.9", "X-Remote-User": "jo"}
     for trusted, expected in (("127.0.0.1", 200), ("", 401)):
