@@ -237,6 +237,8 @@ def test_an_uploaded_bag_brings_its_page_text(staff: Staff, tmp: Path) -> None:
     job = wait_done(client, started.headers["location"])
     assert job["state"] == "succeeded", job
     texts = page_text.pages_with_text(staff.services.catalog.db, "bag-with-text")
-    assert {seq: (p.source, p.text) for seq, p in texts.items()} == {1: ("alto", "Inkhorn quire")}
+    assert (texts[1].source, texts[1].text) == ("alto", "Inkhorn quire")
+    # The OCR queued after the ingest reads only the page without text, and may have done so already.
+    assert set(texts) <= {1, 2} and all(p.source == "tesseract" for seq, p in texts.items() if seq != 1)
     kept = staff.services.object_store().export_version("urn:muniment:item:bag-with-text", None, tmp / "kept")
     assert (kept / "ocr" / "0001.alto.xml").read_bytes() == alto
