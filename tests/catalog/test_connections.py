@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from pathlib import Path
 
 from repo.catalog.db import Database
+from tests.servers.postgres import PostgresServer
 
 
 def _open_on(path: Path) -> int:
@@ -35,3 +37,16 @@ def test_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
     assert _open_on(path) <= 2 * one_thread
     db.close()
     assert _open_on(path) == 0
+
+
+def test_postgresql_connections_plan_each_statement_for_its_values(postgres: PostgresServer) -> None:
+    """Generic plans of prepared statements made 1 in 100 Content Search phrases 20x slower; the
+    server options a URL gives are kept beside the catalog's own."""
+    url = postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    db = Database(url)
+    assert db.query_one("SHOW plan_cache_mode") == {"plan_cache_mode": "force_custom_plan"}
+    db.close()
+    given = Database(f"{url}?options=-c%20statement_timeout%3D4321")
+    assert given.query_one("SHOW statement_timeout") == {"statement_timeout": "4321ms"}
+    assert given.query_one("SHOW plan_cache_mode") == {"plan_cache_mode": "force_custom_plan"}
+    given.close()
