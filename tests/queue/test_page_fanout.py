@@ -283,8 +283,9 @@ def test_an_item_another_writer_holds_is_sent_after_its_pages_and_stored_once(tm
     assert assert_ingested_once(settings, tmp_path / "check") == "BOOK-1"
 
 
-@pytest.mark.slow
-def test_two_workers_share_the_pages_and_one_killed_holding_a_page_loses_nothing(tmp_path: Path) -> None:
+def queued_from_the_command_line(tmp_path: Path) -> tuple[dict[str, str], Settings, str]:
+    """A book queued by `muniment ingest --queue`, for worker processes with short leases: their
+    environment, its settings and the job's id."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
     env.update(
         {
@@ -295,11 +296,16 @@ def test_two_workers_share_the_pages_and_one_killed_holding_a_page_loses_nothing
             "MUNIMENT_LOG_LEVEL": "WARNING",
         }
     )
-    settings = Settings.load(environ=env)
     folder = book(tmp_path / "scans", width=2500)  # each page takes a while to decode
     job_id = run(env, "ingest", str(folder), "--collection", "books", "--identifier", "BOOK-1", "--queue", "--quiet")
-    job_id = job_id.strip()
-    store = JobStore(Services.open(settings).catalog.db)
+    return env, Settings.load(environ=env), job_id.strip()
+
+
+@pytest.mark.slow
+def test_two_workers_share_the_pages_and_one_killed_holding_a_page_loses_nothing(tmp_path: Path) -> None:
+    env, settings, job_id = queued_from_the_command_line(tmp_path)
+    services = Services.open(settings)
+    store = JobStore(services.catalog.db)
     workers = [muniment(env, "worker", log=tmp_path / f"worker{n}.log") for n in range(2)]
     doomed = workers[1]
     try:
@@ -324,6 +330,7 @@ def test_two_workers_share_the_pages_and_one_killed_holding_a_page_loses_nothing
     finally:
         for process in workers:
             stop(process)
+        services.close()
     assert_ingested_once(settings, tmp_path / "check")
 
 
@@ -332,20 +339,7 @@ def test_the_item_task_killed_while_its_scans_are_staged_is_stored_once_by_the_o
     """kill -9 of the worker whose item task holds the item's locks and has staged its scans: the
     other worker takes the item task again, its version's recovery drops the staged scans of the
     killed one, and the item is stored once, with nothing left staged."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUNIMENT_")}
-    env.update(
-        {
-            "MUNIMENT_DATA_DIR": str(tmp_path / "data"),
-            "MUNIMENT_QUEUE_LEASE_SECONDS": "2",
-            "MUNIMENT_QUEUE_FANOUT_PAGES": str(PAGES),
-            "MUNIMENT_INGEST_WORKERS": "1",
-            "MUNIMENT_LOG_LEVEL": "WARNING",
-        }
-    )
-    settings = Settings.load(environ=env)
-    folder = book(tmp_path / "scans", width=2500)
-    job_id = run(env, "ingest", str(folder), "--collection", "books", "--identifier", "BOOK-1", "--queue", "--quiet")
-    job_id = job_id.strip()
+    env, settings, job_id = queued_from_the_command_line(tmp_path)
     services = Services.open(settings)
     store = JobStore(services.catalog.db)
     workers = [muniment(env, "worker", log=tmp_path / f"worker{n}.log") for n in range(2)]
