@@ -168,3 +168,42 @@ def test_staff_pages_fit_320_pixels(server: tuple[str, str], browser: Any) -> No
         page.screenshot(path=str(OUTPUT / f"narrow-{name}.png"), full_page=True)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 320 pixels"
     context.close()
+
+
+def test_two_curators_saving_one_collection_in_their_browsers(server: tuple[str, str], browser: Any) -> None:
+    """The later curator sees the refusal and what the other saved, keeps their own typing, and
+    saves knowingly with the keyboard."""
+    base_url, _ = server
+    pages = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base_url}/staff/collections/letters")
+        page.fill("#name", "ada")
+        page.fill("#password", PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url("**/staff/collections/letters")
+        pages.append(page)
+    first, later = pages
+    first.fill("#title", "Letters, first curator")
+    with first.expect_navigation():
+        first.click("button:has-text('Save')")
+    assert "Collection saved." in first.content()
+    later.fill("#title", "Letters, later curator")
+    with later.expect_navigation():
+        later.click("button:has-text('Save')")
+    problems = later.locator("#problems")
+    problems.wait_for()
+    assert "saved by someone else" in problems.inner_text() and "Letters, first curator" in problems.inner_text()
+    assert later.input_value("#title") == "Letters, later curator"
+    check(later, "collection-changed-meanwhile")
+    later.focus("#title")
+    with later.expect_navigation():
+        later.keyboard.press("Enter")  # the form's submit, from the keyboard
+    assert "later curator" in later.inner_text("h1") and later.locator("#problems").count() == 0
+    later.fill("#title", "Letters")
+    with later.expect_navigation():
+        later.click("button:has-text('Save')")
+    for page in pages:
+        page.context.close()
