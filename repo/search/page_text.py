@@ -333,41 +333,6 @@ def _hits(
     return hits
 
 
-def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
-    """How often each word of ``words`` is followed by the next on the item's pages (pairs absent: none)."""
-    pairs = sorted(set(pairwise(words)))
-    if not pairs:
-        return {}
-    rows = db.query(
-        "SELECT word, next, n FROM page_pairs WHERE item_id = ? AND ("
-        + " OR ".join("(word = ? AND next = ?)" for _ in pairs)
-        + ")",
-        [item_id, *(w for pair in pairs for w in pair)],
-    )
-    return {(row["word"], row["next"]): int(row["n"]) for row in rows}
-
-
-def words_around(
-    db: Database, item_id: str, spans: Sequence[tuple[int, int, int]], context: int
-) -> dict[int, dict[int, dict[str, Any]]]:
-    """The words of each span (page, first word, length) and ``context`` words either side, by
-    page and position: one query for a page of hits (a window each, on the primary key)."""
-    found: dict[int, dict[int, dict[str, Any]]] = {}
-    for first in range(0, len(spans), _WINDOWS_A_QUERY):
-        chunk = spans[first : first + _WINDOWS_A_QUERY]
-        # The item in every term: SQLite then searches the primary key once a window (MULTI-INDEX OR).
-        windows = " OR ".join("(item_id = ? AND seq = ? AND n >= ? AND n < ?)" for _ in chunk)
-        params: list[Any] = []
-        for seq, n, count in chunk:
-            params += [item_id, seq, n - context, n + count + context]
-        for row in db.query(f"SELECT seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params):
-            found.setdefault(row["seq"], {})[row["n"]] = row
-    return found
-
-
-_WINDOWS_A_QUERY = 100
-
-
 def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[tuple[str, int]]:
     """Words of the item beginning with ``prefix`` (folded) and how often each occurs, most first."""
     folded = index_word(prefix)
