@@ -22,7 +22,7 @@ from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
 
-from repo.catalog import Database, utc_now
+from repo.catalog import Database, page_text_rows, page_word_rows, utc_now
 from repo.ocr.page_text import PageText
 from repo.search.indexer import index_item
 from repo.search.text import fold, terms
@@ -115,7 +115,7 @@ def save_page(
 ) -> None:
     """The page's text and words, replacing what it had, in one transaction."""
     with db.transaction():
-        _delete_page(db, item_id, seq)
+        page_text_rows.delete_page(db, item_id, seq)
         add_pages(db, [NewPage(item_id, seq, page, alto, source, software, languages, version)])
 
 
@@ -123,16 +123,14 @@ def add_pages(db: Database, pages: Sequence[NewPage]) -> None:
     """Write pages that have no text yet, a statement a table for them all (a page's words and
     counts are added to, not replaced: ``save_page`` replaces)."""
     created = utc_now()
-    texts = [(p, p.page.text) for p in pages]
     rows = [
         (p.item_id, p.seq, n, word, w.text, w.line, w.x, w.y, w.w, w.h)
         for p in pages
         for n, w in enumerate(p.page.words)
         if (word := index_word(w.text))
     ]
-    columns = "item_id, seq, source, software, languages, width, height, text, alto, version, created"
-    values = [
-        (
+    texts = [
+        page_text_rows.PageTextRow(
             p.item_id,
             p.seq,
             p.source,
@@ -140,85 +138,27 @@ def add_pages(db: Database, pages: Sequence[NewPage]) -> None:
             p.languages,
             p.page.width,
             p.page.height,
-            t,
+            p.page.text,
             p.alto.decode(),
             p.version,
         )
-        for p, t in texts
+        for p in pages
     ]
     with db.transaction():
-        if db.dialect == "postgresql":
-            db.executemany(
-                f"INSERT INTO page_text ({columns}, tsv) VALUES ({', '.join('?' * 11)}, to_tsvector('simple', ?))",
-                [(*v, created, fold(t)) for v, (_, t) in zip(values, texts, strict=True)],
-            )
-        else:
-            db.executemany(
-                f"INSERT INTO page_text ({columns}) VALUES ({', '.join('?' * 11)})", [(*v, created) for v in values]
-            )
-            db.executemany(
-                "INSERT INTO page_fts (rowid, text) SELECT rowid, ? FROM page_text WHERE item_id = ? AND seq = ?",
-                [(t, p.item_id, p.seq) for p, t in texts],
-            )
-        db.executemany(
-            "INSERT INTO page_words (item_id, seq, n, word, text, line, x, y, w, h) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        db.executemany(
-            "INSERT INTO page_terms (item_id, word, n) VALUES (?, ?, ?)"
-            " ON CONFLICT (item_id, word) DO UPDATE SET n = page_terms.n + excluded.n",
-            [(*key, n) for key, n in Counter((row[0], row[3]) for row in rows).items()],
-        )
+        # PostgreSQL's tsvector holds the words folded as the record index folds them.
+        page_text_rows.insert_pages(db, texts, created, fold)
+        page_text_rows.insert_words(db, rows)
+        page_text_rows.add_term_counts(db, [(*key, n) for key, n in Counter((row[0], row[3]) for row in rows).items()])
         # Neighbours: the next row is the same page's next position (a word that folds to nothing,
         # such as a lone dash, leaves a gap that no phrase crosses).
         pairs = Counter((a[0], a[3], b[3]) for a, b in pairwise(rows) if b[2] == a[2] + 1 and b[:2] == a[:2])
-        db.executemany(
-            "INSERT INTO page_pairs (item_id, word, next, n) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (item_id, word, next) DO UPDATE SET n = page_pairs.n + excluded.n",
-            [(*key, n) for key, n in pairs.items()],
-        )
-
-
-def _delete_page(db: Database, item_id: str, seq: int) -> None:
-    if db.dialect == "sqlite":  # FTS rows do not cascade
-        db.execute(
-            "DELETE FROM page_fts WHERE rowid IN (SELECT rowid FROM page_text WHERE item_id = ? AND seq = ?)",
-            (item_id, seq),
-        )
-    old = db.query(
-        "SELECT word, COUNT(*) AS n FROM page_words WHERE item_id = ? AND seq = ? GROUP BY word", (item_id, seq)
-    )
-    if old:  # the page's words no longer count towards the item's terms
-        db.executemany(
-            "UPDATE page_terms SET n = n - ? WHERE item_id = ? AND word = ?",
-            [(row["n"], item_id, row["word"]) for row in old],
-        )
-        db.executemany(
-            "DELETE FROM page_terms WHERE item_id = ? AND word = ? AND n <= 0", [(item_id, row["word"]) for row in old]
-        )
-        old_pairs = db.query(
-            "SELECT a.word, b.word AS next, COUNT(*) AS n FROM page_words a JOIN page_words b ON b.item_id = a.item_id"
-            " AND b.seq = a.seq AND b.n = a.n + 1 WHERE a.item_id = ? AND a.seq = ? GROUP BY a.word, b.word",
-            (item_id, seq),
-        )
-        db.executemany(
-            "UPDATE page_pairs SET n = n - ? WHERE item_id = ? AND word = ? AND next = ?",
-            [(row["n"], item_id, row["word"], row["next"]) for row in old_pairs],
-        )
-        db.executemany(
-            "DELETE FROM page_pairs WHERE item_id = ? AND word = ? AND next = ? AND n <= 0",
-            [(item_id, row["word"], row["next"]) for row in old_pairs],
-        )
-    db.execute("DELETE FROM page_words WHERE item_id = ? AND seq = ?", (item_id, seq))
-    db.execute("DELETE FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
+        page_text_rows.add_pair_counts(db, [(*key, n) for key, n in pairs.items()])
 
 
 def mark_stored(db: Database, item_id: str, seqs: Sequence[int], version: int) -> None:
     """These pages' text is now in the object's ``version``; the site search indexes it with the
     item's record (once an item, not once a page: the item's document holds every page's text)."""
-    db.executemany(
-        "UPDATE page_text SET version = ? WHERE item_id = ? AND seq = ?", [(version, item_id, seq) for seq in seqs]
-    )
+    page_text_rows.set_version(db, item_id, seqs, version)
     index_item(db, item_id)
 
 
@@ -226,59 +166,43 @@ def mark_stored(db: Database, item_id: str, seqs: Sequence[int], version: int) -
 
 
 def pages_with_text(db: Database, item_id: str) -> dict[int, StoredPage]:
-    rows = db.query(
-        "SELECT item_id, seq, source, software, languages, width, height, text, version FROM page_text"
-        " WHERE item_id = ? ORDER BY seq",
-        (item_id,),
-    )
-    return {row["seq"]: StoredPage.from_row(row) for row in rows}
+    return {row["seq"]: StoredPage.from_row(row) for row in page_text_rows.page_rows(db, item_id)}
 
 
 def stored_texts(db: Database, item_id: str, first: int, last: int) -> dict[int, str]:
     """The plain text of the item's pages ``first`` to ``last`` that a version holds."""
-    rows = db.query(
-        "SELECT seq, text FROM page_text WHERE item_id = ? AND seq >= ? AND seq <= ? AND version IS NOT NULL",
-        (item_id, first, last),
-    )
-    return {row["seq"]: str(row["text"]) for row in rows}
+    return page_text_rows.stored_texts(db, item_id, first, last)
 
 
 def has_stored_text(db: Database, item_id: str) -> bool:
-    return (
-        db.query_one("SELECT 1 AS y FROM page_text WHERE item_id = ? AND version IS NOT NULL LIMIT 1", (item_id,))
-        is not None
-    )
+    return page_text_rows.has_stored_text(db, item_id)
 
 
 def stored_pages(db: Database, item_id: str) -> set[int]:
     """Pages whose text a version of the item holds (text still being read is not announced)."""
-    rows = db.query("SELECT seq FROM page_text WHERE item_id = ? AND version IS NOT NULL", (item_id,))
-    return {row["seq"] for row in rows}
+    return page_text_rows.stored_seqs(db, item_id)
 
 
 def pending(db: Database, item_id: str) -> list[tuple[int, bytes, StoredPage]]:
     """ALTO read by OCR that no version holds yet: (page, ALTO, its record)."""
-    rows = db.query("SELECT * FROM page_text WHERE item_id = ? AND version IS NULL ORDER BY seq", (item_id,))
+    rows = page_text_rows.pending_rows(db, item_id)
     return [(row["seq"], row["alto"].encode(), StoredPage.from_row(row)) for row in rows]
 
 
 def page_plain_text(db: Database, item_id: str, seq: int) -> str | None:
     """One page's plain text (without reading the item's other pages)."""
-    row = db.query_one("SELECT text FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
-    return str(row["text"]) if row else None
+    return page_text_rows.page_plain_text(db, item_id, seq)
 
 
 def page_alto(db: Database, item_id: str, seq: int) -> bytes | None:
-    row = db.query_one("SELECT alto FROM page_text WHERE item_id = ? AND seq = ?", (item_id, seq))
-    return row["alto"].encode() if row else None
+    alto = page_text_rows.page_alto(db, item_id, seq)
+    return alto.encode() if alto is not None else None
 
 
 def page_lines(db: Database, item_id: str, seq: int) -> list[tuple[int, int, int, int, str]]:
     """(x, y, w, h, text) of each line of the page, in reading order."""
     lines: dict[int, list[Any]] = {}
-    for row in db.query(
-        "SELECT line, text, x, y, w, h FROM page_words WHERE item_id = ? AND seq = ? ORDER BY n", (item_id, seq)
-    ):
+    for row in page_text_rows.page_word_rows(db, item_id, seq):
         line = lines.setdefault(row["line"], [row["x"], row["y"], row["x"] + row["w"], row["y"] + row["h"], []])
         line[0], line[1] = min(line[0], row["x"]), min(line[1], row["y"])
         line[2], line[3] = max(line[2], row["x"] + row["w"]), max(line[3], row["y"] + row["h"])
@@ -306,36 +230,11 @@ class HitPage:
 
 @dataclass(frozen=True)
 class _Phrase:
-    """A query's words on one item, found from its rarest word (``anchor`` words into the phrase):
-    a common word's occurrences would each be joined."""
+    """A query's words on one item (its places start from the rarest word) and how often they
+    stand together."""
 
-    item_id: str
-    words: list[str]
-    anchor: int
+    places: page_word_rows.PhrasePlaces
     total: int
-
-    def starts(self, start: HitKey | None, descending: bool = False) -> tuple[str, list[Any]]:
-        """The query of the phrase's places (page, first word) in page order from ``start`` on
-        (descending: before it), keyed on the index of the anchor word, and its parameters."""
-        joins = " ".join(
-            f"JOIN page_words w{k} ON w{k}.item_id = wa.item_id AND w{k}.seq = wa.seq"
-            f" AND w{k}.n = wa.n + {k - self.anchor} AND w{k}.word = ?"
-            for k in range(len(self.words))
-            if k != self.anchor
-        )
-        # The joins' parameters come before the WHERE's.
-        params: list[Any] = [*(w for k, w in enumerate(self.words) if k != self.anchor)]
-        where = "wa.item_id = ? AND wa.word = ?"
-        params += [self.item_id, self.words[self.anchor]]
-        if start is not None:
-            where += f" AND (wa.seq, wa.n) {'<' if descending else '>='} (?, ?)"
-            params += [start[0], start[1] + self.anchor]
-        order = "wa.seq DESC, wa.n DESC" if descending else "wa.seq, wa.n"
-        return (
-            f"SELECT wa.seq AS seq, wa.n - {self.anchor} AS n FROM page_words wa {joins}"
-            f" WHERE {where} ORDER BY {order}",
-            params,
-        )
 
 
 def _phrase(db: Database, item_id: str, query: str) -> _Phrase | None:
@@ -346,29 +245,21 @@ def _phrase(db: Database, item_id: str, query: str) -> _Phrase | None:
     words = [w for w in (index_word(t) for t in terms(query)) if w]
     if not words:
         return None
-    found = {
-        row["word"]: int(row["n"])
-        for row in db.query(
-            f"SELECT word, n FROM page_terms WHERE item_id = ? AND word IN ({', '.join('?' * len(words))})",
-            [item_id, *words],
-        )
-    }
+    found = page_word_rows.term_counts(db, item_id, words)
     if any(w not in found for w in words):
         return None
-    pairs = _pair_counts(db, item_id, words)
+    pairs = page_word_rows.pair_counts(db, item_id, sorted(set(pairwise(words))))
     if any(pair not in pairs for pair in pairwise(words)):
         return None
     anchor = min(range(len(words)), key=lambda k: found[words[k]])
-    phrase = _Phrase(item_id, words, anchor, 0)  # its total comes next
+    places = page_word_rows.PhrasePlaces(item_id, words, anchor)
     if len(words) == 1:
         total = found[words[0]]
     elif len(words) == 2:
         total = pairs[(words[0], words[1])]
     else:
-        sql, params = phrase.starts(None)
-        count = db.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) AS places", params)
-        total = int(count["n"]) if count else 0
-    return replace(phrase, total=total) if total else None
+        total = page_word_rows.count_places(db, places)
+    return _Phrase(places, total) if total else None
 
 
 def find_words(
@@ -409,12 +300,9 @@ def hit_page(
 
 def _back(db: Database, phrase: _Phrase, before: HitKey | None, back: int) -> HitKey | None:
     """The key of the hit ``back`` places before ``before`` (None: after the last hit)."""
-    sql, params = phrase.starts(before, descending=True)
-    row = db.query_one(f"{sql} LIMIT 1 OFFSET ?", [*params, back - 1])
-    return (int(row["seq"]), int(row["n"])) if row else None
+    return page_word_rows.place_back(db, phrase.places, before, back)
 
 
-_NO_LIMIT = 2**62  # SQLite's OFFSET needs a LIMIT
 _PLACE, _BY_PLACE = itemgetter(0, 1), itemgetter(0, 1, 2)
 
 
@@ -423,16 +311,8 @@ def _hits(
 ) -> list[WordHit]:
     """The phrase's hits with ``context`` words either side, in one query: the places, then the
     words of each one's window by the primary key, as tuples: a page of hits is one pass."""
-    sql, params = phrase.starts(start)
-    if limit is not None or offset:
-        sql += " LIMIT ? OFFSET ?"
-        params += [limit if limit is not None else _NO_LIMIT, offset]
-    count = len(phrase.words)
-    rows = db.query_values(
-        f"WITH places AS ({sql}) SELECT places.seq, places.n, p.n, p.text, p.x, p.y, p.w, p.h FROM places"
-        " JOIN page_words p ON p.item_id = ? AND p.seq = places.seq AND p.n >= places.n - ? AND p.n < places.n + ?",
-        [*params, phrase.item_id, context, count + context],
-    )
+    rows = page_word_rows.place_windows(db, phrase.places, start, limit, offset, context)
+    count = len(phrase.places.words)
     rows.sort(key=_BY_PLACE)  # here, not by the database's sorter: the rows come nearly in order
     hits: list[WordHit] = []
     for (seq, n), window in groupby(rows, key=_PLACE):
@@ -453,48 +333,9 @@ def _hits(
     return hits
 
 
-def _pair_counts(db: Database, item_id: str, words: Sequence[str]) -> dict[tuple[str, str], int]:
-    """How often each word of ``words`` is followed by the next on the item's pages (pairs absent: none)."""
-    pairs = sorted(set(pairwise(words)))
-    if not pairs:
-        return {}
-    rows = db.query(
-        "SELECT word, next, n FROM page_pairs WHERE item_id = ? AND ("
-        + " OR ".join("(word = ? AND next = ?)" for _ in pairs)
-        + ")",
-        [item_id, *(w for pair in pairs for w in pair)],
-    )
-    return {(row["word"], row["next"]): int(row["n"]) for row in rows}
-
-
-def words_around(
-    db: Database, item_id: str, spans: Sequence[tuple[int, int, int]], context: int
-) -> dict[int, dict[int, dict[str, Any]]]:
-    """The words of each span (page, first word, length) and ``context`` words either side, by
-    page and position: one query for a page of hits (a window each, on the primary key)."""
-    found: dict[int, dict[int, dict[str, Any]]] = {}
-    for first in range(0, len(spans), _WINDOWS_A_QUERY):
-        chunk = spans[first : first + _WINDOWS_A_QUERY]
-        # The item in every term: SQLite then searches the primary key once a window (MULTI-INDEX OR).
-        windows = " OR ".join("(item_id = ? AND seq = ? AND n >= ? AND n < ?)" for _ in chunk)
-        params: list[Any] = []
-        for seq, n, count in chunk:
-            params += [item_id, seq, n - context, n + count + context]
-        for row in db.query(f"SELECT seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params):
-            found.setdefault(row["seq"], {})[row["n"]] = row
-    return found
-
-
-_WINDOWS_A_QUERY = 100
-
-
 def complete(db: Database, item_id: str, prefix: str, limit: int = 10) -> list[tuple[str, int]]:
     """Words of the item beginning with ``prefix`` (folded) and how often each occurs, most first."""
     folded = index_word(prefix)
     if not folded:
         return []
-    rows = db.query(
-        "SELECT word, n FROM page_terms WHERE item_id = ? AND word >= ? AND word < ? ORDER BY n DESC, word LIMIT ?",
-        (item_id, folded, folded + "\U0010ffff", limit),
-    )
-    return [(row["word"], int(row["n"])) for row in rows]
+    return page_word_rows.words_beginning(db, item_id, folded, limit)

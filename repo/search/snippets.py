@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from repo.catalog import Database
-from repo.search.page_text import index_word, words_around
+from repo.catalog import Database, page_word_rows
+from repo.search.page_text import index_word
 from repo.search.text import PREFIX_MIN, terms
 
 MAX_CANDIDATES = 200  # word hits looked at per item: enough for a few passages in page order
@@ -37,14 +36,8 @@ def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, conte
     wanted = [w for w in (index_word(t) for t in terms(query)) if w]
     if not wanted:
         return []
-    conditions = " OR ".join("word = ?" if len(w) < PREFIX_MIN else "(word >= ? AND word < ?)" for w in wanted)
-    params: list[Any] = [item_id]
-    for w in wanted:
-        params += [w] if len(w) < PREFIX_MIN else [w, w + "\U0010ffff"]
-    hits = db.query(
-        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT {MAX_CANDIDATES}",
-        params,
-    )
+    # A long word also matches the longer words it begins, as in the site search.
+    hits = page_word_rows.word_places(db, item_id, [(w, len(w) >= PREFIX_MIN) for w in wanted], MAX_CANDIDATES)
     chosen: list[tuple[int, int]] = []
     for row in hits:
         if len(chosen) >= per_item:
@@ -54,7 +47,7 @@ def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, conte
         chosen.append((row["seq"], row["n"]))
     # One word beyond each passage's end tells whether the page goes on.
     reach = context + len(wanted)
-    around = words_around(db, item_id, [(seq, n, len(wanted) + 2) for seq, n in chosen], context)
+    around = page_word_rows.words_around(db, item_id, [(seq, n, len(wanted) + 2) for seq, n in chosen], context)
     out = []
     for seq, n in chosen:
         page = around.get(seq, {})
