@@ -140,6 +140,16 @@ class Settings:
         "Matches of a word search ranked for its list of results, at most (the first found that pass its filters); "
         "its total and facets still count every match.",
     )
+    search_count_budget_ms: int = setting(
+        100,
+        "How long a search waits for its total and facets when they are not counted yet for the catalog as it is; "
+        "past it the page shows its results and says it is counting (or shows the recent earlier counts, marked).",
+    )
+    search_stale_seconds: int = setting(
+        60,
+        "After a change, how long a search may show the counts of the catalog before it, marked as such, "
+        "while they are recounted in the background (0: never).",
+    )
     iiif_collection_page_size: int = setting(
         1000, "Manifests per IIIF collection document; a larger collection is split into sub-collections this size."
     )

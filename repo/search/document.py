@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from repo.catalog import Database
 from repo.search.text import sort_key
@@ -33,19 +35,39 @@ class SearchDocument:
         return "\n".join(self.subjects)
 
 
+_DOCUMENT_ROWS = (
+    "SELECT i.id, i.collection, i.title, m.dc_json, m.description, m.full_text, m.type, m.language,"
+    " m.date, m.date_start, m.date_end FROM items i LEFT JOIN metadata m ON m.item_id = i.id"
+)
+
+
 def read_document(db: Database, item_id: str) -> SearchDocument | None:
-    row = db.query_one(
-        "SELECT i.id, i.collection, i.title, m.dc_json, m.description, m.full_text, m.type, m.language,"
-        " m.date, m.date_start, m.date_end FROM items i LEFT JOIN metadata m ON m.item_id = i.id"
-        " WHERE i.id = ?",
-        (item_id,),
-    )
+    row = db.query_one(f"{_DOCUMENT_ROWS} WHERE i.id = ?", (item_id,))
     if row is None:
         return None
+    pages = db.query("SELECT text FROM page_text WHERE item_id = ? ORDER BY seq", (item_id,))
+    return _document(row, [p["text"] for p in pages])
+
+
+def read_documents(db: Database, item_ids: Sequence[str]) -> list[SearchDocument]:
+    """The documents of those of ``item_ids`` still in the catalog, in two statements whatever
+    their number (a batch of the queue: one statement an item cost more than indexing it)."""
+    if not item_ids:
+        return []
+    marks = ", ".join("?" for _ in item_ids)
+    rows = db.query(f"{_DOCUMENT_ROWS} WHERE i.id IN ({marks})", list(item_ids))
+    pages: dict[str, list[str]] = {}
+    for item_id, text in db.query_values(
+        f"SELECT item_id, text FROM page_text WHERE item_id IN ({marks}) ORDER BY item_id, seq", list(item_ids)
+    ):
+        pages.setdefault(item_id, []).append(text)
+    return [_document(row, pages.get(row["id"], [])) for row in rows]
+
+
+def _document(row: dict[str, Any], pages: list[str]) -> SearchDocument:
     # The pages' text (OCR or supplied) joins the record's full text: the index weights it least,
     # so items whose record holds the words rank before those found only in their pages.
-    pages = db.query("SELECT text FROM page_text WHERE item_id = ? ORDER BY seq", (item_id,))
-    full_text = "\n".join([row["full_text"] or "", *(p["text"] for p in pages)]).strip()
+    full_text = "\n".join([row["full_text"] or "", *pages]).strip()
     dc: dict[str, list[str]] = json.loads(row["dc_json"]) if row["dc_json"] else {}
     names = [*dc.get("creator", []), *dc.get("contributor", [])]
     subjects = tuple(dict.fromkeys(s.strip() for s in dc.get("subject", []) if s.strip()))

@@ -6,7 +6,7 @@ description, then the whole MODS text) and both match every query word, as a pre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,7 +66,13 @@ class FullText(Protocol):
         """Insert ``doc`` (its search_docs row already removed) into the shared and full-text tables;
         ``counted``: in the facet counts at once, as its item's visibility says (see ``_insert_doc``)."""
 
+    def write_many(self, db: Database, docs: Sequence[SearchDocument]) -> None:
+        """Insert ``docs`` (their rows already removed) uncounted, a statement a table for them all."""
+
     def delete(self, db: Database, item_id: str) -> None: ...
+
+    def delete_many(self, db: Database, item_ids: Sequence[str]) -> None:
+        """``delete`` of each of ``item_ids``, before their search_docs rows go."""
 
     def clear(self, db: Database) -> None:
         """Empty the full-text structures (search_docs is emptied by the caller)."""
@@ -95,6 +101,22 @@ def _insert_doc(
     db.execute(f"INSERT INTO search_docs ({columns}) VALUES ({placeholders})", params)
 
 
+def _insert_docs(
+    db: Database,
+    docs: Sequence[SearchDocument],
+    extra_columns: str = "",
+    extra_sql: str = "",
+    extra_values: Callable[[SearchDocument], tuple[Any, ...]] = lambda doc: (),
+) -> None:
+    # Uncounted (opens NULL): the caller counts them afterwards in one statement a table.
+    columns = ", ".join(DOC_COLUMNS) + ", opens" + extra_columns
+    placeholders = ", ".join("?" for _ in DOC_COLUMNS) + ", NULL" + extra_sql
+    db.executemany(
+        f"INSERT INTO search_docs ({columns}) VALUES ({placeholders})",
+        [(*doc_values(doc), *extra_values(doc)) for doc in docs],
+    )
+
+
 class SqliteFullText:
     # bm25 weight of each search_fts column: item_id (not indexed), title, creators, subjects,
     # description, full_text.
@@ -111,6 +133,38 @@ class SqliteFullText:
             " SELECT rowid, ?, ?, ?, ?, ?, ? FROM search_docs WHERE item_id = ?",
             (doc.item_id, doc.title, doc.creators, doc.subject_text, doc.description, doc.full_text, doc.item_id),
         )
+
+    def write_many(self, db: Database, docs: Sequence[SearchDocument]) -> None:
+        if not docs:
+            return
+        # As in ``write``, a row a catalog delete left may hold a rowid the new rows take: those
+        # are above the highest search_docs rowid (SQLite gives the next rowid after it), so one
+        # range delete drops them all, where a delete by each new rowid cost a statement a row.
+        top = db.query_one("SELECT COALESCE(MAX(rowid), 0) AS n FROM search_docs")
+        db.execute("DELETE FROM search_fts WHERE rowid > ?", (top["n"] if top else 0,))
+        _insert_docs(db, docs)
+        rowids = dict(
+            db.query_values(
+                f"SELECT item_id, rowid FROM search_docs WHERE item_id IN ({', '.join('?' for _ in docs)})",
+                [doc.item_id for doc in docs],
+            )
+        )
+        db.executemany(
+            "INSERT INTO search_fts (rowid, item_id, title, creators, subjects, description, full_text)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (rowids[d.item_id], d.item_id, d.title, d.creators, d.subject_text, d.description, d.full_text)
+                for d in docs
+            ],
+        )
+
+    def delete_many(self, db: Database, item_ids: Sequence[str]) -> None:
+        if not item_ids:
+            return
+        rowids = db.query_values(
+            f"SELECT rowid FROM search_docs WHERE item_id IN ({', '.join('?' for _ in item_ids)})", list(item_ids)
+        )
+        db.executemany("DELETE FROM search_fts WHERE rowid = ?", rowids)
 
     def delete(self, db: Database, item_id: str) -> None:
         # The rowid first, then a delete by it: FTS5 reads ``rowid IN (subquery)`` by scanning its table.
@@ -162,8 +216,23 @@ class PostgresFullText:
             (fold(doc.title), names_and_subjects, fold(doc.description), fold(doc.full_text)),
         )
 
+    def write_many(self, db: Database, docs: Sequence[SearchDocument]) -> None:
+        _insert_docs(db, docs, ", tsv", ", " + self._VECTOR, self._vector_values)
+
+    @staticmethod
+    def _vector_values(doc: SearchDocument) -> tuple[str, str, str, str]:
+        return (
+            fold(doc.title),
+            fold(doc.creators + "\n" + doc.subject_text),
+            fold(doc.description),
+            fold(doc.full_text),
+        )
+
     def delete(self, db: Database, item_id: str) -> None:
         """The tsvector lives in the search_docs row, removed with it."""
+
+    def delete_many(self, db: Database, item_ids: Sequence[str]) -> None:
+        """The tsvectors live in the search_docs rows, removed with them."""
 
     def clear(self, db: Database) -> None:
         """Nothing beyond search_docs."""

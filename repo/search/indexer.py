@@ -15,7 +15,7 @@ import threading
 
 from repo.catalog import Database
 from repo.catalog.schema import OPENS
-from repo.search.document import SearchDocument, read_document
+from repo.search.document import SearchDocument, read_document, read_documents
 from repo.search.fts import FullText, full_text_for
 
 log = logging.getLogger("muniment.search")
@@ -61,6 +61,22 @@ def _write(db: Database, fts: FullText, doc: SearchDocument, *, counted: bool = 
     )
 
 
+def _write_many(db: Database, fts: FullText, docs: list[SearchDocument]) -> None:
+    """``_write`` of each of ``docs``, uncounted."""
+    fts.write_many(db, docs)
+    db.executemany(
+        "INSERT INTO search_subjects (item_id, subject, opens) VALUES (?, ?, NULL)",
+        [(doc.item_id, subject) for doc in docs for subject in doc.subjects],
+    )
+
+
+def _remove_many(db: Database, fts: FullText, item_ids: list[str]) -> None:
+    fts.delete_many(db, item_ids)
+    marks = ", ".join("?" for _ in item_ids)
+    db.execute(f"DELETE FROM search_subjects WHERE item_id IN ({marks})", item_ids)
+    db.execute(f"DELETE FROM search_docs WHERE item_id IN ({marks})", item_ids)
+
+
 def remove_item(db: Database, item_id: str) -> None:
     fts = full_text_for(db)
     with db.transaction():
@@ -82,9 +98,12 @@ def catch_up(db: Database, batch: int = BATCH) -> int:
         with db.transaction():
             fts.lock(db)  # another process catching up too takes the next batch, not this one
             ids = [r["item_id"] for r in db.query("SELECT item_id FROM search_pending LIMIT ?", (batch,))]
-            for item_id in ids:
-                _index(db, fts, item_id, counted=False)
             if ids:
+                # Read under the lock, in the transaction that clears the queue (see ``_index``), and
+                # written a statement a table for the whole batch.
+                docs = read_documents(db, ids)
+                _remove_many(db, fts, ids)
+                _write_many(db, fts, docs)
                 _count(db, ids)
             db.executemany("DELETE FROM search_pending WHERE item_id = ?", [(i,) for i in ids])
         done += len(ids)
@@ -112,10 +131,8 @@ def reindex_all(db: Database) -> int:
         # The tables are empty now: write each document without the per-item delete, which
         # scans an FTS table and would make a rebuild quadratic; and uncounted, then counted
         # in one statement a table (one merge into the facet counts, not one an item).
-        for item_id in ids:
-            doc = read_document(db, item_id)
-            if doc is not None:
-                _write(db, fts, doc, counted=False)
+        for first in range(0, len(ids), BATCH):
+            _write_many(db, fts, read_documents(db, ids[first : first + BATCH]))
         _count(db)
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from repo.search.summary import Freshness
 from repo.search.text import terms
 
 
@@ -126,6 +127,13 @@ class SearchResults:
     position: int = 0  # of the first hit, counting from 0
     next_cursor: str | None = None
     previous_cursor: str | None = None
+    # Whether ``total`` and ``facets`` are of the catalog as it is now, of a recent earlier version
+    # (being recounted), or not counted yet (``total`` -1): see repo.search.summary.
+    counts: Freshness = Freshness.CURRENT
+
+    @property
+    def counting(self) -> bool:
+        return self.counts is Freshness.COUNTING
 
     @property
     def pages(self) -> int:

@@ -9,7 +9,9 @@ The ranked candidates are kept per catalog version, and its pages are cut from t
 With neither words nor filters (browsing everything), the total and the facet counts are read
 from the counts the triggers keep (``repo.search.counts``); a query with words or filters counts
 every item it matches (not only the ranked candidates), once per catalog version
-(``repo.search.summary``): after a change, that costs in proportion to its matches.
+(``repo.search.summary``), in the background: a request waits for it at most ``count_budget``
+seconds, then shows the counts of an earlier version recounted at most ``stale_seconds`` ago,
+marked as such, or says it is still counting (``SearchResults.counts``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,17 @@ from repo.metadata.languages import language_name
 from repo.search.counts import public_counts, public_total
 from repo.search.fts import full_text_for
 from repo.search.query import FACETS, FacetValue, Hit, SearchQuery, SearchResults, Sort
-from repo.search.summary import SummaryCache
+from repo.search.summary import Freshness, SummaryCache
 from repo.search.text import terms
 
 FACET_LIMIT = 20
 DEFAULT_CANDIDATES = 1000
+# A request waits this long for counts not yet made for the catalog's version: a cold count of a
+# common word over a million items takes seconds, and the page of hits is ready long before.
+DEFAULT_COUNT_BUDGET = 0.1
+# Counts of an earlier version are shown (marked) while recounted for at most this long after a
+# request first found them out of date: a recount of the commonest word at 1,000,000 items fits.
+DEFAULT_STALE_SECONDS = 60.0
 RANKINGS_KEPT = 64  # word searches whose ranked candidates are kept (a thousand rows each)
 _TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
 ORDERS: dict[Sort, Order] = {
@@ -66,9 +74,17 @@ class _Selection:
 
 class Search:
     def __init__(
-        self, db: Database, *, candidates: int = DEFAULT_CANDIDATES, summaries: SummaryCache | None = None
+        self,
+        db: Database,
+        *,
+        candidates: int = DEFAULT_CANDIDATES,
+        summaries: SummaryCache | None = None,
+        count_budget: float = DEFAULT_COUNT_BUDGET,
+        stale_seconds: float = DEFAULT_STALE_SECONDS,
     ) -> None:
         self.db = db
+        self.count_budget = count_budget
+        self.stale_seconds = stale_seconds
         self.fts = full_text_for(db)
         self.candidates = candidates
         self.summaries = summaries or SummaryCache()
@@ -128,9 +144,9 @@ class Search:
             )
             for r in page.rows
         ]
-        count, facet_values = -1, dict[str, list[FacetValue]]()
+        count, facet_values, freshness = -1, dict[str, list[FacetValue]](), Freshness.CURRENT
         if total or facets:
-            count, facet_values = self._summary(query, now, facets)
+            count, facet_values, freshness = self._summary(query, now, facets)
         return SearchResults(
             query,
             count,
@@ -139,6 +155,7 @@ class Search:
             position=page.position,
             next_cursor=page.next.encode() if page.next else None,
             previous_cursor=page.previous.encode() if page.previous else None,
+            counts=freshness,
         )
 
     # -- a page of hits ---------------------------------------------------------------------------
@@ -208,14 +225,16 @@ class Search:
 
     # -- totals and facets --------------------------------------------------------------------------
 
-    def _summary(self, query: SearchQuery, now: str, facets: bool) -> tuple[int, dict[str, list[FacetValue]]]:
+    def _summary(
+        self, query: SearchQuery, now: str, facets: bool
+    ) -> tuple[int, dict[str, list[FacetValue]], Freshness]:
+        """The total and facets, and whether they are of the catalog's version (see the module's text)."""
+        key, version = ("search", query.summary_key, facets), catalog_version(self.db, now)
+        if query.summary_key == _EVERYTHING:  # every public item: the counts the triggers keep, read at once
+            count, values = self.summaries.get(key, version, partial(self._everything, now, facets))
+            return count, values, Freshness.CURRENT
+
         def compute() -> tuple[int, dict[str, list[FacetValue]]]:
-            if query.summary_key == _EVERYTHING:  # every public item: the counts the triggers keep
-                count = public_total(self.db, now)
-                if not (facets and count):
-                    return count, {}
-                years = [(int(value), n) for value, n in public_counts(self.db, "year", now)]
-                return count, self._facets(partial(_top, self.db, now), years)
             selection = self._matching(query, now)
             row = self.db.query_one(f"SELECT COUNT(*) AS n {selection.sql()}", selection.params)
             count = int(row["n"]) if row else 0
@@ -223,7 +242,19 @@ class Search:
                 return count, {}
             return count, self._facets(partial(self._counts, selection=selection), self._years(selection))
 
-        return self.summaries.get(("search", query.summary_key, facets), catalog_version(self.db, now), compute)
+        found, freshness = self.summaries.within(
+            key, version, compute, budget=self.count_budget, stale_seconds=self.stale_seconds
+        )
+        if found is None:
+            return -1, {}, freshness
+        return found[0], found[1], freshness
+
+    def _everything(self, now: str, facets: bool) -> tuple[int, dict[str, list[FacetValue]]]:
+        count = public_total(self.db, now)
+        if not (facets and count):
+            return count, {}
+        years = [(int(value), n) for value, n in public_counts(self.db, "year", now)]
+        return count, self._facets(partial(_top, self.db, now), years)
 
     def _facets(
         self, top: Callable[[str], list[tuple[str, int]]], years: list[tuple[int, int]]

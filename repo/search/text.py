@@ -13,6 +13,8 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Dvořák" and "dvorak" are one word, as in SQLite's unicode61."""
+    if text.isascii():  # no decomposition, no combining marks: the same string, at C speed (page text)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

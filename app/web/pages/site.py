@@ -55,7 +55,13 @@ class Site:
         self.catalog = services.catalog
         # Page links are relative (they work behind any proxy); IIIF links are absolute by the spec.
         self.urls = Urls(services.settings.base_url)
-        self.search = Search(services.catalog.db, candidates=services.settings.search_candidates)
+        settings = services.settings
+        self.search = Search(
+            services.catalog.db,
+            candidates=settings.search_candidates,
+            count_budget=settings.search_count_budget_ms / 1000,
+            stale_seconds=settings.search_stale_seconds,
+        )
         self.mirador_installed = MIRADOR.is_file()
         self._static_versions: dict[str, str] = {}
         self.templates = Environment(
