@@ -42,11 +42,8 @@ _DOCUMENT_ROWS = (
 
 
 def read_document(db: Database, item_id: str) -> SearchDocument | None:
-    row = db.query_one(f"{_DOCUMENT_ROWS} WHERE i.id = ?", (item_id,))
-    if row is None:
-        return None
-    pages = db.query("SELECT text FROM page_text WHERE item_id = ? ORDER BY seq", (item_id,))
-    return _document(row, [p["text"] for p in pages])
+    found = read_documents(db, [item_id])
+    return found[0] if found else None
 
 
 def read_documents(db: Database, item_ids: Sequence[str]) -> list[SearchDocument]:
