@@ -62,6 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 import simplejpeg  # noqa: E402
 
+from bench._ab import Side, checkout_at, open_side, spread, this_revision, tree_stamp, turns  # noqa: E402
+
 WIDTH, HEIGHT = 10000, 8000
 ITEM = "bench-image"
 IDENTIFIER = f"{ITEM}~1"
@@ -134,21 +136,29 @@ def muniment_command() -> list[str]:
 
 def prepare(work: Path) -> Path:
     """Make the scan and ingest it (once per work folder); return the pyramid ingest stored."""
-    data = work / "data"
-    marker = work / "ingested"
-    if not marker.exists():
-        shutil.rmtree(work / "scan", ignore_errors=True)
+    pyramid = ingest_scan(work, work / "data", muniment_command(), dict(os.environ), work / "ingested", "")
+    (work / "scan" / "page1.tif").unlink(missing_ok=True)
+    return pyramid
+
+
+def ingest_scan(
+    work: Path, data: Path, command: list[str], env: dict[str, str], marker: Path, stamp: str, cwd: Path | None = None
+) -> Path:
+    """Ingest the scan (made in work/scan when absent) into ``data`` with ``command`` (a
+    ``muniment``, run in ``cwd``), unless ``marker`` says it was done with this ``stamp``; the
+    pyramid stored."""
+    if not marker.exists() or marker.read_text() != stamp:
         shutil.rmtree(data, ignore_errors=True)
-        print(f"making a {WIDTH}x{HEIGHT} scan ...", flush=True)
-        make_scan(work / "scan")
-        print("muniment ingest ...", flush=True)
+        if not (work / "scan" / "page1.tif").exists():
+            shutil.rmtree(work / "scan", ignore_errors=True)
+            print(f"making a {WIDTH}x{HEIGHT} scan ...", flush=True)
+            make_scan(work / "scan")
+        print(f"muniment ingest into {data.relative_to(work)} ...", flush=True)
         start = time.perf_counter()
-        cmd = [*muniment_command(), "ingest", str(work / "scan"), "--collection", "bench", "--identifier", ITEM]
-        cmd.append("--quiet")
-        subprocess.run(cmd, env={**os.environ, "MUNIMENT_DATA_DIR": str(data)}, check=True, stdout=subprocess.DEVNULL)
+        cmd = [*command, "ingest", str(work / "scan"), "--collection", "bench", "--identifier", ITEM, "--quiet"]
+        subprocess.run(cmd, env={**env, "MUNIMENT_DATA_DIR": str(data)}, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
         print(f"  ingested in {time.perf_counter() - start:.0f} s", flush=True)
-        (work / "scan" / "page1.tif").unlink()
-        marker.touch()
+        marker.write_text(stamp)
     pyramids = sorted((data / "access").rglob("*.tif"))
     if len(pyramids) != 1:
         raise SystemExit(f"expected one pyramid in {data / 'access'}, found {pyramids}")
@@ -159,10 +169,14 @@ def prepare(work: Path) -> Path:
 
 
 class Server:
-    def __init__(self, label: str, port: int, cmd: list[str], env: dict[str, str], log: Path, probe: str) -> None:
+    def __init__(
+        self, label: str, port: int, cmd: list[str], env: dict[str, str], log: Path, probe: str, cwd: Path | None = None
+    ) -> None:
         self.label, self.port, self.probe = label, port, probe
         self._log = log.open("wb")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.log = log
 
     def wait_ready(self, timeout: float = 120) -> None:
@@ -240,6 +254,22 @@ def start_muniment(label: str, work: Path, cores: int, **settings: str) -> Serve
     cmd = [*muniment_command(), "serve", "--port", str(port)]
     log = work / f"muniment-{label.replace(' ', '-')}.log"
     return Server(f"Muniment {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
+
+
+def start_side(side: Side, label: str, work: Path, cores: int, **settings: str) -> Server:
+    """``muniment serve`` of one side of an A/B, on its own data, with the settings it knows."""
+    port = free_port()
+    env = side.env(
+        data_dir=str(work / side.name / "data"),
+        base_url=f"http://127.0.0.1:{port}",
+        workers=str(cores),
+        log_level="WARNING",
+        **AB_SETTINGS,
+        **settings,
+    )
+    log = work / side.name / f"muniment-{label.replace(' ', '-')}.log"
+    cmd = side.command("serve", "--port", str(port))
+    return Server(f"{side.name} {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json", cwd=side.root)
 
 
 def start_floor(work: Path, cores: int, responses: dict[str, tuple[list[tuple[str, str]], bytes]]) -> Server:
@@ -597,6 +627,11 @@ def main() -> int:
         help="add warm-cache and info.json rows for the app without the image fast lane (uvicorn) and "
         "under granian (needs the granian package)",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="run Muniment's rows for this checkout and for the commit REV in the same run, and compare them",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     parser.add_argument(
         "--tiles-only",
@@ -605,6 +640,10 @@ def main() -> int:
         "(needs no lighttpd, iipsrv or wrk)",
     )
     args = parser.parse_args()
+    if args.against:
+        if args.tiles_only or args.servers:
+            parser.error("--against runs Muniment's rows only: leave out --tiles-only and --servers")
+        return run_against(args)
     if args.tiles_only:
         work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-tiles-"))
         work.mkdir(parents=True, exist_ok=True)
@@ -747,6 +786,193 @@ def report(
     load = os.getloadavg()[0]
     print(f"{machine()}, load average now {load:.1f} (other work shares the machine: compare within a run)")
     return 0 if all(ok for _, ok in targets) else 1
+
+
+# ------------------------------------------------------------------------------- --against
+
+# Both sides do the same work: no task worker beside `serve`, no OCR queued at ingest (a side
+# that has neither setting had neither), and the pyramid stored at quality 90, RGB, as ingest
+# made it before MUNIMENT_PYRAMID_QUALITY (so the stored tiles passed through are alike).
+AB_SETTINGS = {"serve_worker": "false", "ocr": "false", "pyramid_quality": "90"}
+AB_SERVERS = {
+    "passthrough": {"iiif_tile_cache_mb": "0", "iiif_tile_passthrough": "true"},
+    "re-encode": {"iiif_tile_cache_mb": "0", "iiif_tile_passthrough": "false"},
+    "warm cache": {"iiif_tile_cache_mb": "256", "iiif_tile_passthrough": "true"},
+}
+AB_ROWS = [  # (request list, server): Muniment's rows of the normal run
+    ("tiles", "passthrough"),
+    ("tiles", "re-encode"),
+    ("tiles (warm)", "warm cache"),
+    ("full/1000,", "passthrough"),
+    ("info.json", "passthrough"),
+]
+AB_FLOOR = 0.97  # issue 14: req/s within 3% of the commit before the change
+
+
+def run_against(args: argparse.Namespace) -> int:
+    """Muniment's rows for this checkout and for ``args.against`` in one run, sides interleaved."""
+    if not shutil.which("wrk"):
+        print("bench/iiif.py --against needs wrk (Debian package wrk): make bench-tools", file=sys.stderr)
+        return 2
+    conns = [int(c) for c in args.connections.split(",")]
+    cores = os.cpu_count() or 1
+    work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-ab-"))
+    work.mkdir(parents=True, exist_ok=True)
+    servers: list[Server] = []
+    try:
+        with checkout_at(ROOT, args.against) as (folder, commit):
+            sides = [open_side("this", ROOT, this_revision(ROOT)), open_side("against", folder, commit)]
+            for side in sides:
+                left_out = side.unknown(list(AB_SETTINGS))
+                print(
+                    f"{side.name:>8}: {side.revision}, python -m {side.cli_module} in {side.root}"
+                    + (f" (has no {', '.join(left_out)}: left out)" if left_out else "")
+                )
+            pyramids = {}
+            for side in sides:
+                (work / side.name).mkdir(exist_ok=True)
+                pyramids[side.name] = ingest_scan(
+                    work,
+                    work / side.name / "data",
+                    side.command(),
+                    side.env(**AB_SETTINGS),
+                    work / side.name / "ingested",
+                    tree_stamp(side.root, side.revision),
+                    cwd=side.root,
+                )
+            (work / "scan" / "page1.tif").unlink(missing_ok=True)
+            tiles = viewer_tiles(pyramids["this"])
+            compare_pyramids(pyramids, tiles)
+            by_side = {
+                side.name: {label: start_side(side, label, work, cores, **s) for label, s in AB_SERVERS.items()}
+                for side in sides
+            }
+            servers += [server for labels in by_side.values() for server in labels.values()]
+            for server in servers:
+                server.wait_ready()
+            lists = {
+                "tiles": [muniment_tile(t) for t in tiles],
+                "full/1000,": [f"/iiif/3/{IDENTIFIER}/{FULL}"],
+                "info.json": [f"/iiif/3/{IDENTIFIER}/info.json"],
+            }
+            check_same_answers(by_side["this"]["passthrough"], by_side["against"]["passthrough"], lists)
+            for side in sides:
+                warm_up(by_side[side.name]["warm cache"], lists["tiles"], work)
+            runs = len(AB_ROWS) * len(conns) * len(sides) * args.rounds
+            print(
+                f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True
+            )
+            results: dict[tuple[str, int, str], list[Result]] = {}
+            for r in range(args.rounds):
+                for c in conns:
+                    for i, (name, label) in enumerate(AB_ROWS):
+                        for side in turns(sides, r, i):
+                            server = by_side[side.name][label]
+                            res = wrk(server, lists[name.replace(" (warm)", "")], c, args.duration, work)
+                            results.setdefault((name, c, server.label), []).append(res)
+            return report_against(results, conns, sides, len(tiles), args)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        for conn in _connections.values():
+            conn.close()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_pyramids(pyramids: dict[str, Path], tiles: list[Tile]) -> None:
+    """The two sides' pyramids have the same levels and, for the tiles list, about the same bytes
+    per stored tile (else passthrough rows would compare bytes sent, not the servers)."""
+    from iiif.image.source import LocalFileSource
+    from iiif.image.tiff import read_pyramid
+
+    infos = {name: read_pyramid(LocalFileSource(str(path))) for name, path in pyramids.items()}
+    shapes = {
+        name: [(lv.scale, lv.width, lv.height, lv.tile_width, lv.tile_height) for lv in info.levels]
+        for name, info in infos.items()
+    }
+    if shapes["this"] != shapes["against"]:
+        raise SystemExit(f"the two pyramids have other levels: {shapes}")
+    mean = {}
+    for name, info in infos.items():
+        sizes = []
+        for t in tiles:
+            level = next(lv for lv in info.levels if lv.scale == t.scale)
+            col, row = t.x // (level.tile_width * t.scale), t.y // (level.tile_height * t.scale)
+            sizes.append(level.tile_byte_counts[row * level.tiles_across + col])
+        mean[name] = statistics.mean(sizes)
+    ratio = mean["this"] / mean["against"]
+    print(
+        f"stored tiles of the tiles list: {mean['this'] / 1024:.1f} KB mean (this), "
+        f"{mean['against'] / 1024:.1f} KB (against), {ratio:.3f}x"
+    )
+    if not 0.97 <= ratio <= 1.03:
+        raise SystemExit("the stored tiles differ by more than 3% in bytes: the sides would not be comparable")
+
+
+def check_same_answers(this: Server, other: Server, lists: dict[str, list[str]]) -> None:
+    """Both sides answer every request of the lists with a JPEG of the same size (or an info.json);
+    how many tiles are byte for byte the same is printed."""
+    same = 0
+    for path in lists["tiles"] + lists["full/1000,"]:
+        (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
+        if s1 != 200 or s2 != 200:
+            raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}")
+        if simplejpeg.decode_jpeg_header(a)[:2] != simplejpeg.decode_jpeg_header(b)[:2]:
+            raise SystemExit(f"{path}: the two sides answer images of other sizes")
+        same += a == b
+    for path in lists["info.json"]:
+        (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
+        if s1 != 200 or s2 != 200 or json.loads(a)["width"] != json.loads(b)["width"]:
+            raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}, or other sizes")
+    total = len(lists["tiles"]) + len(lists["full/1000,"])
+    print(f"  both sides answer the same sizes; {same} of {total} images byte for byte the same")
+
+
+def report_against(
+    results: dict[tuple[str, int, str], list[Result]],
+    conns: list[int],
+    sides: list[Side],
+    n_tiles: int,
+    args: argparse.Namespace,
+) -> int:
+    def med(rs: list[Result]) -> Result:
+        return Result(*(statistics.median(getattr(r, f) for r in rs) for f in Result.__dataclass_fields__))
+
+    def shown(value: float) -> str:
+        return f"{value:6.1%}" if args.rounds > 1 else f"{'-':>6}"
+
+    this, other = sides
+    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s)")
+    print(
+        f"{'list':<13} {'conns':>5}  {'server':<12} {'req/s':>8} {'against':>8} {'this/ag':>7} {'spread':>13}"
+        f"  {'p99 ms':>7} {'against':>7} {'this/ag':>7}  {'KB':>5} {'against':>7}  {'CPU ms':>6} {'this/ag':>7}"
+    )
+    verdicts: list[tuple[str, bool]] = []
+    for c in conns:
+        for name, label in AB_ROWS:
+            mine, theirs = results[(name, c, f"this {label}")], results[(name, c, f"against {label}")]
+            a, b = med(mine), med(theirs)
+            ratio = a.rps / b.rps
+            spreads = spread([r.rps for r in mine]), spread([r.rps for r in theirs])
+            print(
+                f"{name:<13} {c:>5}  {label:<12} {a.rps:8.0f} {b.rps:8.0f} {ratio:7.3f} "
+                f"{shown(spreads[0])} {shown(spreads[1])}  {a.p99_ms:7.2f} {b.p99_ms:7.2f} {a.p99_ms / b.p99_ms:7.3f}"
+                f"  {a.kb:5.1f} {b.kb:7.1f}  {a.cpu_ms:6.3f} {a.cpu_ms / b.cpu_ms:7.3f}"
+            )
+            noisy = max(spreads) > 1 - AB_FLOOR
+            text = f"{name:<13} {c} conn {label:<12} {ratio:.3f}x req/s (target >= {AB_FLOOR})"
+            verdicts.append((text + (", rounds spread more than 3%" if noisy else ""), ratio >= AB_FLOOR))
+        print()
+    for text, ok in verdicts:
+        print(f"{'met   ' if ok else 'MISSED'}  {text}")
+    print(
+        f"\nspread: (largest - smallest) / median of the rounds' req/s, this and against; "
+        f"{n_tiles} tiles in the tiles list; {args.duration} s per run; {os.cpu_count()} workers a server;"
+        "\np99 is shown, not judged (its rounds lie further apart than 3% on a shared machine)."
+    )
+    print(f"{machine()}, load average now {os.getloadavg()[0]:.1f}")
+    return 0 if all(ok for _, ok in verdicts) else 1
 
 
 if __name__ == "__main__":
