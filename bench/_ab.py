@@ -22,8 +22,10 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 SETTINGS_PREFIX = "MUNIMENT_"
+T = TypeVar("T")
 
 # Asked of the side's own code: the names of its Settings fields.
 _LIST_SETTINGS = (
@@ -111,7 +113,7 @@ def checkout_at(root: Path, revision: str) -> Iterator[tuple[Path, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def turns(sides: Sequence[Side], round_: int, row: int) -> list[Side]:
+def turns(sides: Sequence[T], round_: int, row: int) -> list[T]:
     """The order of the sides for one row of one round: A B in one, B A in the next (A B B A over
     two rounds), starting the other way on every other row, so neither side always goes first."""
     return list(sides) if (round_ + row) % 2 == 0 else list(reversed(sides))
