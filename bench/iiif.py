@@ -548,9 +548,9 @@ def wrk(server: Server, paths: list[str], connections: int, seconds: int, work: 
     )
 
 
-def warm_up(server: Server, paths: list[str], work: Path) -> None:
+def warm_up(server: Server, paths: list[str], work: Path, seconds: int = 6) -> None:
     """Fill every worker's tile cache: a new connection per request lands on any worker."""
-    wrk(server, paths, 8, 6, work, close=True)
+    wrk(server, paths, 8, seconds, work, close=True)
 
 
 # ------------------------------------------------------------------------------------ main
@@ -873,8 +873,11 @@ def run_against(args: argparse.Namespace) -> int:
                 "info.json": [f"/iiif/3/{IDENTIFIER}/info.json"],
             }
             check_same_answers(by_side["this"]["passthrough"], by_side["against"]["passthrough"], lists)
-            for side in sides:
+            for side in sides:  # first requests (files opened, info read) in no side's figures
                 warm_up(by_side[side.name]["warm cache"], lists["tiles"], work)
+                for label in ("passthrough", "re-encode"):
+                    for paths in lists.values():
+                        warm_up(by_side[side.name][label], paths, work, seconds=1)
             runs = len(AB_ROWS) * len(conns) * len(sides) * args.rounds
             print(
                 f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True

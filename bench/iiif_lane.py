@@ -66,14 +66,13 @@ def _tiles() -> list[tuple[str, str]]:
     return out
 
 
-async def _measure(requests: int, rounds: int) -> dict[str, float]:
+async def _measure(work: Path, requests: int, rounds: int) -> dict[str, float]:
     from iiif.image import ImageServerConfig, ResolvedImage
     from iiif.image.resolver import ANONYMOUS, Credentials
     from iiif.image.routes import ImageEndpoint
     from iiif.image.service import ImageService
     from storage import FilesystemStorage
 
-    work = Path(tempfile.mkdtemp(prefix="muniment-bench-lane-"))
     pyramid = _pyramid(work)
     storage = FilesystemStorage(work, fsync=False)
     image = ResolvedImage(storage, pyramid.name, datetime(2024, 1, 1, tzinfo=UTC))
@@ -138,7 +137,8 @@ async def _measure(requests: int, rounds: int) -> dict[str, float]:
 def _child(args: argparse.Namespace) -> int:
     # The code measured is that of PYTHONPATH, not of this folder (whose iiif.py would shadow the package).
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-    print(json.dumps(asyncio.run(_measure(args.requests, args.rounds))))
+    with tempfile.TemporaryDirectory(prefix="muniment-bench-lane-") as work:
+        print(json.dumps(asyncio.run(_measure(Path(work), args.requests, args.rounds))))
     return 0
 
 
