@@ -6,15 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # Debian packages: libmagic1 for iiif-validator, postgresql for catalog tests,
-# chromium for the browser test, strace for the crash-point test, iipimage-server/lighttpd/wrk for bench/iiif.py.
+# chromium for the browser test, strace for the crash-point test; `make bench-tools` adds what the benches run
+# beside Muniment: IIPImage behind lighttpd and the wrk load generator (bench/iiif.py).
 # OCR: Tesseract, its language data and what tesserocr builds against (it links Debian's libtesseract,
 # so the language packs installed here are the ones it reads); DejaVu fonts draw the OCR tests' pages.
 DEBIAN_OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu libtesseract-dev \
   libleptonica-dev pkg-config g++
+DEBIAN_BENCH_PACKAGES := lighttpd iipimage-server wrk
 DEBIAN_TEST_PACKAGES := libmagic1 postgresql chromium strace fonts-dejavu-core $(DEBIAN_OCR_PACKAGES)
 NODE_STAMP := app/web/static/vendor/.installed
 
-.PHONY: demo test lint bench setup debian debian-ocr node wheel clean-demo
+.PHONY: demo test lint bench bench-tools setup debian debian-ocr node wheel clean-demo
 
 # The demo installs what running needs (OCR included: tesserocr builds against Debian's Tesseract);
 # tests, lint and benchmarks add the development tools.
@@ -43,6 +45,9 @@ debian:
 
 debian-ocr:
 	$(call apt_install,$(DEBIAN_OCR_PACKAGES))
+
+bench-tools:
+	$(call apt_install,$(DEBIAN_BENCH_PACKAGES))
 
 # Mirador comes from the npm registry at setup (no CDN at run time); node and npm are needed once.
 $(NODE_STAMP): package.json package-lock.json app/web/static/build.sh

@@ -3,12 +3,13 @@ lighttpd, as in ../shared/bench/iipimage) on the very same 10000x8000 pyramidal 
 same request lists sent by wrk at 1 and 8 connections, in one run.
 
     .venv/bin/python bench/iiif.py [--duration 10] [--connections 1,8] [--rounds 1] [--workdir DIR]
-                                   [--no-floor] [--servers]
+                                   [--no-floor] [--servers] [--against REV]
 
-It installs nothing: it says which of lighttpd, iipimage-server (iipsrv) and wrk is missing and
-exits with status 2. The image is made with real texture (noise plus gradients), ingested with the
-real ``muniment ingest`` into a temporary data folder, and IIPImage gets a copy of the pyramid
-that ingest stored. Request lists (each cycled by a wrk Lua script):
+``make bench-tools`` installs the Debian packages it runs (lighttpd, iipimage-server, wrk); the
+bench itself installs nothing: it says which is missing and exits with status 2. The image is
+made with real texture (noise plus gradients), ingested with the real ``muniment ingest`` into a
+temporary data folder, and IIPImage gets a copy of the pyramid that ingest stored. Request lists
+(each cycled by a wrk Lua script):
 
 - tiles: a viewer's session of pyramid-aligned tiles across zoom levels (all tiles of the small
   levels, viewports of the large ones, edges included), uncached for Muniment
@@ -33,6 +34,21 @@ at bytes comparable with IIPImage's Q75 tiles, the re-encoded rows at equal qual
 stored tiles passed through, before (Q90 RGB) and now, beside the re-encode path.
 Targets (issue 4): uncached tiles >= 1.2x IIPImage's req/s with p99 no higher, warm cache >= 10x,
 full/1000, >= 1.2x, info.json >= 2x. The exit status is 1 when a target is missed.
+
+``--against REV`` (issue 14: figures within 3% of the commit before a change, e.g. ``--against
+8e13501 --rounds 2``) runs Muniment's rows only (tiles passed through, re-encoded and from the warm
+cache, ``full/1000,``, ``info.json``; no IIPImage or floor rows; needs wrk alone) for this checkout
+and for REV, unpacked by ``git archive`` into a temporary folder, in the same run. Each side is its
+own ``muniment`` (the module of its pyproject's ``[project.scripts]``, PYTHONPATH its folder, this
+Python), given only the MUNIMENT_* settings its code has (none from the caller's environment): no
+task worker beside ``serve`` and no OCR where those exist, and pyramids stored at quality 90 (RGB,
+as ingest stored them before MUNIMENT_PYRAMID_QUALITY); each ingests the scan with its own code
+into its own data folder, and the run stops unless the stored tiles' mean bytes agree within 3%.
+Per row the sides take turns (A B in one round, B A in the next, the first side alternating by
+row, so the machine's drift falls on both); medians of the rounds, this/against, and the spread of
+each side's rounds ((largest - smallest) / median). The exit status is 1 when a row's req/s is
+below 0.97x against. p99 is shown with its ratio but not judged: on a machine shared with wrk its
+rounds lie further apart than 3%, so a 3% p99 bound would fail on noise.
 """
 
 from __future__ import annotations
@@ -40,6 +56,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import functools
 import http.client
 import importlib.util
 import json
@@ -61,6 +78,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import simplejpeg  # noqa: E402
+
+from bench._ab import Side, checkout_at, open_side, spread, this_revision, tree_stamp, turns  # noqa: E402
 
 WIDTH, HEIGHT = 10000, 8000
 ITEM = "bench-image"
@@ -134,21 +153,29 @@ def muniment_command() -> list[str]:
 
 def prepare(work: Path) -> Path:
     """Make the scan and ingest it (once per work folder); return the pyramid ingest stored."""
-    data = work / "data"
-    marker = work / "ingested"
-    if not marker.exists():
-        shutil.rmtree(work / "scan", ignore_errors=True)
+    pyramid = ingest_scan(work, work / "data", muniment_command(), dict(os.environ), work / "ingested", "")
+    (work / "scan" / "page1.tif").unlink(missing_ok=True)
+    return pyramid
+
+
+def ingest_scan(
+    work: Path, data: Path, command: list[str], env: dict[str, str], marker: Path, stamp: str, cwd: Path | None = None
+) -> Path:
+    """Ingest the scan (made in work/scan when absent) into ``data`` with ``command`` (a
+    ``muniment``, run in ``cwd``), unless ``marker`` says it was done with this ``stamp``; the
+    pyramid stored."""
+    if not marker.exists() or marker.read_text() != stamp:
         shutil.rmtree(data, ignore_errors=True)
-        print(f"making a {WIDTH}x{HEIGHT} scan ...", flush=True)
-        make_scan(work / "scan")
-        print("muniment ingest ...", flush=True)
+        if not (work / "scan" / "page1.tif").exists():
+            shutil.rmtree(work / "scan", ignore_errors=True)
+            print(f"making a {WIDTH}x{HEIGHT} scan ...", flush=True)
+            make_scan(work / "scan")
+        print(f"muniment ingest into {data.relative_to(work)} ...", flush=True)
         start = time.perf_counter()
-        cmd = [*muniment_command(), "ingest", str(work / "scan"), "--collection", "bench", "--identifier", ITEM]
-        cmd.append("--quiet")
-        subprocess.run(cmd, env={**os.environ, "MUNIMENT_DATA_DIR": str(data)}, check=True, stdout=subprocess.DEVNULL)
+        cmd = [*command, "ingest", str(work / "scan"), "--collection", "bench", "--identifier", ITEM, "--quiet"]
+        subprocess.run(cmd, env={**env, "MUNIMENT_DATA_DIR": str(data)}, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
         print(f"  ingested in {time.perf_counter() - start:.0f} s", flush=True)
-        (work / "scan" / "page1.tif").unlink()
-        marker.touch()
+        marker.write_text(stamp)
     pyramids = sorted((data / "access").rglob("*.tif"))
     if len(pyramids) != 1:
         raise SystemExit(f"expected one pyramid in {data / 'access'}, found {pyramids}")
@@ -159,10 +186,14 @@ def prepare(work: Path) -> Path:
 
 
 class Server:
-    def __init__(self, label: str, port: int, cmd: list[str], env: dict[str, str], log: Path, probe: str) -> None:
+    def __init__(
+        self, label: str, port: int, cmd: list[str], env: dict[str, str], log: Path, probe: str, cwd: Path | None = None
+    ) -> None:
         self.label, self.port, self.probe = label, port, probe
         self._log = log.open("wb")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.log = log
 
     def wait_ready(self, timeout: float = 120) -> None:
@@ -240,6 +271,22 @@ def start_muniment(label: str, work: Path, cores: int, **settings: str) -> Serve
     cmd = [*muniment_command(), "serve", "--port", str(port)]
     log = work / f"muniment-{label.replace(' ', '-')}.log"
     return Server(f"Muniment {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
+
+
+def start_side(side: Side, label: str, work: Path, cores: int, **settings: str) -> Server:
+    """``muniment serve`` of one side of an A/B, on its own data, with the settings it knows."""
+    port = free_port()
+    env = side.env(
+        data_dir=str(work / side.name / "data"),
+        base_url=f"http://127.0.0.1:{port}",
+        workers=str(cores),
+        log_level="WARNING",
+        **AB_SETTINGS,
+        **settings,
+    )
+    log = work / side.name / f"muniment-{label.replace(' ', '-')}.log"
+    cmd = side.command("serve", "--port", str(port))
+    return Server(f"{side.name} {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json", cwd=side.root)
 
 
 def start_floor(work: Path, cores: int, responses: dict[str, tuple[list[tuple[str, str]], bytes]]) -> Server:
@@ -501,9 +548,9 @@ def wrk(server: Server, paths: list[str], connections: int, seconds: int, work: 
     )
 
 
-def warm_up(server: Server, paths: list[str], work: Path) -> None:
+def warm_up(server: Server, paths: list[str], work: Path, seconds: int = 6) -> None:
     """Fill every worker's tile cache: a new connection per request lands on any worker."""
-    wrk(server, paths, 8, 6, work, close=True)
+    wrk(server, paths, 8, seconds, work, close=True)
 
 
 # ------------------------------------------------------------------------------------ main
@@ -536,7 +583,7 @@ def tile_bytes(work: Path, rounds: int) -> int:
         made = make_derivatives(scan, "image/tiff", out, "page1", quality=q)
         assert not isinstance(made, Exception) and hasattr(made, "pyramid"), made
         source = LocalFileSource(str(made.pyramid))
-        pyramids[q] = Pyramid(read_pyramid(source), source, lambda path=str(made.pyramid): path)
+        pyramids[q] = Pyramid(read_pyramid(source), source, functools.partial(str, made.pyramid))
     tiles = viewer_tiles(work / "q90" / "page1.tif")
 
     def aligned(pyramid: Pyramid, t: Tile) -> AlignedTile:
@@ -597,6 +644,11 @@ def main() -> int:
         help="add warm-cache and info.json rows for the app without the image fast lane (uvicorn) and "
         "under granian (needs the granian package)",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="run Muniment's rows for this checkout and for the commit REV in the same run, and compare them",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     parser.add_argument(
         "--tiles-only",
@@ -605,6 +657,10 @@ def main() -> int:
         "(needs no lighttpd, iipsrv or wrk)",
     )
     args = parser.parse_args()
+    if args.against:
+        if args.tiles_only or args.servers:
+            parser.error("--against runs Muniment's rows only: leave out --tiles-only and --servers")
+        return run_against(args)
     if args.tiles_only:
         work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-tiles-"))
         work.mkdir(parents=True, exist_ok=True)
@@ -747,6 +803,203 @@ def report(
     load = os.getloadavg()[0]
     print(f"{machine()}, load average now {load:.1f} (other work shares the machine: compare within a run)")
     return 0 if all(ok for _, ok in targets) else 1
+
+
+# ------------------------------------------------------------------------------- --against
+
+# Both sides do the same work: no task worker beside `serve`, no OCR queued at ingest (a side
+# that has neither setting had neither), and the pyramid stored at quality 90, RGB, as ingest
+# made it before MUNIMENT_PYRAMID_QUALITY (so the stored tiles passed through are alike).
+AB_SETTINGS = {"serve_worker": "false", "ocr": "false", "pyramid_quality": "90"}
+AB_SERVERS = {
+    "passthrough": {"iiif_tile_cache_mb": "0", "iiif_tile_passthrough": "true"},
+    "re-encode": {"iiif_tile_cache_mb": "0", "iiif_tile_passthrough": "false"},
+    "warm cache": {"iiif_tile_cache_mb": "256", "iiif_tile_passthrough": "true"},
+}
+AB_ROWS = [  # (request list, server): Muniment's rows of the normal run
+    ("tiles", "passthrough"),
+    ("tiles", "re-encode"),
+    ("tiles (warm)", "warm cache"),
+    ("full/1000,", "passthrough"),
+    ("info.json", "passthrough"),
+]
+AB_FLOOR = 0.97  # issue 14: req/s within 3% of the commit before the change
+
+
+def run_against(args: argparse.Namespace) -> int:
+    """Muniment's rows for this checkout and for ``args.against`` in one run, sides interleaved."""
+    if not shutil.which("wrk"):
+        print("bench/iiif.py --against needs wrk (Debian package wrk): make bench-tools", file=sys.stderr)
+        return 2
+    conns = [int(c) for c in args.connections.split(",")]
+    cores = os.cpu_count() or 1
+    work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-ab-"))
+    work.mkdir(parents=True, exist_ok=True)
+    servers: list[Server] = []
+    try:
+        with checkout_at(ROOT, args.against) as (folder, commit):
+            sides = [open_side("this", ROOT, this_revision(ROOT)), open_side("against", folder, commit)]
+            for side in sides:
+                left_out = side.unknown(list(AB_SETTINGS))
+                print(
+                    f"{side.name:>8}: {side.revision}, python -m {side.cli_module} in {side.root}"
+                    + (f" (has no {', '.join(left_out)}: left out)" if left_out else "")
+                )
+            pyramids = {}
+            for side in sides:
+                (work / side.name).mkdir(exist_ok=True)
+                pyramids[side.name] = ingest_scan(
+                    work,
+                    work / side.name / "data",
+                    side.command(),
+                    side.env(**AB_SETTINGS),
+                    work / side.name / "ingested",
+                    tree_stamp(side.root, side.revision),
+                    cwd=side.root,
+                )
+            (work / "scan" / "page1.tif").unlink(missing_ok=True)
+            tiles = viewer_tiles(pyramids["this"])
+            compare_pyramids(pyramids, tiles)
+            by_side = {
+                side.name: {label: start_side(side, label, work, cores, **s) for label, s in AB_SERVERS.items()}
+                for side in sides
+            }
+            servers += [server for labels in by_side.values() for server in labels.values()]
+            for server in servers:
+                server.wait_ready()
+            lists = {
+                "tiles": [muniment_tile(t) for t in tiles],
+                "full/1000,": [f"/iiif/3/{IDENTIFIER}/{FULL}"],
+                "info.json": [f"/iiif/3/{IDENTIFIER}/info.json"],
+            }
+            check_same_answers(by_side["this"]["passthrough"], by_side["against"]["passthrough"], lists)
+            for side in sides:  # first requests (files opened, info read) in no side's figures
+                warm_up(by_side[side.name]["warm cache"], lists["tiles"], work)
+                for label in ("passthrough", "re-encode"):
+                    for paths in lists.values():
+                        warm_up(by_side[side.name][label], paths, work, seconds=1)
+            runs = len(AB_ROWS) * len(conns) * len(sides) * args.rounds
+            print(
+                f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True
+            )
+            results: dict[tuple[str, int, str], list[Result]] = {}
+            for r in range(args.rounds):
+                for c in conns:
+                    for i, (name, label) in enumerate(AB_ROWS):
+                        for side in turns(sides, r, i):
+                            server = by_side[side.name][label]
+                            res = wrk(server, lists[name.replace(" (warm)", "")], c, args.duration, work)
+                            results.setdefault((name, c, server.label), []).append(res)
+            return report_against(results, conns, sides, len(tiles), args)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        for conn in _connections.values():
+            conn.close()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_pyramids(pyramids: dict[str, Path], tiles: list[Tile]) -> None:
+    """The two sides' pyramids have the same levels and, for the tiles list, about the same bytes
+    per stored tile (else passthrough rows would compare bytes sent, not the servers)."""
+    from iiif.image.source import LocalFileSource
+    from iiif.image.tiff import read_pyramid
+
+    infos = {name: read_pyramid(LocalFileSource(str(path))) for name, path in pyramids.items()}
+    shapes = {
+        name: [(lv.scale, lv.width, lv.height, lv.tile_width, lv.tile_height) for lv in info.levels]
+        for name, info in infos.items()
+    }
+    if shapes["this"] != shapes["against"]:
+        raise SystemExit(f"the two pyramids have other levels: {shapes}")
+    mean = {}
+    for name, info in infos.items():
+        sizes = []
+        for t in tiles:
+            level = next(lv for lv in info.levels if lv.scale == t.scale)
+            col, row = t.x // (level.tile_width * t.scale), t.y // (level.tile_height * t.scale)
+            sizes.append(level.tile_byte_counts[row * level.tiles_across + col])
+        mean[name] = statistics.mean(sizes)
+    ratio = mean["this"] / mean["against"]
+    print(
+        f"stored tiles of the tiles list: {mean['this'] / 1024:.1f} KB mean (this), "
+        f"{mean['against'] / 1024:.1f} KB (against), {ratio:.3f}x"
+    )
+    if not 0.97 <= ratio <= 1.03:
+        raise SystemExit("the stored tiles differ by more than 3% in bytes: the sides would not be comparable")
+
+
+def check_same_answers(this: Server, other: Server, lists: dict[str, list[str]]) -> None:
+    """Both sides answer every request of the lists with a JPEG of the same size (or an info.json);
+    how many tiles are byte for byte the same is printed."""
+    same = 0
+    for path in lists["tiles"] + lists["full/1000,"]:
+        (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
+        if s1 != 200 or s2 != 200:
+            raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}")
+        if simplejpeg.decode_jpeg_header(a)[:2] != simplejpeg.decode_jpeg_header(b)[:2]:
+            raise SystemExit(f"{path}: the two sides answer images of other sizes")
+        same += a == b
+    for path in lists["info.json"]:
+        (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
+        if s1 != 200 or s2 != 200 or json.loads(a)["width"] != json.loads(b)["width"]:
+            raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}, or other sizes")
+    total = len(lists["tiles"]) + len(lists["full/1000,"])
+    print(f"  both sides answer the same sizes; {same} of {total} images byte for byte the same")
+
+
+def report_against(
+    results: dict[tuple[str, int, str], list[Result]],
+    conns: list[int],
+    sides: list[Side],
+    n_tiles: int,
+    args: argparse.Namespace,
+) -> int:
+    def med(rs: list[Result]) -> Result:
+        return Result(*(statistics.median(getattr(r, f) for r in rs) for f in Result.__dataclass_fields__))
+
+    def shown(value: float) -> str:
+        return f"{value:6.1%}" if args.rounds > 1 else f"{'-':>6}"
+
+    this, other = sides
+    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s)")
+    print(
+        f"{'list':<13} {'conns':>5}  {'server':<12} {'req/s':>8} {'against':>8} {'this/ag':>7} {'spread':>13}"
+        f"  {'p99 ms':>7} {'against':>7} {'this/ag':>7}  {'KB':>5} {'against':>7}  {'CPU ms':>6} {'this/ag':>7}"
+    )
+    verdicts: list[tuple[str, bool]] = []
+    p99_spreads: list[float] = []
+    for c in conns:
+        for name, label in AB_ROWS:
+            mine, theirs = results[(name, c, f"this {label}")], results[(name, c, f"against {label}")]
+            a, b = med(mine), med(theirs)
+            ratio = a.rps / b.rps
+            spreads = spread([r.rps for r in mine]), spread([r.rps for r in theirs])
+            p99_spreads += [spread([r.p99_ms for r in mine]), spread([r.p99_ms for r in theirs])]
+            print(
+                f"{name:<13} {c:>5}  {label:<12} {a.rps:8.0f} {b.rps:8.0f} {ratio:7.3f} "
+                f"{shown(spreads[0])} {shown(spreads[1])}  {a.p99_ms:7.2f} {b.p99_ms:7.2f} {a.p99_ms / b.p99_ms:7.3f}"
+                f"  {a.kb:5.1f} {b.kb:7.1f}  {a.cpu_ms:6.3f} {a.cpu_ms / b.cpu_ms:7.3f}"
+            )
+            noisy = max(spreads) > 1 - AB_FLOOR
+            text = f"{name:<13} {c} conn {label:<12} {ratio:.3f}x req/s (target >= {AB_FLOOR})"
+            verdicts.append((text + (", rounds spread more than 3%" if noisy else ""), ratio >= AB_FLOOR))
+        print()
+    for text, ok in verdicts:
+        print(f"{'met   ' if ok else 'MISSED'}  {text}")
+    print(
+        f"\nspread: (largest - smallest) / median of the rounds' req/s, this and against; "
+        f"{n_tiles} tiles in the tiles list; {args.duration} s per run; {os.cpu_count()} workers a server;"
+        "\np99 is shown, not judged"
+        + (
+            f" (the median spread of its rounds is {statistics.median(p99_spreads):.1%} here)."
+            if args.rounds > 1
+            else "."
+        )
+    )
+    print(f"{machine()}, load average now {os.getloadavg()[0]:.1f}")
+    return 0 if all(ok for _, ok in verdicts) else 1
 
 
 if __name__ == "__main__":

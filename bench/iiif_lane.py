@@ -14,7 +14,7 @@ Rows, each over a viewer's aligned tiles of a 4000x3000 pyramid whose encoded im
 - info.json: memo hits.
 
 CPU microseconds per request (process time, best of ``--rounds``). With ``--base DIR`` the same
-rows run for the checkout at DIR too, rounds alternating between the two, with the ratios.
+rows run for the checkout at DIR too, rounds taking turns (A B B A: bench/_ab.py), with the ratios.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _ab import code_env, turns  # beside this file (ROOT stays off sys.path: the code measured is PYTHONPATH's)
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT, TILE = 4000, 3000, 256
@@ -64,14 +66,13 @@ def _tiles() -> list[tuple[str, str]]:
     return out
 
 
-async def _measure(requests: int, rounds: int) -> dict[str, float]:
+async def _measure(work: Path, requests: int, rounds: int) -> dict[str, float]:
     from iiif.image import ImageServerConfig, ResolvedImage
     from iiif.image.resolver import ANONYMOUS, Credentials
     from iiif.image.routes import ImageEndpoint
     from iiif.image.service import ImageService
     from storage import FilesystemStorage
 
-    work = Path(tempfile.mkdtemp(prefix="muniment-bench-lane-"))
     pyramid = _pyramid(work)
     storage = FilesystemStorage(work, fsync=False)
     image = ResolvedImage(storage, pyramid.name, datetime(2024, 1, 1, tzinfo=UTC))
@@ -136,14 +137,14 @@ async def _measure(requests: int, rounds: int) -> dict[str, float]:
 def _child(args: argparse.Namespace) -> int:
     # The code measured is that of PYTHONPATH, not of this folder (whose iiif.py would shadow the package).
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-    print(json.dumps(asyncio.run(_measure(args.requests, args.rounds))))
+    with tempfile.TemporaryDirectory(prefix="muniment-bench-lane-") as work:
+        print(json.dumps(asyncio.run(_measure(Path(work), args.requests, args.rounds))))
     return 0
 
 
 def _run(root: Path, requests: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(root)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests), "--rounds", "1"]
-    out = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, env=code_env(root), cwd=root, capture_output=True, text=True, check=False)
     if out.returncode:
         raise SystemExit(f"{root}: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -162,9 +163,9 @@ def main() -> int:
     roots = {"this": ROOT, **({"base": args.base.resolve()} if args.base else {})}
     best: dict[str, dict[str, float]] = {}
     load = os.getloadavg()[0]
-    for _ in range(args.rounds):  # alternating, so that both see the machine's load alike
-        for name, root in roots.items():
-            figures = _run(root, args.requests)
+    for r in range(args.rounds):  # A B B A, so that both see the machine's load alike
+        for name in turns(list(roots), r, 0):
+            figures = _run(roots[name], args.requests)
             mine = best.setdefault(name, {})
             for k, v in figures.items():
                 mine[k] = min(mine.get(k, math.inf), v)
