@@ -14,7 +14,8 @@ at 1 and at 8 connections; it prints p50, p99 and req/s per page and size, the g
 from the smallest size to the largest, the servers' private memory (RssAnon), and PASS/FAIL per target:
 
 - from the smallest to the largest size every page grows by at most 2x at p50 (warm);
-- at the largest size each page answers under 100 ms at p99 at 1 connection;
+- at the largest size each page answers under 100 ms at p99 at 1 connection (the staff items
+  list too, first and deep page, signed in as a curator through the sign-in form);
 - no page is larger than 1 MB.
 
 The first two are for the pages the issue names (home, collection pages, browse, words, a facet);
@@ -31,6 +32,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -48,8 +50,12 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.oai import _memory_mb, _tree  # noqa: E402
+from repo.auth import Role  # noqa: E402
+from repo.auth.users import UserStore  # noqa: E402
 from repo.catalog import Catalog  # noqa: E402
+from repo.catalog.item_list import cursor_of  # noqa: E402
 from repo.catalog.keyset import Cursor  # noqa: E402
+from repo.catalog.models import Item  # noqa: E402
 from repo.search import catch_up  # noqa: E402
 
 WORK = ROOT / "bench" / ".work" / "scale"
@@ -69,7 +75,10 @@ TARGETED = (
     "a common word",
     "common word + language facet",
     "a rare word",
+    "staff items list",
+    "staff items deep page",
 )
+STAFF_NAME, STAFF_PASSWORD = "bench", "bench password"
 
 
 # -- seeding ---------------------------------------------------------------------------------------
@@ -286,8 +295,9 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
 ERRORS: dict[str, Counter[int]] = {}  # path -> statuses other than 200 seen under load
 
 
-async def _load(port: int, path: str, connections: int, seconds: float) -> tuple[list[float], int]:
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\n\r\n".encode()
+async def _load(port: int, path: str, connections: int, seconds: float, cookie: str) -> tuple[list[float], int]:
+    headers = f"Host: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "")
+    request = f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode()
     latencies: list[float] = []
     sizes: list[int] = []
     deadline = time.perf_counter() + seconds
@@ -316,18 +326,18 @@ class Figure:
     rate: float
 
 
-def measure(port: int, path: str, connections: int, seconds: float) -> tuple[Figure, int]:
+def measure(port: int, path: str, connections: int, seconds: float, cookie: str = "") -> tuple[Figure, int]:
     began = time.perf_counter()
-    latencies, size = asyncio.run(_load(port, path, connections, seconds))
+    latencies, size = asyncio.run(_load(port, path, connections, seconds, cookie))
     elapsed = time.perf_counter() - began
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return Figure(statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed), size
 
 
-def cold(port: int, path: str) -> float:
+def cold(port: int, path: str, cookie: str = "") -> float:
     began = time.perf_counter()
-    response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=600)
+    response = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie} if cookie else {}, timeout=600)
     if response.status_code != 200:
         raise SystemExit(f"{path} answered {response.status_code}")
     return (time.perf_counter() - began) * 1000
@@ -348,6 +358,10 @@ class Site:
     server: subprocess.Popen[bytes] | None = None
     pages: dict[str, str] = field(default_factory=dict)
     deep_position: int = 0
+    cookie: str = ""  # a curator's session, for the staff pages
+
+    def cookie_for(self, path: str) -> str:
+        return self.cookie if path.startswith("/staff/") else ""
 
 
 def page_paths(site: Site) -> dict[str, str]:
@@ -369,7 +383,35 @@ def page_paths(site: Site) -> dict[str, str]:
         "OAI ListIdentifiers page 1": "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc",
         "item page": "/items/s0000010",
         "manifest": "/iiif/s0000010/manifest",
+        "staff items list": "/staff/items",
+        "staff items deep page": f"/staff/items?after={staff_deep_cursor(site.url)}",
     }
+
+
+def staff_deep_cursor(url: str) -> str:
+    """The staff list's cursor ~90% of the way down (newest first): what a curator's 1,800th
+    "Next page" at 100,000 items would ask for."""
+    db = Catalog.open(url).db
+    total = db.query_one("SELECT COUNT(*) AS n FROM items")["n"]  # type: ignore[index]
+    deep = "SELECT * FROM items ORDER BY created DESC, id DESC LIMIT 1 OFFSET ?"
+    row = db.query_one(deep, (total * 9 // 10,))
+    assert row is not None
+    return cursor_of(Item.from_row(row))
+
+
+def sign_in(port: int) -> str:
+    """A curator's session cookie, through the sign-in form as a person would."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        form = client.get("/staff/sign-in").text
+        found = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        if found is None:
+            raise SystemExit("the sign-in page has no csrf_token field")
+        client.post(
+            "/staff/sign-in", data={"csrf_token": found.group(1), "name": STAFF_NAME, "password": STAFF_PASSWORD}
+        )
+        if client.get("/staff/items", follow_redirects=False).status_code != 200:
+            raise SystemExit("signing in to the staff pages failed")
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 def prepare(database: str, sizes: list[int], workers: int, base_port: int, pg_url: Any) -> list[Site]:
@@ -391,7 +433,9 @@ def prepare(database: str, sizes: list[int], workers: int, base_port: int, pg_ur
             flush=True,
         )
         site.pages = page_paths(site)
+        UserStore(Catalog.open(url).db).create(STAFF_NAME, Role.CURATOR, STAFF_PASSWORD)
         site.server, site.start_s = start_server(data_dir, url, site.port, workers)
+        site.cookie = sign_in(site.port)
         print(
             f"{database} {size:,}: serving on :{site.port}, first answer {site.start_s:.1f} s after start", flush=True
         )
@@ -407,10 +451,12 @@ def run_database(database: str, sizes: list[int], args: argparse.Namespace, pg_u
         results: dict[tuple[str, int, str], Any] = {}
         for name in names:
             for site in sites:
-                results[(name, site.size, "cold")] = cold(site.port, site.pages[name])
+                path = site.pages[name]
+                results[(name, site.size, "cold")] = cold(site.port, path, site.cookie_for(path))
             for connections in (1, 8):
                 for site in sites:
-                    figure, body = measure(site.port, site.pages[name], connections, args.duration)
+                    path = site.pages[name]
+                    figure, body = measure(site.port, path, connections, args.duration, site.cookie_for(path))
                     results[(name, site.size, f"c{connections}")] = figure
                     results[(name, site.size, "bytes")] = body
         # Private memory (RssAnon): the whole RSS also counts catalog pages SQLite maps, which the kernel shares.
