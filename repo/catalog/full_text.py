@@ -1,4 +1,7 @@
-"""Full-text matching, one implementation per catalog database: SQLite FTS5 and PostgreSQL tsvector.
+"""The search index's full-text part, one implementation per catalog database: SQLite FTS5 (the
+``search_fts`` table, its rows sharing the rowids of ``search_docs``) and PostgreSQL tsvector (the
+``tsv`` column of ``search_docs``, with its GIN index). Each writes the shared ``search_docs`` row
+with its own full-text part, and writes a query's match into SQL over ``search_docs d``.
 
 Both index the same fields with the same weights (title first, then names and subjects, then the
 description, then the whole MODS text) and both match every query word, as a prefix when long.
@@ -10,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from repo.catalog import Database
+from repo.catalog.db import Database
+from repo.catalog.index_words import PREFIX_MIN, fold
 from repo.catalog.schema import OPENS
-from repo.search.document import SearchDocument
-from repo.search.text import PREFIX_MIN, fold
+from repo.catalog.search_documents import SearchDocument
 
 # Columns the shared search_docs table has on both databases.
 DOC_COLUMNS = (
