@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.oai import _rss_mb, _tree  # noqa: E402
+from bench.oai import _memory_mb, _tree  # noqa: E402
 from repo.catalog import Catalog  # noqa: E402
 from repo.catalog.keyset import Cursor  # noqa: E402
 from repo.search import catch_up  # noqa: E402
@@ -413,7 +413,7 @@ def run_database(database: str, sizes: list[int], args: argparse.Namespace, pg_u
                     figure, body = measure(site.port, site.pages[name], connections, args.duration)
                     results[(name, site.size, f"c{connections}")] = figure
                     results[(name, site.size, "bytes")] = body
-        rss = {site.size: sum(_rss_mb(p) for p in _tree(site.server.pid)) for site in sites if site.server}
+        rss = {site.size: sum(_memory_mb(p)[1] for p in _tree(site.server.pid)) for site in sites if site.server}
     finally:
         for site in sites:
             if site.server is not None:

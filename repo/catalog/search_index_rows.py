@@ -5,7 +5,8 @@ transactions and batches; the queue of items to index is ``repo.catalog.search_q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from repo.catalog.db import Database
 from repo.catalog.full_text import FullText
@@ -26,10 +27,16 @@ def write_document(db: Database, fts: FullText, doc: SearchDocument, *, counted:
 def write_documents(db: Database, fts: FullText, docs: Sequence[SearchDocument]) -> None:
     """``write_document`` of each of ``docs``, uncounted, a statement a table for them all."""
     fts.write_many(db, docs)
-    db.executemany(
-        "INSERT INTO search_subjects (item_id, subject, opens) VALUES (?, ?, NULL)",
-        [(doc.item_id, subject) for doc in docs for subject in doc.subjects],
-    )
+    rows = [(doc.item_id, subject) for doc in docs for subject in doc.subjects]
+    if db.dialect == "postgresql":  # one statement from two arrays, as the documents (full_text.py)
+        if rows:
+            db.execute(
+                "INSERT INTO search_subjects (item_id, subject, opens)"
+                " SELECT u.item_id, u.subject, NULL FROM unnest(?::text[], ?::text[]) AS u(item_id, subject)",
+                [[item_id for item_id, _ in rows], [subject for _, subject in rows]],
+            )
+    else:
+        db.executemany("INSERT INTO search_subjects (item_id, subject, opens) VALUES (?, ?, NULL)", rows)
 
 
 def remove_document(db: Database, fts: FullText, item_id: str) -> None:
@@ -63,6 +70,38 @@ def clear_index(db: Database, fts: FullText) -> None:
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM search_counts")  # zero by now, unless something had them wrong: a repair
     fts.clear(db)
+
+
+# Each secondary index of the tables, by name, with the statement that makes it as it is now.
+_SECONDARY_INDEXES = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    " AND tbl_name IN ('search_docs', 'search_subjects')",
+    "postgresql": "SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS sql FROM pg_index x"
+    " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+    " WHERE t.relname IN ('search_docs', 'search_subjects') AND t.relnamespace = current_schema()::regnamespace"
+    " AND NOT x.indisprimary AND NOT x.indisunique",
+}
+
+
+@contextmanager
+def secondary_indexes_dropped(db: Database) -> Iterator[None]:
+    """Inside a transaction: the secondary indexes of ``search_docs`` and ``search_subjects`` (the
+    orders, the facets, PostgreSQL's GIN index of the words; not the keys) dropped while the index is
+    written in bulk, then made again as they were, a sort each instead of an insert a row. The
+    drop is part of the transaction: a crash or an error leaves the old index with every index."""
+    indexes = db.query(_SECONDARY_INDEXES[db.dialect])
+    for index in indexes:
+        db.execute(f'DROP INDEX "{index["name"]}"')
+    yield
+    if db.dialect == "postgresql":  # the GIN index of the words sorts in memory when it fits
+        db.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for index in indexes:
+        db.execute(index["sql"])
+
+
+def indexed_count(db: Database) -> int:
+    row = db.query_one("SELECT COUNT(*) AS n FROM search_docs")
+    return int(row["n"]) if row else 0
 
 
 def indexable_item_ids(db: Database) -> list[str]:

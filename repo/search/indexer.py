@@ -20,8 +20,10 @@ from repo.catalog.search_index_rows import (
     clear_index,
     count_uncounted,
     indexable_item_ids,
+    indexed_count,
     remove_document,
     remove_documents,
+    secondary_indexes_dropped,
     write_document,
     write_documents,
 )
@@ -29,6 +31,11 @@ from repo.catalog.search_queue_rows import dequeue, queued_count, queued_items
 
 log = logging.getLogger("muniment.search")
 BATCH = 200
+# A queue this long that is also at least the size of the index is indexed in bulk (see catch_up).
+BULK_FROM = 10_000
+# MB of pages a catch-up's SQLite connection keeps: the index's ten indexes of search_docs outgrow
+# the default 2 MB within a batch (measured: 100,000 items index 28% faster).
+WRITE_CACHE_MB = 256
 
 
 def index_item(db: Database, item_id: str) -> None:
@@ -56,27 +63,49 @@ def remove_item(db: Database, item_id: str) -> None:
         remove_document(db, fts, item_id)
 
 
-def catch_up(db: Database, batch: int = BATCH) -> int:
-    """Index every queued item, ``batch`` to a transaction; how many were indexed."""
+def catch_up(db: Database, batch: int = BATCH, *, bulk_from: int = BULK_FROM) -> int:
+    """Index every queued item, ``batch`` to a transaction; how many were indexed.
+
+    A queue of at least ``bulk_from`` items and at least as many as are indexed already (a catalog
+    seeded or rebuilt straight into its tables) is indexed in bulk instead: in one transaction, with
+    the index's secondary indexes dropped and made again at the end (``secondary_indexes_dropped``),
+    so that a crash leaves the old index and its queue. That transaction holds the index's lock, and
+    on SQLite the catalog's one write lock, until it ends."""
     fts = full_text_for(db)
     done = 0
-    while True:
-        with db.transaction():
-            fts.lock(db)  # another process catching up too takes the next batch, not this one
-            ids = queued_items(db, batch)
-            if ids:
-                # Read under the lock, in the transaction that clears the queue (see ``_index``), and
-                # written a statement a table for the whole batch.
-                docs = read_documents(db, ids)
-                remove_documents(db, fts, ids)
-                write_documents(db, fts, docs)
-                count_uncounted(db, ids)
-            dequeue(db, ids)
-        done += len(ids)
-        if len(ids) < batch:
-            if done:
-                log.info("search index caught up: %d items", done)
+    with db.larger_cache(WRITE_CACHE_MB):
+        queued = queued_count(db)
+        if queued >= bulk_from and queued >= indexed_count(db):
+            with db.transaction():
+                fts.lock(db)
+                with secondary_indexes_dropped(db):
+                    while (indexed := _index_queued(db, fts, batch)) > 0:
+                        done += indexed
+            log.info("search index caught up in bulk: %d items", done)
             return done
+        while True:
+            with db.transaction():
+                fts.lock(db)  # another process catching up too takes the next batch, not this one
+                indexed = _index_queued(db, fts, batch)
+            done += indexed
+            if indexed < batch:
+                if done:
+                    log.info("search index caught up: %d items", done)
+                return done
+
+
+def _index_queued(db: Database, fts: FullText, batch: int) -> int:
+    """Index up to ``batch`` queued items, in the caller's transaction under the index's lock."""
+    ids = queued_items(db, batch)
+    if ids:
+        # Read under the lock, in the transaction that clears the queue (see ``_index``), and
+        # written a statement a table for the whole batch.
+        docs = read_documents(db, ids)
+        remove_documents(db, fts, ids)
+        write_documents(db, fts, docs)
+        count_uncounted(db, ids)
+        dequeue(db, ids)
+    return len(ids)
 
 
 def pending(db: Database) -> int:
@@ -87,15 +116,17 @@ def reindex_all(db: Database) -> int:
     """Index every catalog item again (after ``rebuild-catalog``, or to repair); returns the count."""
     ids = indexable_item_ids(db)
     fts = full_text_for(db)
-    with db.transaction():
+    with db.larger_cache(WRITE_CACHE_MB), db.transaction():
         fts.lock(db)
         clear_index(db, fts)
         # The tables are empty now: write each document without the per-item delete, which
         # scans an FTS table and would make a rebuild quadratic; and uncounted, then counted
-        # in one statement a table (one merge into the facet counts, not one an item).
-        for first in range(0, len(ids), BATCH):
-            write_documents(db, fts, read_documents(db, ids[first : first + BATCH]))
-        count_uncounted(db)
+        # in one statement a table (one merge into the facet counts, not one an item); the
+        # secondary indexes made once at the end.
+        with secondary_indexes_dropped(db):
+            for first in range(0, len(ids), BATCH):
+                write_documents(db, fts, read_documents(db, ids[first : first + BATCH]))
+            count_uncounted(db)
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)
 
