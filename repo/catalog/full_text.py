@@ -70,7 +70,9 @@ class FullText(Protocol):
         ``counted``: in the facet counts at once, as its item's visibility says (see ``_insert_doc``)."""
 
     def write_many(self, db: Database, docs: Sequence[SearchDocument]) -> None:
-        """Insert ``docs`` (their rows already removed) uncounted, a statement a table for them all."""
+        """Insert ``docs`` (their rows already removed), a statement a table for them all: uncounted
+        where the facet counts follow a row at a time (SQLite), counted where one statement's rows
+        are counted at once (PostgreSQL); ``count_uncounted`` counts what is left."""
 
     def delete(self, db: Database, item_id: str) -> None: ...
 
@@ -229,9 +231,13 @@ class PostgresFullText:
         arrays = ", ".join(f"?::{kind}[]" for kind in self._ARRAY_TYPES)
         names = ", ".join([*DOC_COLUMNS, "a", "b", "c", "d"])
         vector = self._VECTOR.replace("?", "u.{}").format("a", "b", "c", "d")
+        # Counted at once (``opens`` of the item): the statement's trigger merges its rows into the
+        # facet counts in one go, where an UPDATE of them all afterwards wrote each row twice.
+        opens = f"(SELECT {OPENS.format(t='i')} FROM items i WHERE i.id = u.item_id)"
         db.execute(
             f"INSERT INTO search_docs ({', '.join(DOC_COLUMNS)}, opens, tsv)"
-            f" SELECT {', '.join(f'u.{c}' for c in DOC_COLUMNS)}, NULL, {vector} FROM unnest({arrays}) AS u({names})",
+            f" SELECT {', '.join(f'u.{c}' for c in DOC_COLUMNS)}, {opens}, {vector}"
+            f" FROM unnest({arrays}) AS u({names})",
             columns,
         )
 

@@ -19,6 +19,7 @@ from repo.catalog.search_documents import read_document, read_documents
 from repo.catalog.search_index_rows import (
     clear_index,
     count_uncounted,
+    drops_indexes_in_bulk,
     indexable_item_ids,
     indexed_count,
     remove_document,
@@ -66,16 +67,16 @@ def remove_item(db: Database, item_id: str) -> None:
 def catch_up(db: Database, batch: int = BATCH, *, bulk_from: int = BULK_FROM) -> int:
     """Index every queued item, ``batch`` to a transaction; how many were indexed.
 
-    A queue of at least ``bulk_from`` items and at least as many as are indexed already (a catalog
-    seeded or rebuilt straight into its tables) is indexed in bulk instead: in one transaction, with
-    the index's secondary indexes dropped and made again at the end (``secondary_indexes_dropped``),
-    so that a crash leaves the old index and its queue. That transaction holds the index's lock, and
-    on SQLite the catalog's one write lock, until it ends."""
+    On SQLite, a queue of at least ``bulk_from`` items and at least as many as are indexed already
+    (a catalog seeded or rebuilt straight into its tables) is indexed in bulk instead: in one
+    transaction, with the index's secondary indexes dropped and made again at the end
+    (``secondary_indexes_dropped``), so that a crash leaves the old index and its queue. That
+    transaction holds the catalog's one write lock until it ends; readers read the old index."""
     fts = full_text_for(db)
     done = 0
     with db.larger_cache(WRITE_CACHE_MB):
         queued = queued_count(db)
-        if queued >= bulk_from and queued >= indexed_count(db):
+        if drops_indexes_in_bulk(db) and queued >= bulk_from and queued >= indexed_count(db):
             with db.transaction():
                 fts.lock(db)
                 with secondary_indexes_dropped(db):
