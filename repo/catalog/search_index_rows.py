@@ -1,6 +1,6 @@
 """Writing the search index: an item's ``search_docs`` row with its full-text part
-(``repo.catalog.full_text``) and its ``search_subjects`` rows, removing them, and counting rows
-written uncounted into the facet counts. ``repo.search.indexer`` decides when, in which
+(``repo.catalog.full_text``) and its ``search_subjects`` rows, counted into the facet counts at
+once or afterwards, and removing them. ``repo.search.indexer`` decides when, in which
 transactions and batches; the queue of items to index is ``repo.catalog.search_queue_rows``."""
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ def write_document(db: Database, fts: FullText, doc: SearchDocument, *, counted:
     )
 
 
-def write_documents(db: Database, fts: FullText, docs: Sequence[SearchDocument]) -> None:
-    """``write_document`` of each of ``docs``, a statement a table for them all, counted or not as
-    ``FullText.write_many`` says (the subjects with their document); ``count_uncounted`` after."""
-    fts.write_many(db, docs)
+def write_documents(db: Database, fts: FullText, docs: Sequence[SearchDocument], *, counted: bool = True) -> None:
+    """``write_document`` of each of ``docs``, a statement a table for them all. Uncounted for one
+    count of a whole rebuild at its end (``count_uncounted``): PostgreSQL's counts updated a batch
+    at a time in one long transaction would leave versions of each that every later update walks past."""
+    fts.write_many(db, docs, counted=counted)
     rows = [(doc.item_id, subject) for doc in docs for subject in doc.subjects]
-    if db.dialect == "postgresql":  # one statement from two arrays, counted with its document (full_text.py)
+    # The subjects take their document's ``opens``: counted with it or not.
+    if db.dialect == "postgresql":  # one statement from two arrays, as the documents (full_text.py)
         if rows:
             db.execute(
                 "INSERT INTO search_subjects (item_id, subject, opens) SELECT u.item_id, u.subject, d.opens"
@@ -37,7 +39,11 @@ def write_documents(db: Database, fts: FullText, docs: Sequence[SearchDocument])
                 [[item_id for item_id, _ in rows], [subject for _, subject in rows]],
             )
     else:
-        db.executemany("INSERT INTO search_subjects (item_id, subject, opens) VALUES (?, ?, NULL)", rows)
+        db.executemany(
+            "INSERT INTO search_subjects (item_id, subject, opens)"
+            " SELECT ?, ?, opens FROM search_docs WHERE item_id = ?",
+            [(item_id, subject, item_id) for item_id, subject in rows],
+        )
 
 
 def remove_document(db: Database, fts: FullText, item_id: str) -> None:

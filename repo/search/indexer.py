@@ -104,7 +104,6 @@ def _index_queued(db: Database, fts: FullText, batch: int) -> int:
         docs = read_documents(db, ids)
         remove_documents(db, fts, ids)
         write_documents(db, fts, docs)
-        count_uncounted(db, ids)
         dequeue(db, ids)
     return len(ids)
 
@@ -122,11 +121,11 @@ def reindex_all(db: Database) -> int:
         clear_index(db, fts)
         # The tables are empty now: write each document without the per-item delete, which
         # scans an FTS table and would make a rebuild quadratic; and uncounted, then counted
-        # in one statement a table (one merge into the facet counts, not one an item); the
+        # in one statement a table (one merge into the facet counts, not one a batch); the
         # secondary indexes made once at the end.
         with secondary_indexes_dropped(db):
             for first in range(0, len(ids), BATCH):
-                write_documents(db, fts, read_documents(db, ids[first : first + BATCH]))
+                write_documents(db, fts, read_documents(db, ids[first : first + BATCH]), counted=False)
             count_uncounted(db)
     log.info("search index rebuilt: %d items", len(ids))
     return len(ids)
