@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 
 from repo.catalog.db import Database
+from repo.catalog.full_text import full_text_for
+from repo.catalog.index_words import terms
 from repo.catalog.models import Item
-from repo.search.fts import full_text_for
-from repo.search.text import terms
 
 _CURSOR = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)~([A-Za-z0-9._-]{1,200})")
 

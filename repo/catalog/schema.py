@@ -531,7 +531,7 @@ PAGE_PAIRS_FROM_WORDS = (
 )
 
 
-# Counts of public items per facet value (repo/search/counts.py), kept by triggers in the
+# Counts of public items per facet value (repo/catalog/search_counts.py), kept by triggers in the
 # transaction of every change to the index or to an item's visibility, whoever makes it. Each
 # indexed row carries ``opens``: '' when its item is public, the embargo's end when it is
 # embargoed until then, NULL when it is not counted (restricted, withdrawn, purged, an embargo

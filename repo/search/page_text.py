@@ -23,9 +23,9 @@ from operator import itemgetter
 from typing import Any
 
 from repo.catalog import Database, page_text_rows, page_word_rows, utc_now
+from repo.catalog.index_words import fold, terms
 from repo.ocr.page_text import PageText
 from repo.search.indexer import index_item
-from repo.search.text import fold, terms
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from repo.catalog.index_words import terms
 from repo.search.summary import Freshness
-from repo.search.text import terms
 
 
 class Sort(Enum):

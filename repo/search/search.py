@@ -7,30 +7,41 @@ in every record stops early instead of scoring them all; with fewer matches the 
 The ranked candidates are kept per catalog version, and its pages are cut from them.
 
 With neither words nor filters (browsing everything), the total and the facet counts are read
-from the counts the triggers keep (``repo.search.counts``); a query with words or filters counts
-every item it matches (not only the ranked candidates), once per catalog version
+from the counts the triggers keep (``repo.catalog.search_counts``); a query with words or filters
+counts every item it matches (not only the ranked candidates), once per catalog version
 (``repo.search.summary``), in the background: a request waits for it at most ``count_budget``
 seconds, then shows the counts of an earlier version recounted at most ``stale_seconds`` ago,
-marked as such, or says it is still counting (``SearchResults.counts``).
+marked as such, or says it is still counting (``SearchResults.counts``). The statements are in
+``repo.catalog.search_rows``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from repo.catalog import Database, utc_now
-from repo.catalog.keyset import Cursor, KeysetPage, Order, beyond, order_by, page_of
-from repo.catalog.schema import DATE_ASC_KEY, DATE_DESC_KEY
+from repo.catalog.full_text import full_text_for
+from repo.catalog.index_words import terms
+from repo.catalog.keyset import Cursor, KeysetPage, Order, page_of
+from repo.catalog.search_counts import public_counts, public_total
+from repo.catalog.search_rows import (
+    HIT_ORDERS,
+    Selection,
+    candidate_rows,
+    collection_titles,
+    facet_value_counts,
+    hit_page_rows,
+    hit_rows,
+    match_count,
+    public_selection,
+    start_year_counts,
+)
 from repo.catalog.version import catalog_version
 from repo.metadata.languages import language_name
-from repo.search.counts import public_counts, public_total
-from repo.search.fts import full_text_for
 from repo.search.query import FACETS, FacetValue, Hit, SearchQuery, SearchResults, Sort
 from repo.search.summary import Freshness, SummaryCache
-from repo.search.text import terms
 
 FACET_LIMIT = 20
 DEFAULT_CANDIDATES = 1000
@@ -41,35 +52,8 @@ DEFAULT_COUNT_BUDGET = 0.1
 # request first found them out of date: a recount of the commonest word at 1,000,000 items fits.
 DEFAULT_STALE_SECONDS = 60.0
 RANKINGS_KEPT = 64  # word searches whose ranked candidates are kept (a thousand rows each)
-_TIES: list[tuple[str, bool]] = [("d.sort_title", False), ("d.item_id", False)]
-ORDERS: dict[Sort, Order] = {
-    Sort.RELEVANCE: [("relevance", False), ("sort_title", False), ("item_id", False)],  # ranked in Python
-    Sort.TITLE: _TIES,
-    Sort.DATE_ASC: [(DATE_ASC_KEY, False), *_TIES],
-    Sort.DATE_DESC: [(DATE_DESC_KEY, False), *_TIES],
-    Sort.NEWEST: [("i.created", True), ("d.item_id", False)],
-}
-_COLUMN = {"collection": "d.collection", "type": "d.type", "language": "d.language"}
-# Each value facet's column, with the join it needs, for counting the matches of a query.
-_FACET_COLUMN = {
-    **{name: (column, "") for name, column in _COLUMN.items()},
-    "subject": ("s.subject", "JOIN search_subjects s ON s.item_id = d.item_id"),
-}
-_ITEMS = "JOIN items i ON i.id = d.item_id"
+ORDERS: dict[Sort, Order] = {sort: HIT_ORDERS[sort.value] for sort in Sort}
 _EVERYTHING = SearchQuery().summary_key  # no words, no filters
-_HIT_COLUMNS = "d.item_id, d.title, d.collection, d.creators, d.description, d.type, d.date"
-
-
-@dataclass
-class _Selection:
-    """FROM ... WHERE ... for the items a query selects (joins take no parameters)."""
-
-    joins: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
-
-    def sql(self, extra_join: str = "") -> str:
-        return " ".join(["FROM search_docs d", *self.joins, extra_join, "WHERE"]) + " " + " AND ".join(self.conditions)
 
 
 class Search:
@@ -90,37 +74,15 @@ class Search:
         self.summaries = summaries or SummaryCache()
         self.rankings = SummaryCache(RANKINGS_KEPT)
 
-    def _filters(self, query: SearchQuery, now: str) -> _Selection:
+    def _filters(self, query: SearchQuery, now: str) -> Selection:
         """The public items that pass the query's filters (words aside)."""
-        # Whether an indexed item is public, kept in its row (repo.catalog.schema.OPENS) in the
-        # transaction of any change: a match is checked without a look-up of its item.
-        selection = _Selection(conditions=["d.opens <= ?"], params=[now])
-        conditions, params = selection.conditions, selection.params
-        for name, values in query.filters.items():
-            for value in values:  # every chosen value narrows: the facets list only values present
-                if name == "subject":
-                    conditions.append("d.item_id IN (SELECT item_id FROM search_subjects WHERE subject = ?)")
-                else:
-                    conditions.append(f"{_COLUMN[name]} = ?")
-                params.append(value)
-        if query.year_from is not None:
-            conditions.append("COALESCE(d.date_end, d.date_start) >= ?")
-            params.append(query.year_from)
-        if query.year_to is not None:
-            conditions.append("d.date_start <= ?")
-            params.append(query.year_to)
-        return selection
+        return public_selection(now, query.filters, query.year_from, query.year_to)
 
-    def _matching(self, query: SearchQuery, now: str) -> _Selection:
+    def _matching(self, query: SearchQuery, now: str) -> Selection:
         """Every item the query selects, words included (for totals and facets)."""
         selection = self._filters(query, now)
         words = terms(query.text)
-        if words:
-            match = self.fts.match(words)
-            selection.joins.append(match.join)
-            selection.conditions.append(match.condition)
-            selection.params += match.condition_params
-        return selection
+        return selection.matching(self.fts.match(words)) if words else selection
 
     def search(
         self, query: SearchQuery, now: str | None = None, *, facets: bool = True, total: bool = True
@@ -163,7 +125,6 @@ class Search:
     def _page(self, query: SearchQuery, sort: Sort, words: list[str], now: str) -> KeysetPage:
         order = ORDERS[sort]
         cursor = Cursor.decode(query.cursor, len(order)) if query.cursor else None
-        keys = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(order))
         offset = 0 if cursor is not None else (query.page - 1) * query.page_size
         if words and sort is Sort.RELEVANCE:
             ranked = self._ranked(query, words, now)
@@ -172,20 +133,14 @@ class Search:
                 ranked = [r for r in reversed(ranked) if r < key] if cursor.before else [r for r in ranked if r > key]
             rows = self._hit_rows(ranked[offset : offset + query.page_size + 1])
         else:
-            selection = self._matching(query, now)
-            conditions, params = list(selection.conditions), list(selection.params)
-            if cursor is not None:
-                condition, key_params = beyond(order, cursor.key, reverse=cursor.before)
-                conditions.append(condition)
-                params += key_params
-            # The items only for their ingest time (Sort.NEWEST): PostgreSQL otherwise joins
-            # them by scanning them all.
-            items = _ITEMS if sort is Sort.NEWEST else ""
-            rows = self.db.query(
-                f"SELECT {_HIT_COLUMNS}, {keys} FROM search_docs d {items} {' '.join(selection.joins)}"
-                f" WHERE {' AND '.join(conditions)}"
-                f" ORDER BY {order_by(order, reverse=cursor is not None and cursor.before)} LIMIT ? OFFSET ?",
-                [*params, query.page_size + 1, offset],
+            rows = hit_page_rows(
+                self.db,
+                self._matching(query, now),
+                order,
+                after=cursor.key if cursor is not None else None,
+                before=cursor is not None and cursor.before,
+                limit=query.page_size + 1,
+                offset=offset,
             )
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
@@ -196,27 +151,14 @@ class Search:
         reads every match (SQLite's bm25 counts the documents holding each word)."""
 
         def compute() -> list[tuple[float, str, str]]:
-            match, selection = self.fts.match(words), self._filters(query, now)
-            rows = self.db.query(
-                f"SELECT d.item_id AS item_id, d.sort_title AS sort_title, {match.relevance} AS relevance"
-                f" {selection.sql(match.join)} AND {match.condition} LIMIT ?",
-                [*match.relevance_params, *selection.params, *match.condition_params, self.candidates],
-            )
+            rows = candidate_rows(self.db, self._filters(query, now), self.fts.match(words), self.candidates)
             return sorted((float(r["relevance"]), str(r["sort_title"]), str(r["item_id"])) for r in rows)
 
         return self.rankings.get(("ranked", query.summary_key), catalog_version(self.db, now), compute)
 
     def _hit_rows(self, ranked: list[tuple[float, str, str]]) -> list[dict[str, Any]]:
         """The rows of a page of ranked hits, in their order, with their keys."""
-        if not ranked:
-            return []
-        found = {
-            r["item_id"]: r
-            for r in self.db.query(
-                f"SELECT {_HIT_COLUMNS} FROM search_docs d WHERE d.item_id IN ({', '.join('?' for _ in ranked)})",
-                [item_id for _, _, item_id in ranked],
-            )
-        }
+        found = hit_rows(self.db, [item_id for _, _, item_id in ranked])
         return [
             {**found[item_id], "k0": relevance, "k1": sort_title, "k2": item_id}
             for relevance, sort_title, item_id in ranked
@@ -236,8 +178,7 @@ class Search:
 
         def compute() -> tuple[int, dict[str, list[FacetValue]]]:
             selection = self._matching(query, now)
-            row = self.db.query_one(f"SELECT COUNT(*) AS n {selection.sql()}", selection.params)
-            count = int(row["n"]) if row else 0
+            count = match_count(self.db, selection)
             if not (facets and count):
                 return count, {}
             return count, self._facets(partial(self._counts, selection=selection), self._years(selection))
@@ -261,7 +202,7 @@ class Search:
     ) -> dict[str, list[FacetValue]]:
         """Each facet's values from ``top`` (a facet's (value, count), most first) and the date
         facet from ``years`` ((year, count) of each start year)."""
-        titles = {r["slug"]: r["title"] for r in self.db.query("SELECT slug, title FROM collections")}
+        titles = collection_titles(self.db)
         label: dict[str, Callable[[str], str]] = {"collection": lambda v: titles.get(v, v), "language": language_name}
         facets = {
             name: [
@@ -274,22 +215,11 @@ class Search:
         facets["date"] = _date_facet(years)
         return {name: facets[name] for name in FACETS if facets[name]}
 
-    def _counts(self, facet: str, *, selection: _Selection) -> list[tuple[str, int]]:
-        column, join = _FACET_COLUMN[facet]
-        rows = self.db.query(
-            f"SELECT {column} AS value, COUNT(*) AS n {selection.sql(join)} AND {column} IS NOT NULL"
-            f" GROUP BY {column} ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
-            selection.params,
-        )
-        return [(str(r["value"]), int(r["n"])) for r in rows]
+    def _counts(self, facet: str, *, selection: Selection) -> list[tuple[str, int]]:
+        return facet_value_counts(self.db, selection, facet, FACET_LIMIT)
 
-    def _years(self, selection: _Selection) -> list[tuple[int, int]]:
-        rows = self.db.query(
-            f"SELECT d.date_start AS year, COUNT(*) AS n {selection.sql()} AND d.date_start IS NOT NULL"
-            " GROUP BY d.date_start",
-            selection.params,
-        )
-        return [(int(r["year"]), int(r["n"])) for r in rows]
+    def _years(self, selection: Selection) -> list[tuple[int, int]]:
+        return start_year_counts(self.db, selection)
 
     # -- browsing -----------------------------------------------------------------------------
 

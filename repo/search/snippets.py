@@ -1,7 +1,7 @@
 """Snippets of page text for the site search: where a hit's pages hold the query's words, a few
 passages with those words marked, each naming its page, so a reader goes straight to it.
 
-Words are matched as the site search matches them (``repo.search.text``): folded, and a query
+Words are matched as the site search matches them (``repo.catalog.index_words``): folded, and a query
 word of at least ``PREFIX_MIN`` letters also matches longer words it begins. Passages come in page
 order, one per stretch of text, a few per item.
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repo.catalog import Database, page_word_rows
+from repo.catalog.index_words import PREFIX_MIN, terms
 from repo.search.page_text import index_word
-from repo.search.text import PREFIX_MIN, terms
 
 MAX_CANDIDATES = 200  # word hits looked at per item: enough for a few passages in page order
 

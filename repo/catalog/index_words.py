@@ -1,4 +1,7 @@
-"""Words for the index and for queries, folded the same way on both databases."""
+"""What a word is to the search index and to a query, folded the same way on both databases: the
+twin of SQLite FTS5's unicode61 tokenizer, and what PostgreSQL's tsvector is made of
+(``repo.catalog.full_text``). Pure text, in the catalog because its full-text index is defined by it;
+``repo.search`` folds queries and page words with the same functions."""
 
 from __future__ import annotations
 

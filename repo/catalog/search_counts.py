@@ -10,7 +10,7 @@ passed: an embargo ending changes the counts without a write, compared as repo.a
 
 from __future__ import annotations
 
-from repo.catalog import Database
+from repo.catalog.db import Database
 
 
 def public_total(db: Database, now: str) -> int:

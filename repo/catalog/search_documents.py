@@ -1,4 +1,5 @@
-"""What the index holds about one item, read from the catalog tables."""
+"""What the search index holds about one item (``SearchDocument``), read from the catalog's
+``items``, ``metadata`` and ``page_text`` rows."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from repo.catalog import Database
-from repo.search.text import sort_key
+from repo.catalog.db import Database
+from repo.catalog.index_words import sort_key
 
 
 @dataclass(frozen=True)
