@@ -20,6 +20,15 @@ def public_total(db: Database, now: str) -> int:
     return int(row["n"]) if row else 0
 
 
+def public_value_count(db: Database, facet: str, value: str, now: str) -> int:
+    """How many public items have ``value`` in ``facet``."""
+    row = db.query_one(
+        "SELECT COALESCE(SUM(n), 0) AS n FROM search_counts WHERE facet = ? AND value = ? AND opens <= ?",
+        (facet, value, now),
+    )
+    return int(row["n"]) if row else 0
+
+
 def public_counts(db: Database, facet: str, now: str, limit: int | None = None) -> list[tuple[str, int]]:
     """(value, count) of ``facet``'s values with public items, the most first, then by value."""
     rows = db.query(

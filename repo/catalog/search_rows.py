@@ -54,9 +54,17 @@ class Selection:
 
 
 def public_selection(
-    now: str, filters: Mapping[str, Sequence[str]], year_from: int | None, year_to: int | None
+    now: str,
+    filters: Mapping[str, Sequence[str]],
+    year_from: int | None,
+    year_to: int | None,
+    *,
+    subjects_as_filter: bool = False,
 ) -> Selection:
-    """The items public at ``now`` that pass the filters (facet values, a span of years)."""
+    """The items public at ``now`` that pass the filters (facet values, a span of years).
+
+    ``subjects_as_filter``: the subjects only sift the rows another index reads (the page's order),
+    their own index does not choose the rows (``|| ''`` hides it from the planner on both databases)."""
     # Whether an indexed item is public, kept in its row (repo.catalog.schema.OPENS) in the
     # transaction of any change: a match is checked without a look-up of its item.
     selection = Selection(conditions=["d.opens <= ?"], params=[now])
@@ -64,7 +72,8 @@ def public_selection(
     for name, values in filters.items():
         for value in values:  # every chosen value narrows: the facets list only values present
             if name == "subject":
-                conditions.append("d.item_id IN (SELECT item_id FROM search_subjects WHERE subject = ?)")
+                item = "d.item_id || ''" if subjects_as_filter else "d.item_id"
+                conditions.append(f"{item} IN (SELECT item_id FROM search_subjects WHERE subject = ?)")
             else:
                 conditions.append(f"{FILTERED_COLUMNS[name]} = ?")
             params.append(value)

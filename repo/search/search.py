@@ -25,7 +25,7 @@ from repo.catalog import Database, utc_now
 from repo.catalog.full_text import full_text_for
 from repo.catalog.index_words import terms
 from repo.catalog.keyset import Cursor, KeysetPage, Order, page_of
-from repo.catalog.search_counts import public_counts, public_total
+from repo.catalog.search_counts import public_counts, public_total, public_value_count
 from repo.catalog.search_rows import (
     HIT_ORDERS,
     Selection,
@@ -54,6 +54,8 @@ DEFAULT_STALE_SECONDS = 60.0
 RANKINGS_KEPT = 64  # word searches whose ranked candidates are kept (a thousand rows each)
 ORDERS: dict[Sort, Order] = {sort: HIT_ORDERS[sort.value] for sort in Sort}
 _EVERYTHING = SearchQuery().summary_key  # no words, no filters
+# The orders search_docs has an index for (repo.catalog.schema): a page can be read in them.
+_ORDERS_BY_INDEX = (Sort.TITLE, Sort.DATE_ASC, Sort.DATE_DESC)
 
 
 class Search:
@@ -74,13 +76,15 @@ class Search:
         self.summaries = summaries or SummaryCache()
         self.rankings = SummaryCache(RANKINGS_KEPT)
 
-    def _filters(self, query: SearchQuery, now: str) -> Selection:
+    def _filters(self, query: SearchQuery, now: str, *, subjects_as_filter: bool = False) -> Selection:
         """The public items that pass the query's filters (words aside)."""
-        return public_selection(now, query.filters, query.year_from, query.year_to)
+        return public_selection(
+            now, query.filters, query.year_from, query.year_to, subjects_as_filter=subjects_as_filter
+        )
 
-    def _matching(self, query: SearchQuery, now: str) -> Selection:
+    def _matching(self, query: SearchQuery, now: str, *, subjects_as_filter: bool = False) -> Selection:
         """Every item the query selects, words included (for totals and facets)."""
-        selection = self._filters(query, now)
+        selection = self._filters(query, now, subjects_as_filter=subjects_as_filter)
         words = terms(query.text)
         return selection.matching(self.fts.match(words)) if words else selection
 
@@ -135,7 +139,7 @@ class Search:
         else:
             rows = hit_page_rows(
                 self.db,
-                self._matching(query, now),
+                self._matching(query, now, subjects_as_filter=self.reads_subject_in_order(query, sort, words, now)),
                 order,
                 after=cursor.key if cursor is not None else None,
                 before=cursor is not None and cursor.before,
@@ -144,6 +148,23 @@ class Search:
             )
         width = len(order)
         return page_of(rows, lambda r: tuple(r[f"k{n}"] for n in range(width)), cursor, query.page_size, start=offset)
+
+    def reads_subject_in_order(self, query: SearchQuery, sort: Sort, words: list[str], now: str) -> bool:
+        """Whether a page of one subject's items is read in the page's order, keeping the rows of
+        the subject, rather than all the subject's items read and sorted. A subject of n public
+        items among N finds a page of k after about k * N / n rows in order, against n by subject:
+        at 1,000,000 items a subject of 30,000 reads ~700 rows, not 30,000 (25 ms to 3 ms)."""
+        if (
+            words
+            or sort not in _ORDERS_BY_INDEX
+            or set(query.filters) != {"subject"}
+            or len(query.filters["subject"]) != 1
+        ):
+            return False
+        if query.year_from is not None or query.year_to is not None:
+            return False
+        items = public_value_count(self.db, "subject", query.filters["subject"][0], now)
+        return items * items > (query.page_size + 1) * public_total(self.db, now)
 
     def _ranked(self, query: SearchQuery, words: list[str], now: str) -> list[tuple[float, str, str]]:
         """(relevance, sort title, item id) of the first ``candidates`` matches that pass the

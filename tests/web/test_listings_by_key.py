@@ -226,3 +226,19 @@ def test_items_written_straight_into_the_catalog_are_queued_and_caught_up(catalo
     db.execute("DELETE FROM metadata WHERE item_id = 'raw'")
     db.execute("DELETE FROM items WHERE id = 'raw'")
     assert catch_up(db) == 1 and search.search(SearchQuery(text="okapi"), now=NOW).hits == []
+
+
+@pytest.mark.parametrize("page_size, in_order", [(3, True), (20, False)])
+def test_a_subject_read_in_page_order_or_by_subject_is_the_straightforward_listing(
+    catalog: Catalog, page_size: int, in_order: bool
+) -> None:
+    """A common subject (a short page among many of its items) is read in the page's order and
+    sifted; a rare one by its own index: the same listing either way, forwards and back."""
+    search = Search(catalog.db)
+    for sort in (Sort.TITLE, Sort.DATE_DESC):
+        query = SearchQuery(filters={"subject": ("Engines",)}, sort=sort, page_size=page_size)
+        assert search.reads_subject_in_order(query, sort, [], NOW) is in_order
+        forwards, backwards = walk(search, query)
+        where = "AND d.item_id IN (SELECT item_id FROM search_subjects WHERE subject = ?)"
+        assert [i for page in forwards for i in page] == straightforward(catalog, sort, where, ("Engines",))
+        assert backwards == forwards[-2::-1]
