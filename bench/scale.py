@@ -18,7 +18,8 @@ from the smallest size to the largest, the servers' private memory (RssAnon), an
   list too, first and deep page, signed in as a curator through the sign-in form);
 - no page is larger than 1 MB.
 
-The first two are for the pages the issue names (home, collection pages, browse, words, a facet);
+The first two are for the pages the issue names (home, collection pages, browse, words, a word with a
+facet, a subject facet alone, the staff items list);
 IIIF collections, OAI-PMH, an item page and its manifest are measured beside them.
 
 The exit status is 1 when a target is missed. PostgreSQL is Debian's, started by
@@ -74,6 +75,7 @@ TARGETED = (
     "browse (search, no words)",
     "a common word",
     "common word + language facet",
+    "a subject facet alone",
     "a rare word",
     "staff items list",
     "staff items deep page",

@@ -141,7 +141,7 @@ class Settings:
         "its total and facets still count every match.",
     )
     search_count_budget_ms: int = setting(
-        100,
+        50,
         "How long a search waits for its total and facets when they are not counted yet for the catalog as it is; "
         "past it the page shows its results and says it is counting (or shows the recent earlier counts, marked).",
     )
