@@ -47,6 +47,7 @@ class SummaryCache:
         self._busy: dict[Hashable, threading.Event] = {}
         self.computed = 0  # how many entries were computed rather than found (tests and benches read it)
         self._outdated_since: dict[Hashable, float] = {}  # when a request first found an entry out of date
+        self._counting_since: dict[Hashable, float] = {}  # when the background count of an entry began
         self._background: ThreadPoolExecutor | None = None  # made at first use; its threads keep their connections
 
     def within(
@@ -68,7 +69,11 @@ class SummaryCache:
                 if self._background is None:
                     self._background = ThreadPoolExecutor(2, thread_name_prefix="search-counts")
                 self._background.submit(self._fill, key, version, compute, busy)
-        if busy.wait(budget):
+                self._counting_since[key] = now
+            # The budget runs from the count's start: while a long count runs, the requests after
+            # the first are told at once, not each kept waiting the whole budget again.
+            wait = max(0.0, self._counting_since.get(key, now) + budget - now)
+        if busy.wait(wait):
             with self._lock:
                 found = self._values.get(key)
                 if found is not None and found[0] == version:
@@ -85,6 +90,7 @@ class SummaryCache:
         finally:
             with self._lock:
                 del self._busy[key]
+                self._counting_since.pop(key, None)
             busy.set()
 
     def _store(self, key: Hashable, version: Version, value: object) -> None:

@@ -5,6 +5,7 @@ time; once counted, they equal a straightforward count, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from app.errors import HANDLERS
 from app.web.pages import public_pages
 from repo.catalog import Catalog
 from repo.search import Search, SearchQuery
-from repo.search.summary import Freshness
+from repo.search.summary import Freshness, SummaryCache
 from repo.services import Services
 from repo.settings import Settings
 from tests.presentation import samples
@@ -71,6 +72,30 @@ def test_the_first_request_waits_at_most_the_budget_and_says_it_is_counting(cata
         " WHERE i.visibility = 'public' AND i.status = 'active' GROUP BY m.language"
     )
     assert {v.value: v.count for v in ready.facets["language"]} == {r["value"]: r["n"] for r in by_language}
+
+
+def test_while_a_long_count_runs_the_requests_after_the_first_are_told_at_once() -> None:
+    """Each worker counts a common word of a large catalog once, for seconds: only the first request
+    waits the budget; the others are told "counting" at once, not kept waiting the budget each."""
+    cache: SummaryCache = SummaryCache()
+    release = threading.Event()
+
+    def slow_count() -> int:
+        release.wait(30)
+        return 7
+
+    began = time.monotonic()
+    assert cache.within("word", 1, slow_count, budget=1.0, stale_seconds=0) == (None, Freshness.COUNTING)
+    assert time.monotonic() - began >= 1.0
+    again = time.monotonic()
+    assert cache.within("word", 1, slow_count, budget=1.0, stale_seconds=0) == (None, Freshness.COUNTING)
+    assert time.monotonic() - again < 0.5
+    release.set()
+    deadline = time.monotonic() + 30
+    while (found := cache.within("word", 1, slow_count, budget=1.0, stale_seconds=0))[1] is not Freshness.CURRENT:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert found == (7, Freshness.CURRENT)
 
 
 def test_after_an_ingest_the_earlier_counts_are_shown_marked_then_refreshed(catalog: Catalog) -> None:
