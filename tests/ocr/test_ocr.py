@@ -27,6 +27,10 @@ from repo.services import Services
 from repo.settings import Settings
 from tests.ocr.pages import FONTS, DrawnWord, draw_page, words_for
 
+# Counts of a query with words or filters are made in the background (repo.search.summary); these
+# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
+COUNTED = 60.0
+
 BASE = "http://muniment.test"
 MODS = """<?xml version="1.0" encoding="UTF-8"?>
 <mods xmlns="http://www.loc.gov/mods/v3" version="3.8">
@@ -217,7 +221,7 @@ def test_the_site_search_finds_page_text_after_record_matches(repository: tuple[
     from repo.search import Search, SearchQuery
 
     services, item_id = repository
-    search = Search(services.catalog.db)
+    search = Search(services.catalog.db, count_budget=COUNTED)
     found = search.search(SearchQuery(text=MARKER.lower()))
     assert [hit.item_id for hit in found.hits] == [item_id]  # only its page 7 holds the word
     assert search.search(SearchQuery(text="zebracorn")).total == 0

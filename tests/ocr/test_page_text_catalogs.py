@@ -28,6 +28,10 @@ from repo.services import Services
 from repo.settings import Settings
 from tests.ocr.pages import DrawnWord, alto_for, draw_page, words_for
 
+# Counts of a query with words or filters are made in the background (repo.search.summary); these
+# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
+COUNTED = 60.0
+
 W, H = 800, 360
 WORDS = {1: "Gallimaufry", 2: "Hornbook", 3: "Inkhorn"}  # one drawn on each page: supplied ALTO, hOCR, OCR
 MODS = (
@@ -97,7 +101,7 @@ def test_search_inside_and_site_search_find_every_kind_of_page_text(
     for seq, word in WORDS.items():
         canvas = f"http://muniment.test/iiif/commonplace/canvas/p{seq}"
         assert _content_search(services, word.lower()) == ([canvas], [canvas]), word
-        found = Search(services.catalog.db).search(SearchQuery(text=word))
+        found = Search(services.catalog.db, count_budget=COUNTED).search(SearchQuery(text=word))
         assert [hit.item_id for hit in found.hits] == ["commonplace"], word
         assert [s.seq for s in snippets(services.catalog.db, "commonplace", word)] == [seq]
     assert _content_search(services, "zebracorn") == ([], [])
@@ -145,7 +149,7 @@ def test_rebuild_catalog_restores_page_text_from_storage(
         for seq, word in WORDS.items():
             canvas = f"http://muniment.test/iiif/commonplace/canvas/p{seq}"
             assert _content_search(rebuilt, word) == ([canvas], [canvas])
-            assert Search(rebuilt.catalog.db).search(SearchQuery(text=word)).total == 1
+            assert Search(rebuilt.catalog.db, count_budget=COUNTED).search(SearchQuery(text=word)).total == 1
         ocr = ItemOcr(rebuilt)
         assert ocr.plan("commonplace") == []  # every page has its text again
         assert ocr.plan("commonplace", again=True) == [3]  # and the OCR'd page is still known as OCR

@@ -15,6 +15,10 @@ from repo.search import Search, SearchQuery, index_item, reindex_all, remove_ite
 from repo.search.search import FACET_LIMIT
 from tests.presentation import samples
 
+# Counts of a query with words or filters are made in the background (repo.search.summary); these
+# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
+COUNTED = 60.0
+
 NOW = "2025-06-01T00:00:00Z"
 LATER = "2031-01-01T00:00:00Z"  # the embargoes ending in 2030 have ended
 PUBLIC = "i.status = 'active' AND (i.visibility = 'public' OR (i.visibility = 'embargoed' AND i.embargo_until <= ?))"
@@ -66,7 +70,7 @@ def straightforward(catalog: Catalog, now: str) -> tuple[int, dict[str, Counter[
 
 def assert_counts_are_straightforward(catalog: Catalog, now: str = NOW) -> None:
     total, expected, years = straightforward(catalog, now)
-    results = Search(catalog.db).search(SearchQuery(), now=now)  # a new Search: nothing cached
+    results = Search(catalog.db, count_budget=COUNTED).search(SearchQuery(), now=now)  # a new Search: nothing cached
     assert results.total == total
     for name, values in expected.items():
         ranked = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]
@@ -76,7 +80,7 @@ def assert_counts_are_straightforward(catalog: Catalog, now: str = NOW) -> None:
     for span in dates:
         assert span.year_from is not None and span.year_to is not None
         assert span.count == sum(n for year, n in years.items() if span.year_from <= year <= span.year_to)
-    assert Search(catalog.db).collection_counts(now) == dict(expected["collection"])
+    assert Search(catalog.db, count_budget=COUNTED).collection_counts(now) == dict(expected["collection"])
 
 
 def test_counts_follow_ingests_edits_visibility_withdrawals_and_the_clock(catalog: Catalog) -> None:
@@ -99,8 +103,8 @@ def test_counts_follow_ingests_edits_visibility_withdrawals_and_the_clock(catalo
     assert_counts_are_straightforward(catalog)
     assert_counts_are_straightforward(catalog, LATER)  # embargoes ended by the clock alone
     assert (
-        Search(catalog.db).search(SearchQuery(), now=LATER).total
-        > Search(catalog.db).search(SearchQuery(), now=NOW).total
+        Search(catalog.db, count_budget=COUNTED).search(SearchQuery(), now=LATER).total
+        > Search(catalog.db, count_budget=COUNTED).search(SearchQuery(), now=NOW).total
     )
 
 
@@ -114,21 +118,23 @@ def test_a_rebuilt_index_counts_the_same(catalog: Catalog) -> None:
 
 
 def test_counts_change_in_the_transaction_of_the_change(catalog: Catalog) -> None:
-    search = Search(catalog.db)
+    search = Search(catalog.db, count_budget=COUNTED)
     before = search.search(SearchQuery(), now=NOW).total
     try:
         with catalog.db.transaction():
             catalog.db.execute("UPDATE items SET visibility = 'restricted' WHERE id = 'i00'")
-            assert Search(catalog.db).search(SearchQuery(), now=NOW).total == before - 1
+            assert Search(catalog.db, count_budget=COUNTED).search(SearchQuery(), now=NOW).total == before - 1
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
-    assert Search(catalog.db).search(SearchQuery(), now=NOW).total == before  # rolled back with it
+    assert (
+        Search(catalog.db, count_budget=COUNTED).search(SearchQuery(), now=NOW).total == before
+    )  # rolled back with it
     assert_counts_are_straightforward(catalog)
 
 
 def test_kept_rankings_follow_every_change(catalog: Catalog) -> None:
-    search = Search(catalog.db)
+    search = Search(catalog.db, count_budget=COUNTED)
     query = SearchQuery(text="letter", page_size=100)
     first = [h.item_id for h in search.search(query, now=NOW).hits]
     assert [h.item_id for h in search.search(query, now=NOW).hits] == first  # kept, the same
