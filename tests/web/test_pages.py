@@ -53,7 +53,14 @@ def seed(catalog: Catalog) -> None:
 
 def make_client(tmp_path: Path, catalog_url: str) -> Iterator[tuple[TestClient, Services]]:
     services = Services.open(
-        Settings(data_dir=tmp_path, database_url=catalog_url, base_url=BASE, repository_name="Test Archive")
+        # The pages' counts are asserted: wait for them (the default budget is 50 ms, then "Counting items…").
+        Settings(
+            data_dir=tmp_path,
+            database_url=catalog_url,
+            base_url=BASE,
+            repository_name="Test Archive",
+            search_count_budget_ms=60_000,
+        )
     )
     seed(services.catalog)
     app = Starlette(routes=[*presentation_routes(services), *public_pages(services)], exception_handlers=HANDLERS)
