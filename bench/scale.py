@@ -393,12 +393,23 @@ def page_paths(site: Site) -> dict[str, str]:
 def staff_deep_cursor(url: str) -> str:
     """The staff list's cursor ~90% of the way down (newest first): what a curator's 1,800th
     "Next page" at 100,000 items would ask for."""
-    db = Catalog.open(url).db
-    total = db.query_one("SELECT COUNT(*) AS n FROM items")["n"]  # type: ignore[index]
-    deep = "SELECT * FROM items ORDER BY created DESC, id DESC LIMIT 1 OFFSET ?"
-    row = db.query_one(deep, (total * 9 // 10,))
-    assert row is not None
-    return cursor_of(Item.from_row(row))
+    catalog = Catalog.open(url)
+    try:
+        total = catalog.db.query_one("SELECT COUNT(*) AS n FROM items")["n"]  # type: ignore[index]
+        deep = "SELECT * FROM items ORDER BY created DESC, id DESC LIMIT 1 OFFSET ?"
+        row = catalog.db.query_one(deep, (total * 9 // 10,))
+        assert row is not None
+        return cursor_of(Item.from_row(row))
+    finally:
+        catalog.close()
+
+
+def add_curator(url: str) -> None:
+    catalog = Catalog.open(url)
+    try:
+        UserStore(catalog.db).create(STAFF_NAME, Role.CURATOR, STAFF_PASSWORD)
+    finally:
+        catalog.close()
 
 
 def sign_in(port: int) -> str:
@@ -435,7 +446,7 @@ def prepare(database: str, sizes: list[int], workers: int, base_port: int, pg_ur
             flush=True,
         )
         site.pages = page_paths(site)
-        UserStore(Catalog.open(url).db).create(STAFF_NAME, Role.CURATOR, STAFF_PASSWORD)
+        add_curator(url)
         site.server, site.start_s = start_server(data_dir, url, site.port, workers)
         site.cookie = sign_in(site.port)
         print(

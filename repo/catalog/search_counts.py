@@ -13,13 +13,6 @@ from __future__ import annotations
 from repo.catalog.db import Database
 
 
-def public_total(db: Database, now: str) -> int:
-    row = db.query_one(
-        "SELECT COALESCE(SUM(n), 0) AS n FROM search_counts WHERE facet = 'total' AND opens <= ?", (now,)
-    )
-    return int(row["n"]) if row else 0
-
-
 def public_value_count(db: Database, facet: str, value: str, now: str) -> int:
     """How many public items have ``value`` in ``facet``."""
     row = db.query_one(
@@ -27,6 +20,10 @@ def public_value_count(db: Database, facet: str, value: str, now: str) -> int:
         (facet, value, now),
     )
     return int(row["n"]) if row else 0
+
+
+def public_total(db: Database, now: str) -> int:
+    return public_value_count(db, "total", "", now)  # the one 'total' value, '' (schema._DOC_FACETS)
 
 
 def public_counts(db: Database, facet: str, now: str, limit: int | None = None) -> list[tuple[str, int]]:

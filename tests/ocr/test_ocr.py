@@ -26,10 +26,7 @@ from repo.search.snippets import snippets as page_snippets
 from repo.services import Services
 from repo.settings import Settings
 from tests.ocr.pages import FONTS, DrawnWord, draw_page, words_for
-
-# Counts of a query with words or filters are made in the background (repo.search.summary); these
-# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
-COUNTED = 60.0
+from tests.search import COUNTED
 
 BASE = "http://muniment.test"
 MODS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -27,10 +27,7 @@ from repo.search.snippets import snippets
 from repo.services import Services
 from repo.settings import Settings
 from tests.ocr.pages import DrawnWord, alto_for, draw_page, words_for
-
-# Counts of a query with words or filters are made in the background (repo.search.summary); these
-# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
-COUNTED = 60.0
+from tests.search import COUNTED
 
 W, H = 800, 360
 WORDS = {1: "Gallimaufry", 2: "Hornbook", 3: "Inkhorn"}  # one drawn on each page: supplied ALTO, hOCR, OCR

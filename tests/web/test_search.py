@@ -10,10 +10,7 @@ import pytest
 from repo.catalog import Catalog
 from repo.search import Search, SearchQuery, Sort, ensure_indexed, index_item, reindex_all, remove_item
 from tests.presentation import samples
-
-# Counts of a query with words or filters are made in the background (repo.search.summary); these
-# tests assert them, so they wait for them rather than take "still counting" on a loaded machine.
-COUNTED = 60.0
+from tests.search import COUNTED
 
 NOW = "2025-06-01T00:00:00Z"
 
