@@ -20,7 +20,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from tests.servers.ports import free_port, wait_for_port
+from tests.servers.ports import free_ports, wait_for_port
 
 ACCESS_KEY = "muniment-test"
 SECRET_KEY = "muniment-test-secret"
@@ -38,14 +38,58 @@ class SeaweedFS:
     def __init__(self, workdir: Path | None = None) -> None:
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="muniment-weed-"))
-        self.s3_port = free_port()
-        # Fixed for the life of this object, so a restart finds its own raft state again.
-        self._ports = {name: free_port() for name in ("master", "volume", "filer", "s3grpc")}
-        self._grpc = {name: free_port() for name in ("master", "volume", "filer")}
-        self.endpoint = f"http://127.0.0.1:{self.s3_port}"
+        self._choose_ports()
         self.process: subprocess.Popen[bytes] | None = None
+        self._started_once = False
+
+    def _choose_ports(self) -> None:
+        # Fixed for the life of this object once it has started, so a restart finds its own raft
+        # state again. Eight distinct ports: free_port() one by one can hand out the same one twice.
+        s3, master, volume, filer, s3grpc, master_grpc, volume_grpc, filer_grpc = free_ports(8)
+        self.s3_port = s3
+        self._ports = {"master": master, "volume": volume, "filer": filer, "s3grpc": s3grpc}
+        self._grpc = {"master": master_grpc, "volume": volume_grpc, "filer": filer_grpc}
+        self.endpoint = f"http://127.0.0.1:{self.s3_port}"
 
     def start(self) -> SeaweedFS:
+        """Start the server and wait until it takes writes.
+
+        A first start that does not come up (a port taken in the meantime by another process, as
+        happened once in CI) is tried again on fresh ports and a fresh data folder; a restart keeps
+        its ports and data, so its failure is the test's to see.
+        """
+        attempts = 1 if self._started_once else 3
+        for attempt in range(1, attempts + 1):
+            try:
+                self._launch()
+                wait_for_port(self.s3_port, timeout=60, process=self.process)
+                self._wait_ready()
+            except (
+                TimeoutError,
+                RuntimeError,
+                botocore.exceptions.BotoCoreError,
+                botocore.exceptions.ClientError,
+            ) as exc:
+                self.kill()
+                log_tail = self._log_tail()
+                if attempt == attempts:
+                    raise RuntimeError(f"SeaweedFS did not start ({exc}); the end of its log:\n{log_tail}") from exc
+                print(f"SeaweedFS start {attempt} failed ({exc}); trying fresh ports\n{log_tail}", file=sys.stderr)
+                shutil.rmtree(self.workdir / "data", ignore_errors=True)
+                self._choose_ports()
+                continue
+            self._started_once = True
+            return self
+        raise AssertionError("unreachable")
+
+    def _log_tail(self, lines: int = 30) -> str:
+        try:
+            text = (self.workdir / "weed.log").read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _launch(self) -> None:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
         config = self.workdir / "s3.json"
@@ -89,10 +133,8 @@ class SeaweedFS:
             "-s3.port.lance=0",
         ]
         log = (self.workdir / "weed.log").open("ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for_port(self.s3_port, timeout=60)
-        self._wait_ready()
-        return self
+        with log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def client(self):  # type: ignore[no-untyped-def]
         return boto3.client(
