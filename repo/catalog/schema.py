@@ -705,6 +705,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "page_pairs: how often each word follows another on an item's pages, for Content Search phrase totals",
         lambda dialect: [PAGE_PAIRS_TABLE, PAGE_PAIRS_FROM_WORDS],
     ),
+    Migration(
+        14,
+        "search_subjects.sort_title: a page of one subject's items in title order reads its own rows",
+        lambda dialect: [
+            "ALTER TABLE search_subjects ADD COLUMN sort_title TEXT",
+            "UPDATE search_subjects SET sort_title ="
+            " (SELECT d.sort_title FROM search_docs d WHERE d.item_id = search_subjects.item_id)",
+            # ``opens`` in the index too: whether each row is public is read without its table row.
+            "CREATE INDEX search_subjects_title ON search_subjects (subject, sort_title, item_id, opens)",
+        ],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -17,9 +17,11 @@ from repo.catalog.search_documents import SearchDocument
 def write_document(db: Database, fts: FullText, doc: SearchDocument, *, counted: bool = True) -> None:
     """``doc``'s rows (its old ones already removed); ``counted``: in the facet counts at once."""
     fts.write(db, doc, counted=counted)
-    # The subjects take the document's ``opens`` (see repo.catalog.schema.OPENS): counted with it or not.
+    # The subjects take the document's ``opens`` (see repo.catalog.schema.OPENS), counted with it or
+    # not, and its sort title, for a subject's page in title order (repo.catalog.search_rows).
     db.executemany(
-        "INSERT INTO search_subjects (item_id, subject, opens) SELECT ?, ?, opens FROM search_docs WHERE item_id = ?",
+        "INSERT INTO search_subjects (item_id, subject, opens, sort_title)"
+        " SELECT ?, ?, opens, sort_title FROM search_docs WHERE item_id = ?",
         [(doc.item_id, subject, doc.item_id) for subject in doc.subjects],
     )
 
@@ -30,18 +32,19 @@ def write_documents(db: Database, fts: FullText, docs: Sequence[SearchDocument],
     at a time in one long transaction would leave versions of each that every later update walks past."""
     fts.write_many(db, docs, counted=counted)
     rows = [(doc.item_id, subject) for doc in docs for subject in doc.subjects]
-    # The subjects take their document's ``opens``: counted with it or not.
+    # The subjects take their document's ``opens`` and sort title, as in ``write_document``.
     if db.dialect == "postgresql":  # one statement from two arrays, as the documents (full_text.py)
         if rows:
             db.execute(
-                "INSERT INTO search_subjects (item_id, subject, opens) SELECT u.item_id, u.subject, d.opens"
+                "INSERT INTO search_subjects (item_id, subject, opens, sort_title)"
+                " SELECT u.item_id, u.subject, d.opens, d.sort_title"
                 " FROM unnest(?::text[], ?::text[]) AS u(item_id, subject) JOIN search_docs d ON d.item_id = u.item_id",
                 [[item_id for item_id, _ in rows], [subject for _, subject in rows]],
             )
     else:
         db.executemany(
-            "INSERT INTO search_subjects (item_id, subject, opens)"
-            " SELECT ?, ?, opens FROM search_docs WHERE item_id = ?",
+            "INSERT INTO search_subjects (item_id, subject, opens, sort_title)"
+            " SELECT ?, ?, opens, sort_title FROM search_docs WHERE item_id = ?",
             [(item_id, subject, item_id) for item_id, subject in rows],
         )
 

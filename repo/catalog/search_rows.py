@@ -115,6 +115,24 @@ def hit_page_rows(
     )
 
 
+# One subject's public items in title order, read from the subject's own rows, which keep each
+# item's sort title and ``opens`` (index search_subjects_title): a page reads its own rows and no
+# more, whether the subject has 30 items or 30,000. Its keys are the title order's.
+SUBJECT_TITLE_ORDER: Order = [("s.sort_title", False), ("s.item_id", False)]
+
+
+def subject_title_page_rows(
+    db: Database, subject: str, now: str, *, after: Key | None, before: bool, limit: int, offset: int
+) -> list[Row]:
+    """``hit_page_rows`` of the public items of one ``subject`` in title order."""
+    selection = Selection(
+        joins=["JOIN search_subjects s ON s.item_id = d.item_id"],
+        conditions=["s.subject = ?", "s.opens <= ?"],
+        params=[subject, now],
+    )
+    return hit_page_rows(db, selection, SUBJECT_TITLE_ORDER, after=after, before=before, limit=limit, offset=offset)
+
+
 def candidate_rows(db: Database, selection: Selection, match: Match, limit: int) -> list[Row]:
     """(item_id, sort_title, relevance) of the first ``limit`` items of ``selection`` holding the
     words of ``match``, in index order (not ranked)."""

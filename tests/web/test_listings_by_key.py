@@ -232,13 +232,43 @@ def test_items_written_straight_into_the_catalog_are_queued_and_caught_up(catalo
 def test_a_subject_read_in_page_order_or_by_subject_is_the_straightforward_listing(
     catalog: Catalog, page_size: int, in_order: bool
 ) -> None:
-    """A common subject (a short page among many of its items) is read in the page's order and
-    sifted; a rare one by its own index: the same listing either way, forwards and back."""
+    """By date, a common subject (a short page among many of its items) is read in the page's
+    order and sifted; a rare one by its own index: the same listing either way, forwards and back.
+    (Title order reads the subject's own rows: the next test.)"""
     search = Search(catalog.db)
-    for sort in (Sort.TITLE, Sort.DATE_DESC):
+    for sort in (Sort.DATE_ASC, Sort.DATE_DESC):
         query = SearchQuery(filters={"subject": ("Engines",)}, sort=sort, page_size=page_size)
         assert search.reads_subject_in_order(query, sort, [], NOW) is in_order
         forwards, backwards = walk(search, query)
         where = "AND d.item_id IN (SELECT item_id FROM search_subjects WHERE subject = ?)"
         assert [i for page in forwards for i in page] == straightforward(catalog, sort, where, ("Engines",))
         assert backwards == forwards[-2::-1]
+
+
+def test_a_subject_page_by_title_reads_only_its_own_rows_in_order(tmp_path) -> None:
+    """The subject's rows keep the sort title, so its index gives the page in order: no sort of all
+    the subject's items (SQLite's plan names no temporary B-tree), whatever the subject's size."""
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    for n in range(30):
+        samples.add(
+            catalog, samples.item(f"i{n:02d}", title=f"Mill {n}"), samples.record(f"Mill {n}", subjects=("Engines",))
+        )
+    catch_up(catalog.db)
+    search = Search(catalog.db)
+    query = SearchQuery(filters={"subject": ("Engines",)}, sort=Sort.TITLE, page_size=5)
+    assert search.reads_subject_by_title(query, Sort.TITLE, [])
+    statements: list[str] = []
+    with catalog.db._use() as conn:
+        conn.set_trace_callback(statements.append)
+        try:
+            second = search.search(
+                SearchQuery(**{**query.__dict__, "cursor": search.search(query, now=NOW).next_cursor}), now=NOW
+            )
+        finally:
+            conn.set_trace_callback(None)
+    in_title_order = catalog.db.query("SELECT item_id FROM search_docs ORDER BY sort_title, item_id")
+    assert [h.item_id for h in second.hits] == [r["item_id"] for r in in_title_order][5:10]
+    page = next(sql for sql in statements if "JOIN search_subjects s" in sql and "ORDER BY" in sql)
+    plan = " | ".join(str(row["detail"]) for row in catalog.db.query("EXPLAIN QUERY PLAN " + page))
+    assert "search_subjects_title" in plan and "TEMP B-TREE" not in plan, plan
+    catalog.close()
