@@ -273,8 +273,14 @@ def start_muniment(label: str, work: Path, cores: int, **settings: str) -> Serve
     return Server(f"Muniment {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
 
 
-def start_side(side: Side, label: str, work: Path, cores: int, **settings: str) -> Server:
-    """``muniment serve`` of one side of an A/B, on its own data, with the settings it knows."""
+def on_cpus(cpus: str | None, cmd: list[str]) -> list[str]:
+    """``cmd`` kept to the CPUs ``cpus`` (taskset's list, e.g. "1"), or as it is for None."""
+    return ["taskset", "-c", cpus, *cmd] if cpus else cmd
+
+
+def start_side(side: Side, label: str, work: Path, cores: int, cpus: str | None = None, **settings: str) -> Server:
+    """``muniment serve`` of one side of an A/B, on its own data, with the settings it knows,
+    kept to ``cpus`` when given."""
     port = free_port()
     env = side.env(
         data_dir=str(work / side.name / "data"),
@@ -285,7 +291,7 @@ def start_side(side: Side, label: str, work: Path, cores: int, **settings: str) 
         **settings,
     )
     log = work / side.name / f"muniment-{label.replace(' ', '-')}.log"
-    cmd = side.command("serve", "--port", str(port))
+    cmd = on_cpus(cpus, side.command("serve", "--port", str(port)))
     return Server(f"{side.name} {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json", cwd=side.root)
 
 
@@ -524,7 +530,16 @@ class Result:
     cpu_ms: float  # server CPU (user + system, all its processes) per request
 
 
-def wrk(server: Server, paths: list[str], connections: int, seconds: int, work: Path, *, close: bool = False) -> Result:
+def wrk(
+    server: Server,
+    paths: list[str],
+    connections: int,
+    seconds: int,
+    work: Path,
+    *,
+    close: bool = False,
+    cpus: str | None = None,
+) -> Result:
     script, listing = work / "cycle.lua", work / f"paths-{server.port}.txt"
     if not script.exists():
         script.write_text(LUA)
@@ -534,7 +549,7 @@ def wrk(server: Server, paths: list[str], connections: int, seconds: int, work: 
         cmd += ["-H", "Connection: close"]
     cmd += [f"http://127.0.0.1:{server.port}", "--", str(listing), str(random.randrange(len(paths)))]
     cpu = server.cpu_seconds()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(on_cpus(cpus, cmd), check=True, capture_output=True, text=True).stdout
     cpu = server.cpu_seconds() - cpu
     line = next((x for x in out.splitlines() if x.startswith("JSON ")), None)
     if line is None:
@@ -648,6 +663,11 @@ def main() -> int:
         "--against",
         metavar="REV",
         help="run Muniment's rows for this checkout and for the commit REV in the same run, and compare them",
+    )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="with --against: wrk on CPU 0 and the servers on the other CPUs (taskset), one worker a CPU",
     )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     parser.add_argument(
@@ -833,6 +853,11 @@ def run_against(args: argparse.Namespace) -> int:
         return 2
     conns = [int(c) for c in args.connections.split(",")]
     cores = os.cpu_count() or 1
+    # --pin: wrk on CPU 0, the servers (a worker a CPU left) on the others, so neither side's
+    # figures depend on where the scheduler put wrk that round.
+    wrk_cpus, server_cpus = ("0", f"1-{cores - 1}") if args.pin and cores > 1 else (None, None)
+    if server_cpus:
+        cores -= 1
     work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-ab-"))
     work.mkdir(parents=True, exist_ok=True)
     servers: list[Server] = []
@@ -861,7 +886,9 @@ def run_against(args: argparse.Namespace) -> int:
             tiles = viewer_tiles(pyramids["this"])
             compare_pyramids(pyramids, tiles)
             by_side = {
-                side.name: {label: start_side(side, label, work, cores, **s) for label, s in AB_SERVERS.items()}
+                side.name: {
+                    label: start_side(side, label, work, cores, server_cpus, **s) for label, s in AB_SERVERS.items()
+                }
                 for side in sides
             }
             servers += [server for labels in by_side.values() for server in labels.values()]
@@ -888,7 +915,7 @@ def run_against(args: argparse.Namespace) -> int:
                     for i, (name, label) in enumerate(AB_ROWS):
                         for side in turns(sides, r, i):
                             server = by_side[side.name][label]
-                            res = wrk(server, lists[name.replace(" (warm)", "")], c, args.duration, work)
+                            res = wrk(server, lists[name.replace(" (warm)", "")], c, args.duration, work, cpus=wrk_cpus)
                             results.setdefault((name, c, server.label), []).append(res)
             return report_against(results, conns, sides, len(tiles), args)
     finally:
@@ -963,7 +990,8 @@ def report_against(
         return f"{value:6.1%}" if args.rounds > 1 else f"{'-':>6}"
 
     this, other = sides
-    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s)")
+    pinned = "wrk on CPU 0, servers on the others (--pin)" if args.pin else "wrk and servers on the same CPUs"
+    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s); {pinned}")
     print(
         f"{'list':<13} {'conns':>5}  {'server':<12} {'req/s':>8} {'against':>8} {'this/ag':>7} {'spread':>13}"
         f"  {'p99 ms':>7} {'against':>7} {'this/ag':>7}  {'KB':>5} {'against':>7}  {'CPU ms':>6} {'this/ag':>7}"
