@@ -278,6 +278,12 @@ def on_cpus(cpus: str | None, cmd: list[str]) -> list[str]:
     return ["taskset", "-c", cpus, *cmd] if cpus else cmd
 
 
+def server_workers(args: argparse.Namespace) -> int:
+    """Workers each A/B server runs: one a CPU, less the one wrk has under ``--pin``."""
+    cores = os.cpu_count() or 1
+    return cores - 1 if args.pin and cores > 1 else cores
+
+
 def start_side(side: Side, label: str, work: Path, cores: int, cpus: str | None = None, **settings: str) -> Server:
     """``muniment serve`` of one side of an A/B, on its own data, with the settings it knows,
     kept to ``cpus`` when given."""
@@ -852,12 +858,11 @@ def run_against(args: argparse.Namespace) -> int:
         print("bench/iiif.py --against needs wrk (Debian package wrk): make bench-tools", file=sys.stderr)
         return 2
     conns = [int(c) for c in args.connections.split(",")]
-    cores = os.cpu_count() or 1
+    cores = server_workers(args)
     # --pin: wrk on CPU 0, the servers (a worker a CPU left) on the others, so neither side's
     # figures depend on where the scheduler put wrk that round.
-    wrk_cpus, server_cpus = ("0", f"1-{cores - 1}") if args.pin and cores > 1 else (None, None)
-    if server_cpus:
-        cores -= 1
+    pinned = cores < (os.cpu_count() or 1)
+    wrk_cpus, server_cpus = ("0", f"1-{cores}") if pinned else (None, None)
     work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-ab-"))
     work.mkdir(parents=True, exist_ok=True)
     servers: list[Server] = []
@@ -1018,7 +1023,7 @@ def report_against(
         print(f"{'met   ' if ok else 'MISSED'}  {text}")
     print(
         f"\nspread: (largest - smallest) / median of the rounds' req/s, this and against; "
-        f"{n_tiles} tiles in the tiles list; {args.duration} s per run; {os.cpu_count()} workers a server;"
+        f"{n_tiles} tiles in the tiles list; {args.duration} s per run; {server_workers(args)} workers a server;"
         "\np99 is shown, not judged"
         + (
             f" (the median spread of its rounds is {statistics.median(p99_spreads):.1%} here)."
