@@ -26,10 +26,11 @@ HIT_ORDERS: dict[str, Order] = {
     "newest": [("i.created", True), ("d.item_id", False)],
 }
 FILTERED_COLUMNS = {"collection": "d.collection", "type": "d.type", "language": "d.language"}
+_SUBJECTS_JOIN = "JOIN search_subjects s ON s.item_id = d.item_id"
 # Each value facet's column, with the join it needs, for counting the matches of a query.
 _FACET_COLUMN = {
     **{name: (column, "") for name, column in FILTERED_COLUMNS.items()},
-    "subject": ("s.subject", "JOIN search_subjects s ON s.item_id = d.item_id"),
+    "subject": ("s.subject", _SUBJECTS_JOIN),
 }
 _ITEMS = "JOIN items i ON i.id = d.item_id"
 _HIT_COLUMNS = "d.item_id, d.title, d.collection, d.creators, d.description, d.type, d.date"
@@ -126,7 +127,7 @@ def subject_title_page_rows(
 ) -> list[Row]:
     """``hit_page_rows`` of the public items of one ``subject`` in title order."""
     selection = Selection(
-        joins=["JOIN search_subjects s ON s.item_id = d.item_id"],
+        joins=[_SUBJECTS_JOIN],
         conditions=["s.subject = ?", "s.opens <= ?"],
         params=[subject, now],
     )
