@@ -861,8 +861,7 @@ def run_against(args: argparse.Namespace) -> int:
     cores = server_workers(args)
     # --pin: wrk on CPU 0, the servers (a worker a CPU left) on the others, so neither side's
     # figures depend on where the scheduler put wrk that round.
-    pinned = cores < (os.cpu_count() or 1)
-    wrk_cpus, server_cpus = ("0", f"1-{cores}") if pinned else (None, None)
+    wrk_cpus, server_cpus = ("0", f"1-{cores}") if cores < (os.cpu_count() or 1) else (None, None)
     work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="muniment-bench-iiif-ab-"))
     work.mkdir(parents=True, exist_ok=True)
     servers: list[Server] = []
