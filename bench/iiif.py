@@ -3,7 +3,7 @@ lighttpd, as in ../shared/bench/iipimage) on the very same 10000x8000 pyramidal 
 same request lists sent by wrk at 1 and 8 connections, in one run.
 
     .venv/bin/python bench/iiif.py [--duration 10] [--connections 1,8] [--rounds 1] [--workdir DIR]
-                                   [--no-floor] [--servers] [--against REV]
+                                   [--no-floor] [--servers] [--against REV [--pin]] [--awake]
 
 ``make bench-tools`` installs the Debian packages it runs (lighttpd, iipimage-server, wrk); the
 bench itself installs nothing: it says which is missing and exits with status 2. The image is
@@ -49,6 +49,11 @@ row, so the machine's drift falls on both); medians of the rounds, this/against,
 each side's rounds ((largest - smallest) / median). The exit status is 1 when a row's req/s is
 below 0.97x against. p99 is shown with its ratio but not judged: on a machine shared with wrk its
 rounds lie further apart than 3%, so a 3% p99 bound would fail on noise.
+
+``--awake`` keeps every CPU from halting while wrk runs (a busy loop at the idle scheduling class on
+each, which yields to any other thread at once). On a virtual machine a halted CPU is woken through
+the hypervisor, and at 1 connection every request wakes the server and then wrk: without it the
+1-connection rows measure mostly those wake-ups, which vary with the host's load.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,6 +277,32 @@ def start_muniment(label: str, work: Path, cores: int, **settings: str) -> Serve
     cmd = [*muniment_command(), "serve", "--port", str(port)]
     log = work / f"muniment-{label.replace(' ', '-')}.log"
     return Server(f"Muniment {label}", port, cmd, env, log, f"/iiif/3/{IDENTIFIER}/info.json")
+
+
+# One a CPU: at the idle scheduling class any runnable thread takes the CPU from it at once, so it
+# costs the measured processes next to nothing but keeps the virtual CPU from halting between requests.
+_SPIN = (
+    "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])}); "
+    "os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True: pass"
+)
+
+
+@contextlib.contextmanager
+def cpus_kept_awake(enabled: bool) -> Iterator[None]:
+    """With ``enabled``, a busy loop at SCHED_IDLE on every CPU while the block runs.
+
+    On a virtual machine an idle CPU halts, and waking it for the next request goes through the
+    hypervisor: at 1 connection, where every request wakes the server and then wrk, that wake-up is
+    much of what a request takes and varies with the host's load (lighttpd's static file at 1
+    connection here, 2026-12-03: 6,300-7,000 req/s with halting CPUs, 22,000-24,000 kept awake)."""
+    cpus = sorted(os.sched_getaffinity(0)) if enabled else []
+    spinners = [subprocess.Popen([sys.executable, "-c", _SPIN, str(cpu)]) for cpu in cpus]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 def on_cpus(cpus: str | None, cmd: list[str]) -> list[str]:
@@ -675,6 +707,12 @@ def main() -> int:
         action="store_true",
         help="with --against: wrk on CPU 0 and the servers on the other CPUs (taskset), one worker a CPU",
     )
+    parser.add_argument(
+        "--awake",
+        action="store_true",
+        help="keep every CPU from halting while wrk runs (a busy loop at SCHED_IDLE on each): on a virtual "
+        "machine the wake-ups otherwise weigh on the 1-connection rows",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     parser.add_argument(
         "--tiles-only",
@@ -767,12 +805,13 @@ def main() -> int:
         runs = len(plan) * len(conns) * args.rounds
         print(f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True)
         results: dict[tuple[str, int, str], list[Result]] = {}
-        for _ in range(args.rounds):
-            for c in conns:
-                for name, server in plan:
-                    which = "iip" if server is iip else "m"
-                    res = wrk(server, lists[name.replace(" (warm)", "")][which], c, args.duration, work)
-                    results.setdefault((name, c, server.label), []).append(res)
+        with cpus_kept_awake(args.awake):
+            for _ in range(args.rounds):
+                for c in conns:
+                    for name, server in plan:
+                        which = "iip" if server is iip else "m"
+                        res = wrk(server, lists[name.replace(" (warm)", "")][which], c, args.duration, work)
+                        results.setdefault((name, c, server.label), []).append(res)
         return report(results, [(name, server.label) for name, server in plan], conns, len(tiles), args)
     finally:
         for server in reversed(servers):
@@ -914,13 +953,15 @@ def run_against(args: argparse.Namespace) -> int:
                 f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True
             )
             results: dict[tuple[str, int, str], list[Result]] = {}
-            for r in range(args.rounds):
-                for c in conns:
-                    for i, (name, label) in enumerate(AB_ROWS):
-                        for side in turns(sides, r, i):
-                            server = by_side[side.name][label]
-                            res = wrk(server, lists[name.replace(" (warm)", "")], c, args.duration, work, cpus=wrk_cpus)
-                            results.setdefault((name, c, server.label), []).append(res)
+            with cpus_kept_awake(args.awake):
+                for r in range(args.rounds):
+                    for c in conns:
+                        for i, (name, label) in enumerate(AB_ROWS):
+                            for side in turns(sides, r, i):
+                                server = by_side[side.name][label]
+                                paths = lists[name.replace(" (warm)", "")]
+                                res = wrk(server, paths, c, args.duration, work, cpus=wrk_cpus)
+                                results.setdefault((name, c, server.label), []).append(res)
             return report_against(results, conns, sides, len(tiles), args)
     finally:
         for server in reversed(servers):
@@ -995,7 +1036,8 @@ def report_against(
 
     this, other = sides
     pinned = "wrk on CPU 0, servers on the others (--pin)" if args.pin else "wrk and servers on the same CPUs"
-    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s); {pinned}")
+    awake = "; CPUs kept awake (--awake)" if args.awake else ""
+    print(f"\nthis = {this.revision}, against = {other.revision}; medians of {args.rounds} round(s); {pinned}{awake}")
     print(
         f"{'list':<13} {'conns':>5}  {'server':<12} {'req/s':>8} {'against':>8} {'this/ag':>7} {'spread':>13}"
         f"  {'p99 ms':>7} {'against':>7} {'this/ag':>7}  {'KB':>5} {'against':>7}  {'CPU ms':>6} {'this/ag':>7}"
