@@ -106,37 +106,50 @@ def place_windows(
 
 
 def words_around(
-    db: Database, item_id: str, spans: Sequence[tuple[int, int, int]], context: int
-) -> dict[int, dict[int, Row]]:
-    """The words of each span (page, first word, length) and ``context`` words either side, by
-    page and position: one query for a page of hits (a window each, on the primary key)."""
-    found: dict[int, dict[int, Row]] = {}
+    db: Database, spans: Sequence[tuple[str, int, int, int]], context: int
+) -> dict[tuple[str, int], dict[int, Row]]:
+    """The words of each span (item, page, first word, length) and ``context`` words either side,
+    by item and page, then position: one query for a page of hits (a window each, on the primary key)."""
+    found: dict[tuple[str, int], dict[int, Row]] = {}
     for first in range(0, len(spans), _WINDOWS_A_QUERY):
         chunk = spans[first : first + _WINDOWS_A_QUERY]
         # The item in every term: SQLite then searches the primary key once a window (MULTI-INDEX OR).
         windows = " OR ".join("(item_id = ? AND seq = ? AND n >= ? AND n < ?)" for _ in chunk)
         params: list[Any] = []
-        for seq, n, count in chunk:
+        for item_id, seq, n, count in chunk:
             params += [item_id, seq, n - context, n + count + context]
-        for row in db.query(f"SELECT seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params):
-            found.setdefault(row["seq"], {})[row["n"]] = row
+        rows = db.query(f"SELECT item_id, seq, n, word, text, x, y, w, h FROM page_words WHERE {windows}", params)
+        for row in rows:
+            found.setdefault((row["item_id"], row["seq"]), {})[row["n"]] = row
     return found
 
 
 _WINDOWS_A_QUERY = 100
+_ITEMS_A_QUERY = 50  # parts of one UNION ALL (SQLite allows 500)
 
 
-def word_places(db: Database, item_id: str, words: Sequence[tuple[str, bool]], limit: int) -> list[Row]:
-    """The first ``limit`` places (seq, n) in page order of any of ``words``: (folded word, also
-    as the beginning of a longer word)."""
+def word_places(
+    db: Database, item_ids: Sequence[str], words: Sequence[tuple[str, bool]], limit: int
+) -> dict[str, list[Row]]:
+    """Each item's first ``limit`` places (seq, n) in page order of any of ``words`` (folded word,
+    also as the beginning of a longer word): one query for a page of hits, each item's part read
+    on its own index range (``page_words_word``) and cut at ``limit``, however common the words."""
     conditions = " OR ".join("(word >= ? AND word < ?)" if prefix else "word = ?" for _, prefix in words)
-    params: list[Any] = [item_id]
+    word_params: list[Any] = []
     for w, prefix in words:
-        params += [w, w + "\U0010ffff"] if prefix else [w]
-    return db.query(
-        f"SELECT seq, n FROM page_words WHERE item_id = ? AND ({conditions}) ORDER BY seq, n LIMIT {limit}",
-        params,
-    )
+        word_params += [w, w + "\U0010ffff"] if prefix else [w]
+    found: dict[str, list[Row]] = {}
+    for first in range(0, len(item_ids), _ITEMS_A_QUERY):
+        chunk = item_ids[first : first + _ITEMS_A_QUERY]
+        part = (
+            "SELECT * FROM (SELECT item_id, seq, n FROM page_words WHERE item_id = ? AND ({conditions})"
+            " ORDER BY seq, n LIMIT {limit}) AS w{i}"
+        )
+        sql = " UNION ALL ".join(part.format(conditions=conditions, limit=int(limit), i=i) for i in range(len(chunk)))
+        params = [value for item_id in chunk for value in (item_id, *word_params)]
+        for row in db.query(sql, params):
+            found.setdefault(row["item_id"], []).append(row)
+    return found
 
 
 def words_beginning(db: Database, item_id: str, prefix: str, limit: int) -> list[tuple[str, int]]:

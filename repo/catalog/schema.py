@@ -716,6 +716,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX search_subjects_title ON search_subjects (subject, sort_title, item_id, opens)",
         ],
     ),
+    Migration(
+        15,
+        "search_subjects_subject goes: search_subjects_title begins with the subject and holds the item id",
+        lambda dialect: ["DROP INDEX IF EXISTS search_subjects_subject"],
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -171,6 +171,60 @@ def facet_value_counts(db: Database, selection: Selection, facet: str, limit: in
     return [(str(r["value"]), int(r["n"])) for r in rows]
 
 
+@dataclass(frozen=True)
+class MatchCounts:
+    """What a query's facets are made of: its total, each value facet's commonest values and the start years."""
+
+    total: int
+    values: dict[str, list[tuple[str, int]]]  # by facet: (value, items), most first, then by value
+    years: list[tuple[int, int]]  # (start year, items)
+
+
+# The columns of search_docs counted in one scan on PostgreSQL (GROUPING SETS): the filtered ones
+# and the start year. Subjects are rows of another table, counted with it joined.
+_GROUPED_COLUMNS = (*FILTERED_COLUMNS.values(), "d.date_start")
+
+
+def match_counts(db: Database, selection: Selection, limit: int) -> MatchCounts:
+    """The total of ``selection``, the ``limit`` commonest values of each value facet and the count
+    of each start year.
+
+    On PostgreSQL the total, the filtered columns and the years come from one scan of the matches
+    (GROUPING SETS) and the subjects from a second: a common word at 1,000,000 items matches most
+    of them, and a scan each cost six times the reading (2.5 s at 100,000 for ``letter``). SQLite
+    has no grouping sets and reads in process: a query each, none once the total is 0."""
+    if db.dialect != "postgresql":
+        total = match_count(db, selection)
+        if not total:
+            return MatchCounts(0, {}, [])
+        values = {facet: facet_value_counts(db, selection, facet, limit) for facet in _FACET_COLUMN}
+        return MatchCounts(total, values, start_year_counts(db, selection))
+    columns = ", ".join(_GROUPED_COLUMNS)
+    # In each grouping set one column is grouped and the others are NULL: their COALESCE is its value.
+    value = "COALESCE(" + ", ".join(f"{c}::text" for c in _GROUPED_COLUMNS) + ")"
+    sets = ", ".join(f"({c})" for c in _GROUPED_COLUMNS)
+    rows = db.query(
+        f"SELECT g, value, n FROM (SELECT GROUPING({columns}) AS g, {value} AS value, COUNT(*) AS n"
+        f" {selection.sql()} GROUP BY GROUPING SETS ({sets}, ())) AS c ORDER BY g, n DESC, value",
+        selection.params,
+    )
+    # GROUPING(...) sets a bit for each column not grouped, the first column's the highest.
+    width = len(_GROUPED_COLUMNS)
+    grouped_by = {(1 << width) - 1 - (1 << (width - 1 - i)): i for i in range(width)}
+    total, by_column = 0, [list[tuple[str, int]]() for _ in _GROUPED_COLUMNS]
+    for row in rows:
+        if row["g"] == (1 << width) - 1:
+            total = int(row["n"])
+        elif row["value"] is not None:
+            by_column[grouped_by[row["g"]]].append((str(row["value"]), int(row["n"])))
+    if not total:
+        return MatchCounts(0, {}, [])
+    values = {facet: by_column[i][:limit] for i, facet in enumerate(FILTERED_COLUMNS)}
+    values["subject"] = facet_value_counts(db, selection, "subject", limit)
+    years = [(int(year), n) for year, n in by_column[-1]]
+    return MatchCounts(total, values, years)
+
+
 def start_year_counts(db: Database, selection: Selection) -> list[tuple[int, int]]:
     """(year, items) of each start year among ``selection``."""
     rows = db.query(

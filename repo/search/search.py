@@ -31,12 +31,11 @@ from repo.catalog.search_rows import (
     Selection,
     candidate_rows,
     collection_titles,
-    facet_value_counts,
     hit_page_rows,
     hit_rows,
     match_count,
+    match_counts,
     public_selection,
-    start_year_counts,
     subject_title_page_rows,
 )
 from repo.catalog.version import catalog_version
@@ -220,10 +219,12 @@ class Search:
 
         def compute() -> tuple[int, dict[str, list[FacetValue]]]:
             selection = self._matching(query, now)
-            count = match_count(self.db, selection)
-            if not (facets and count):
-                return count, {}
-            return count, self._facets(partial(self._counts, selection=selection), self._years(selection))
+            if not facets:
+                return match_count(self.db, selection), {}
+            counts = match_counts(self.db, selection, FACET_LIMIT)
+            if not counts.total:
+                return 0, {}
+            return counts.total, self._facets(counts.values.__getitem__, counts.years)
 
         found, freshness = self.summaries.within(
             key, version, compute, budget=self.count_budget, stale_seconds=self.stale_seconds
@@ -256,12 +257,6 @@ class Search:
         }
         facets["date"] = _date_facet(years)
         return {name: facets[name] for name in FACETS if facets[name]}
-
-    def _counts(self, facet: str, *, selection: Selection) -> list[tuple[str, int]]:
-        return facet_value_counts(self.db, selection, facet, FACET_LIMIT)
-
-    def _years(self, selection: Selection) -> list[tuple[int, int]]:
-        return start_year_counts(self.db, selection)
 
     # -- browsing -----------------------------------------------------------------------------
 

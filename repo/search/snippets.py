@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repo.catalog import Database, page_word_rows
+from repo.catalog.db import Row
 from repo.catalog.index_words import PREFIX_MIN, terms
 from repo.search.page_text import index_word
 
@@ -33,34 +34,46 @@ def _matches(word: str, wanted: Sequence[str]) -> bool:
 def snippets(db: Database, item_id: str, query: str, *, per_item: int = 3, context: int = 6) -> list[Snippet]:
     """Up to ``per_item`` passages of the item's pages where the query's words occur, words marked;
     a passage is ``context`` words either side of its first match (and of the query's other words)."""
+    return snippets_of(db, [item_id], query, per_item=per_item, context=context).get(item_id, [])
+
+
+def snippets_of(
+    db: Database, item_ids: Sequence[str], query: str, *, per_item: int = 3, context: int = 6
+) -> dict[str, list[Snippet]]:
+    """``snippets`` of each of a page of hits (an item without matching page text has none), in
+    two queries whatever the number of hits: on PostgreSQL a query is a round trip, and a query a
+    hit made a page of twenty hits cost more than the rest of the search."""
     wanted = [w for w in (index_word(t) for t in terms(query)) if w]
-    if not wanted:
-        return []
+    if not wanted or not item_ids:
+        return {}
     # A long word also matches the longer words it begins, as in the site search.
-    hits = page_word_rows.word_places(db, item_id, [(w, len(w) >= PREFIX_MIN) for w in wanted], MAX_CANDIDATES)
-    chosen: list[tuple[int, int]] = []
-    for row in hits:
-        if len(chosen) >= per_item:
-            break
-        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= context + len(wanted):
-            continue  # inside the previous passage
-        chosen.append((row["seq"], row["n"]))
-    # One word beyond each passage's end tells whether the page goes on.
-    reach = context + len(wanted)
-    around = page_word_rows.words_around(db, item_id, [(seq, n, len(wanted) + 2) for seq, n in chosen], context)
-    out = []
-    for seq, n in chosen:
-        page = around.get(seq, {})
-        last = n + reach
-        shown = [page[k] for k in sorted(page) if n - context <= k <= last]
-        parts = tuple((r["text"], _matches(r["word"], wanted)) for r in shown)
-        out.append(Snippet(seq, parts, before=n - context > 0, after=any(k > last for k in page)))
+    places = page_word_rows.word_places(db, item_ids, [(w, len(w) >= PREFIX_MIN) for w in wanted], MAX_CANDIDATES)
+    reach = context + len(wanted)  # one word beyond each passage's end tells whether the page goes on
+    chosen = {item_id: _passage_starts(rows, per_item, reach) for item_id, rows in places.items()}
+    spans = [(item_id, seq, n, len(wanted) + 2) for item_id, starts in chosen.items() for seq, n in starts]
+    around = page_word_rows.words_around(db, spans, context)
+    out: dict[str, list[Snippet]] = {}
+    for item_id, starts in chosen.items():
+        passages = []
+        for seq, n in starts:
+            page = around.get((item_id, seq), {})
+            last = n + reach
+            shown = [page[k] for k in sorted(page) if n - context <= k <= last]
+            parts = tuple((r["text"], _matches(r["word"], wanted)) for r in shown)
+            passages.append(Snippet(seq, parts, before=n - context > 0, after=any(k > last for k in page)))
+        if passages:
+            out[item_id] = passages
     return out
 
 
-def snippets_of(db: Database, item_ids: Sequence[str], query: str, *, per_item: int = 3) -> dict[str, list[Snippet]]:
-    """Snippets of each of a page of hits (an item without matching page text has none)."""
-    if not terms(query):
-        return {}
-    found = {item_id: snippets(db, item_id, query, per_item=per_item) for item_id in item_ids}
-    return {item_id: passages for item_id, passages in found.items() if passages}
+def _passage_starts(places: Sequence[Row], per_item: int, reach: int) -> list[tuple[int, int]]:
+    """The (page, word) each of at most ``per_item`` passages starts at: a place within ``reach``
+    words of the previous passage's start on its page is inside it."""
+    chosen: list[tuple[int, int]] = []
+    for row in places:
+        if len(chosen) >= per_item:
+            break
+        if chosen and chosen[-1][0] == row["seq"] and row["n"] - chosen[-1][1] <= reach:
+            continue
+        chosen.append((row["seq"], row["n"]))
+    return chosen

@@ -154,6 +154,13 @@ def test_totals_and_facets_are_the_straightforward_counts(catalog: Catalog, text
     for name, values in expected.items():
         ranked = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]
         assert [(v.value, v.count) for v in results.facets.get(name, [])] == ranked, name
+    starts = [catalog.db.query_one("SELECT date_start FROM search_docs WHERE item_id = ?", (i,)) for i in matching]
+    years = Counter(int(row["date_start"]) for row in starts if row and row["date_start"] is not None)
+    spans = results.facets["date"]  # each span counts the matches that start in it, and every one is in a span
+    assert years and sum(v.count for v in spans) == sum(years.values())
+    for span in spans:
+        assert span.year_from is not None and span.year_to is not None
+        assert span.count == sum(n for year, n in years.items() if span.year_from <= year <= span.year_to)
 
 
 def test_a_common_word_ranks_its_first_matches_and_still_counts_them_all(catalog: Catalog) -> None:
