@@ -644,6 +644,15 @@ def _facet_counts(dialect: str) -> list[str]:
     return statements
 
 
+# A query's total and facet counts at one catalog version (version, embargo), as JSON
+# (repo.catalog.search_summaries); ``computed`` is Unix time, for removing the rows of past days.
+SEARCH_SUMMARIES = [
+    "CREATE TABLE search_summaries (key TEXT PRIMARY KEY, version INTEGER NOT NULL, embargo TEXT NOT NULL,"
+    " counts TEXT NOT NULL, computed DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX search_summaries_computed ON search_summaries (computed)",
+]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -720,6 +729,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         15,
         "search_subjects_subject goes: search_subjects_title begins with the subject and holds the item id",
         lambda dialect: ["DROP INDEX IF EXISTS search_subjects_subject"],
+    ),
+    Migration(
+        16,
+        "search_summaries: a query's total and facet counts, counted by one process and read by the others",
+        lambda dialect: SEARCH_SUMMARIES,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

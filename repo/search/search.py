@@ -17,6 +17,8 @@ marked as such, or says it is still counting (``SearchResults.counts``). The sta
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -38,6 +40,7 @@ from repo.catalog.search_rows import (
     public_selection,
     subject_title_page_rows,
 )
+from repo.catalog.search_summaries import shared_counts
 from repo.catalog.version import catalog_version
 from repo.metadata.languages import language_name
 from repo.search.query import FACETS, FacetValue, Hit, SearchQuery, SearchResults, Sort
@@ -217,7 +220,7 @@ class Search:
             count, values = self.summaries.get(key, version, partial(self._everything, now, facets))
             return count, values, Freshness.CURRENT
 
-        def compute() -> tuple[int, dict[str, list[FacetValue]]]:
+        def counted() -> tuple[int, dict[str, list[FacetValue]]]:
             selection = self._matching(query, now)
             if not facets:
                 return match_count(self.db, selection), {}
@@ -225,6 +228,11 @@ class Search:
             if not counts.total:
                 return 0, {}
             return counts.total, self._facets(counts.values.__getitem__, counts.years)
+
+        def compute() -> tuple[int, dict[str, list[FacetValue]]]:
+            # Counted once for every process of the site (repo.catalog.search_summaries).
+            shared_key = json.dumps([query.summary_key, facets])
+            return _decoded(shared_counts(self.db, shared_key, version, lambda: _encoded(counted())))
 
         found, freshness = self.summaries.within(
             key, version, compute, budget=self.count_budget, stale_seconds=self.stale_seconds
@@ -263,6 +271,16 @@ class Search:
     def collection_counts(self, now: str | None = None) -> dict[str, int]:
         """Public indexed items per collection slug (collections without any are absent)."""
         return dict(public_counts(self.db, "collection", now or utc_now()))
+
+
+def _encoded(counts: tuple[int, dict[str, list[FacetValue]]]) -> str:
+    total, facets = counts
+    return json.dumps([total, {name: [dataclasses.astuple(v) for v in values] for name, values in facets.items()}])
+
+
+def _decoded(text: str) -> tuple[int, dict[str, list[FacetValue]]]:
+    total, facets = json.loads(text)
+    return int(total), {name: [FacetValue(*v) for v in values] for name, values in facets.items()}
 
 
 def _top(db: Database, now: str, facet: str) -> list[tuple[str, int]]:
