@@ -15,6 +15,7 @@ table: ``repo.catalog.schema.SEARCH_SUMMARIES``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -30,6 +31,8 @@ def shared_counts(db: Database, key: str, version: Version, count: Callable[[], 
     read when a process has kept them, else made by ``count`` and kept; on SQLite made by ``count``."""
     if db.dialect != "postgresql":
         return count()
+    # By digest: a query's words can be longer than an index entry may be (about 2.7 KB).
+    key = hashlib.sha256(key.encode()).hexdigest()
     with db.transaction():
         db.query_one("SELECT pg_advisory_xact_lock(?, hashtext(?))", (_LOCK_CLASS, key))
         found = _read(db, key, version)  # under the lock: another process may have just counted it
@@ -52,6 +55,8 @@ def _write(db: Database, key: str, version: Version, counts: str) -> None:
     db.execute(
         "INSERT INTO search_summaries (key, version, embargo, counts, computed) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (key) DO UPDATE SET version = excluded.version, embargo = excluded.embargo,"
-        " counts = excluded.counts, computed = excluded.computed",
+        " counts = excluded.counts, computed = excluded.computed"
+        # A process that read the version before a change does not replace the newer counts.
+        " WHERE search_summaries.version <= excluded.version",
         (key, *version, counts, now),
     )
