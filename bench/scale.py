@@ -355,7 +355,7 @@ def counted(port: int, path: str, cookie: str = "", workers: int = 2, timeout: f
     """Seconds until the page shows its counts, from every worker (asked until ``4 * workers``
     answers in a row show them): the counts of a word at 1,000,000 items are made in the
     background after the cold request, and a warm figure measured meanwhile would be of a server
-    busy counting (0 for pages without counts)."""
+    busy counting (for a page without counts: the time of those answers)."""
     began, in_a_row = time.perf_counter(), 0
     with httpx.Client(headers={"Cookie": cookie} if cookie else {}, timeout=600) as client:
         while in_a_row < 4 * workers:

@@ -18,17 +18,21 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from repo.catalog.db import Database
 from repo.catalog.version import Version
 
 KEPT_SECONDS = 86_400.0
+T = TypeVar("T")
 _LOCK_CLASS = 0x6D756E69  # "muni": with the query's hash, this table's key among advisory locks
 
 
-def shared_counts(db: Database, key: str, version: Version, count: Callable[[], str]) -> str:
-    """The counts of the query ``key`` at ``version`` (text, as ``count`` makes them): on PostgreSQL
-    read when a process has kept them, else made by ``count`` and kept; on SQLite made by ``count``."""
+def shared_counts(
+    db: Database, key: str, version: Version, count: Callable[[], T], dump: Callable[[T], str], load: Callable[[str], T]
+) -> T:
+    """The counts of the query ``key`` at ``version``: on PostgreSQL read (``load``) when a process
+    has kept them, else made by ``count`` and kept (``dump``); on SQLite made by ``count``."""
     if db.dialect != "postgresql":
         return count()
     # By digest: a query's words can be longer than an index entry may be (about 2.7 KB).
@@ -36,10 +40,11 @@ def shared_counts(db: Database, key: str, version: Version, count: Callable[[], 
     with db.transaction():
         db.query_one("SELECT pg_advisory_xact_lock(?, hashtext(?))", (_LOCK_CLASS, key))
         found = _read(db, key, version)  # under the lock: another process may have just counted it
-        if found is None:
-            found = count()
-            _write(db, key, version, found)
-        return found
+        if found is not None:
+            return load(found)
+        counts = count()
+        _write(db, key, version, dump(counts))
+        return counts
 
 
 def _read(db: Database, key: str, version: Version) -> str | None:

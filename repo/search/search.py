@@ -232,7 +232,7 @@ class Search:
         def compute() -> tuple[int, dict[str, list[FacetValue]]]:
             # Counted once for every process of the site (repo.catalog.search_summaries).
             shared_key = json.dumps([query.summary_key, facets])
-            return _decoded(shared_counts(self.db, shared_key, version, lambda: _encoded(counted())))
+            return shared_counts(self.db, shared_key, version, counted, _encoded, _decoded)
 
         found, freshness = self.summaries.within(
             key, version, compute, budget=self.count_budget, stale_seconds=self.stale_seconds

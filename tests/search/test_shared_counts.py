@@ -20,6 +20,7 @@ from tests.presentation import samples
 from tests.servers.postgres import PostgresServer
 
 NOW = "2025-06-01T00:00:00Z"
+AS_TEXT = (str, str)  # counts that are text already: kept and read as they are
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_workers_asking_at_once_count_once(pg_catalog: Catalog, pg_url: str) -> 
     def worker() -> None:
         own = Catalog.open(pg_url)  # a process of its own would have its own connections too
         try:
-            results.append(shared_counts(own.db, "the same query", version, count))
+            results.append(shared_counts(own.db, "the same query", version, count, *AS_TEXT))
         finally:
             own.close()
 
@@ -111,15 +112,15 @@ def test_a_query_of_many_words_is_counted_and_kept(pg_catalog: Catalog) -> None:
     # About 9 KB that do not compress: more than an index entry holds.
     words = " ".join(hashlib.sha256(str(n).encode()).hexdigest()[:12] for n in range(700))
     version = catalog_version(pg_catalog.db, NOW)
-    assert shared_counts(pg_catalog.db, words, version, lambda: "3") == "3"
-    assert shared_counts(pg_catalog.db, words, version, lambda: "not asked") == "3"
+    assert shared_counts(pg_catalog.db, words, version, lambda: "3", *AS_TEXT) == "3"
+    assert shared_counts(pg_catalog.db, words, version, lambda: "not asked", *AS_TEXT) == "3"
 
 
 def test_counts_not_made_for_a_day_are_removed_as_others_are_kept(pg_catalog: Catalog) -> None:
     catalog = pg_catalog
     version = catalog_version(catalog.db, NOW)
-    shared_counts(catalog.db, "old", version, lambda: "1")
+    shared_counts(catalog.db, "old", version, lambda: "1", *AS_TEXT)
     with catalog.db.transaction():
         catalog.db.execute("UPDATE search_summaries SET computed = ?", (time.time() - KEPT_SECONDS - 60,))
-    shared_counts(catalog.db, "new", version, lambda: "2")
+    shared_counts(catalog.db, "new", version, lambda: "2", *AS_TEXT)
     assert [r["counts"] for r in catalog.db.query("SELECT counts FROM search_summaries")] == ["2"]
