@@ -2,8 +2,8 @@
 
 Memory stays bounded: the smallest pyramid level that still has enough pixels is read, only the
 tiles under the region are decoded, and the output is capped by the server's size limits. Time is
-bounded too: past its deadline libvips is told to stop (its eval signal, between tiles), and the
-render ends with ``RenderTimeout``.
+bounded too: past its deadline libvips is told to stop (``iiif.image.deadline``, between tiles),
+and the render ends with ``RenderTimeout``.
 
 Resampling uses Catmull-Rom cubic: from the chosen level a reduction is never more than by half,
 and there cubic is nearly as sharp as Lanczos 3 on text (50.7 against 53.4 dB PSNR measured;
@@ -17,6 +17,7 @@ import time
 
 import pyvips
 
+from iiif.image.deadline import WATCHDOG
 from iiif.image.encode import encode
 from iiif.image.errors import ServerBusy
 from iiif.image.pyramid import Pyramid
@@ -105,20 +106,6 @@ class RenderTimeout(ServerBusy):
         )
 
 
-def _stop_at(image: pyvips.Image, deadline: float) -> None:
-    """Have libvips stop computing ``image`` once ``deadline`` (``time.monotonic``) has passed.
-
-    The image must be this render's own: libvips' operation cache, which would hand the same image
-    (and its handlers) to an identical request, is off in the image server (``ImageService``)."""
-
-    def check(image: pyvips.Image, _progress: object) -> None:
-        if time.monotonic() > deadline:
-            image.set_kill(True)
-
-    image.set_progress(True)
-    image.signal_connect("eval", check)
-
-
 def render(pyramid: Pyramid, req: ResolvedRequest, *, jpeg_quality: int, timeout: float = 0) -> bytes:
     """Produce the encoded image for ``req`` (blocking; run it in a worker thread) within
     ``timeout`` seconds (0: no deadline), else raise ``RenderTimeout``."""
@@ -129,12 +116,16 @@ def render(pyramid: Pyramid, req: ResolvedRequest, *, jpeg_quality: int, timeout
     image = _scale(image, req.out_width, req.out_height)
     image = _rotate(image, req)
     image = _quality(image, req)
-    if timeout:
-        image = image.copy()  # the handlers go on an image no other render holds
-        _stop_at(image, deadline)
-    try:
-        return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=req.quality == "bitonal")
-    except pyvips.Error:
-        if timeout and time.monotonic() > deadline:
-            raise RenderTimeout(timeout) from None
-        raise
+    bitonal = req.quality == "bitonal"
+    if not timeout:
+        return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
+    # The kill flag goes on an image no other render holds (libvips' operation cache, which would
+    # hand one render's image to an identical request, is off in the image server: PyramidStore).
+    image = image.copy()
+    with WATCHDOG.watching(image, deadline):
+        try:
+            return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
+        except pyvips.Error:
+            if time.monotonic() > deadline:
+                raise RenderTimeout(timeout) from None
+            raise

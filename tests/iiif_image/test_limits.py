@@ -81,8 +81,14 @@ def test_info_json_advertises_only_sizes_it_serves(make_client: Callable[..., Te
 
 
 def test_a_render_past_its_deadline_is_stopped(make_client: Callable[..., TestClient]) -> None:
+    slow_request = f"{BASE}/full/^4000,/45/default.jpg"  # about 25 megapixels: a second or more of work
+    started = time.monotonic()
+    assert make_client(render_timeout=0).get(slow_request).status_code == 200
+    whole_render = time.monotonic() - started
     client = make_client(render_timeout=0.05)
-    slow = client.get(f"{BASE}/full/^4000,/45/default.jpg")  # about 25 megapixels: seconds of work
+    started = time.monotonic()
+    slow = client.get(slow_request)
+    assert time.monotonic() - started < whole_render / 2  # stopped, not merely refused when done
     assert slow.status_code == 503
     assert "took longer than 0.05 s" in slow.json()["error"]["message"]
     assert int(slow.headers["retry-after"]) >= 1
