@@ -3,7 +3,8 @@ lighttpd, as in ../shared/bench/iipimage) on the very same 10000x8000 pyramidal 
 same request lists sent by wrk at 1 and 8 connections, in one run.
 
     .venv/bin/python bench/iiif.py [--duration 10] [--connections 1,8] [--rounds 1] [--workdir DIR]
-                                   [--no-floor] [--servers] [--against REV [--pin]] [--awake]
+                                   [--no-floor] [--servers] [--against REV [--pin] [--rows LISTS]]
+                                   [--awake]
 
 ``make bench-tools`` installs the Debian packages it runs (lighttpd, iipimage-server, wrk); the
 bench itself installs nothing: it says which is missing and exits with status 2. The image is
@@ -44,6 +45,8 @@ Python), given only the MUNIMENT_* settings its code has (none from the caller's
 task worker beside ``serve`` and no OCR where those exist, and pyramids stored at quality 90 (RGB,
 as ingest stored them before MUNIMENT_PYRAMID_QUALITY); each ingests the scan with its own code
 into its own data folder, and the run stops unless the stored tiles' mean bytes agree within 3%.
+``--rows full`` (list names' beginnings, comma separated) runs only those rows, for more rounds of
+one figure in the same time.
 Per row the sides take turns (A B in one round, B A in the next, the first side alternating by
 row, so the machine's drift falls on both); medians of the rounds, this/against, and the spread of
 each side's rounds ((largest - smallest) / median). The exit status is 1 when a row's req/s is
@@ -713,6 +716,12 @@ def main() -> int:
         help="keep every CPU from halting while wrk runs (a busy loop at SCHED_IDLE on each): on a virtual "
         "machine the wake-ups otherwise weigh on the 1-connection rows",
     )
+    parser.add_argument(
+        "--rows",
+        metavar="LISTS",
+        help="with --against: only the rows whose request list begins with one of these, comma separated "
+        "(e.g. full,info)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the scan, data and logs here (reused when run again)")
     parser.add_argument(
         "--tiles-only",
@@ -721,6 +730,8 @@ def main() -> int:
         "(needs no lighttpd, iipsrv or wrk)",
     )
     args = parser.parse_args()
+    if args.rows and not args.against:
+        parser.error("--rows chooses among the rows of --against")
     if args.against:
         if args.tiles_only or args.servers:
             parser.error("--against runs Muniment's rows only: leave out --tiles-only and --servers")
@@ -897,6 +908,7 @@ def run_against(args: argparse.Namespace) -> int:
         print("bench/iiif.py --against needs wrk (Debian package wrk): make bench-tools", file=sys.stderr)
         return 2
     conns = [int(c) for c in args.connections.split(",")]
+    rows = ab_rows(args.rows)
     cores = server_workers(args)
     # --pin: wrk on CPU 0, the servers (a worker a CPU left) on the others, so neither side's
     # figures depend on where the scheduler put wrk that round.
@@ -948,7 +960,7 @@ def run_against(args: argparse.Namespace) -> int:
                 for label in ("passthrough", "re-encode"):
                     for paths in lists.values():
                         warm_up(by_side[side.name][label], paths, work, seconds=1)
-            runs = len(AB_ROWS) * len(conns) * len(sides) * args.rounds
+            runs = len(rows) * len(conns) * len(sides) * args.rounds
             print(
                 f"{runs} wrk runs of {args.duration} s; {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True
             )
@@ -956,13 +968,13 @@ def run_against(args: argparse.Namespace) -> int:
             with cpus_kept_awake(args.awake):
                 for r in range(args.rounds):
                     for c in conns:
-                        for i, (name, label) in enumerate(AB_ROWS):
+                        for i, (name, label) in enumerate(rows):
                             for side in turns(sides, r, i):
                                 server = by_side[side.name][label]
                                 paths = lists[name.replace(" (warm)", "")]
                                 res = wrk(server, paths, c, args.duration, work, cpus=wrk_cpus)
                                 results.setdefault((name, c, server.label), []).append(res)
-            return report_against(results, conns, sides, len(tiles), args)
+            return report_against(results, rows, conns, sides, len(tiles), args)
     finally:
         for server in reversed(servers):
             server.stop()
@@ -1021,8 +1033,21 @@ def check_same_answers(this: Server, other: Server, lists: dict[str, list[str]])
     print(f"  both sides answer the same sizes; {same} of {total} images byte for byte the same")
 
 
+def ab_rows(chosen: str | None) -> list[tuple[str, str]]:
+    """The rows of ``AB_ROWS`` whose list begins with one of the comma separated ``chosen`` (all: None)."""
+    if not chosen:
+        return AB_ROWS
+    prefixes = [p.strip() for p in chosen.split(",") if p.strip()]
+    rows = [row for row in AB_ROWS if any(row[0].startswith(p) for p in prefixes)]
+    if not rows:
+        lists = ", ".join(dict.fromkeys(name for name, _ in AB_ROWS))
+        raise SystemExit(f"--rows {chosen}: no row's list begins so (the lists: {lists})")
+    return rows
+
+
 def report_against(
     results: dict[tuple[str, int, str], list[Result]],
+    rows: list[tuple[str, str]],
     conns: list[int],
     sides: list[Side],
     n_tiles: int,
@@ -1045,7 +1070,7 @@ def report_against(
     verdicts: list[tuple[str, bool]] = []
     p99_spreads: list[float] = []
     for c in conns:
-        for name, label in AB_ROWS:
+        for name, label in rows:
             mine, theirs = results[(name, c, f"this {label}")], results[(name, c, f"against {label}")]
             a, b = med(mine), med(theirs)
             ratio = a.rps / b.rps
