@@ -38,13 +38,16 @@ full/1000, >= 1.2x, info.json >= 2x. The exit status is 1 when a target is misse
 
 ``--against REV`` (issue 14: figures within 3% of the commit before a change, e.g. ``--against
 8e13501 --rounds 2``) runs Muniment's rows only (tiles passed through, re-encoded and from the warm
-cache, ``full/1000,``, ``info.json``; no IIPImage or floor rows; needs wrk alone) for this checkout
-and for REV, unpacked by ``git archive`` into a temporary folder, in the same run. Each side is its
-own ``muniment`` (the module of its pyproject's ``[project.scripts]``, PYTHONPATH its folder, this
-Python), given only the MUNIMENT_* settings its code has (none from the caller's environment): no
-task worker beside ``serve`` and no OCR where those exist, and pyramids stored at quality 90 (RGB,
-as ingest stored them before MUNIMENT_PYRAMID_QUALITY); each ingests the scan with its own code
-into its own data folder, and the run stops unless the stored tiles' mean bytes agree within 3%.
+cache, ``full/1000,``, the whole image at 81 widths from 960 to 1040 (``full/~1000,``: no two
+alike, so neither side's libvips operation cache answers part of a render, as it does for one URL
+asked again and again with the response cache off), ``info.json``; no IIPImage or floor rows; needs
+wrk alone) for this checkout and for REV, unpacked by ``git archive`` into a temporary folder, in
+the same run. Each side is its own ``muniment`` (the module of its pyproject's
+``[project.scripts]``, PYTHONPATH its folder, this Python), given only the MUNIMENT_* settings its
+code has (none from the caller's environment): no task worker beside ``serve`` and no OCR where
+those exist, and pyramids stored at quality 90 (RGB, as ingest stored them before
+MUNIMENT_PYRAMID_QUALITY); each ingests the scan with its own code into its own data folder, and
+the run stops unless the stored tiles' mean bytes agree within 3%.
 ``--rows full`` (list names' beginnings, comma separated) runs only those rows, for more rounds of
 one figure in the same time.
 Per row the sides take turns (A B in one round, B A in the next, the first side alternating by
@@ -97,6 +100,9 @@ IIP_NAME = "bench.tif"
 IIP_CONF = ROOT.parent / "shared" / "bench" / "iipimage" / "lighttpd.conf"
 IIPSRV = Path("/usr/lib/iipimage-server/iipsrv.fcgi")
 FULL = "full/1000,/0/default.jpg"
+# The whole image at 81 widths around 1000: no two requests alike, so no libvips operation cache
+# answers any part of a render (it does for one URL asked again and again with no response cache).
+FULL_SIZES = [f"full/{w},/0/default.jpg" for w in range(960, 1041)]
 
 LUA = r"""
 -- Cycles through the request paths of the file named after "--", from the offset given after it.
@@ -897,6 +903,7 @@ AB_ROWS = [  # (request list, server): Muniment's rows of the normal run
     ("tiles", "re-encode"),
     ("tiles (warm)", "warm cache"),
     ("full/1000,", "passthrough"),
+    ("full/~1000,", "passthrough"),
     ("info.json", "passthrough"),
 ]
 AB_FLOOR = 0.97  # issue 14: req/s within 3% of the commit before the change
@@ -952,6 +959,7 @@ def run_against(args: argparse.Namespace) -> int:
             lists = {
                 "tiles": [muniment_tile(t) for t in tiles],
                 "full/1000,": [f"/iiif/3/{IDENTIFIER}/{FULL}"],
+                "full/~1000,": [f"/iiif/3/{IDENTIFIER}/{full}" for full in FULL_SIZES],
                 "info.json": [f"/iiif/3/{IDENTIFIER}/info.json"],
             }
             check_same_answers(by_side["this"]["passthrough"], by_side["against"]["passthrough"], lists)
@@ -1018,7 +1026,8 @@ def check_same_answers(this: Server, other: Server, lists: dict[str, list[str]])
     """Both sides answer every request of the lists with a JPEG of the same size (or an info.json);
     how many tiles are byte for byte the same is printed."""
     same = 0
-    for path in lists["tiles"] + lists["full/1000,"]:
+    images = lists["tiles"] + lists["full/1000,"] + lists["full/~1000,"]
+    for path in images:
         (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
         if s1 != 200 or s2 != 200:
             raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}")
@@ -1029,8 +1038,7 @@ def check_same_answers(this: Server, other: Server, lists: dict[str, list[str]])
         (s1, a), (s2, b) = get(this.port, path), get(other.port, path)
         if s1 != 200 or s2 != 200 or json.loads(a)["width"] != json.loads(b)["width"]:
             raise SystemExit(f"{path}: {this.label} answered {s1}, {other.label} {s2}, or other sizes")
-    total = len(lists["tiles"]) + len(lists["full/1000,"])
-    print(f"  both sides answer the same sizes; {same} of {total} images byte for byte the same")
+    print(f"  both sides answer the same sizes; {same} of {len(images)} images byte for byte the same")
 
 
 def ab_rows(chosen: str | None) -> list[tuple[str, str]]:
