@@ -38,7 +38,7 @@ class Watchdog:
     def watching(self, image: pyvips.Image, deadline: float) -> Iterator[None]:
         """Within the block, ``image`` is stopped (``set_kill``) once ``deadline``
         (``time.monotonic``) has passed. The image must be the render's own: the flag stops every
-        computation of it."""
+        computation of it. A flag set as the block ended stays set: clear it to use the image again."""
         watched = _Watched(image)
         with self._changed:
             earliest = not self._due or deadline < self._due[0][0]
@@ -51,7 +51,8 @@ class Watchdog:
         try:
             yield
         finally:
-            watched.image = None  # done in time: its entry is dropped unread at its deadline
+            with self._changed:  # once the block has ended, the image is not stopped any more
+                watched.image = None  # its entry is dropped unread at its deadline
 
     def _run(self) -> None:
         with self._changed:

@@ -2,14 +2,16 @@
 level, kept in an LRU so that a viewer's many requests for one image reuse them.
 
 The LRU is bounded by open files, not by pyramids: each holds one file for its byte source and one
-more per level a render has decoded (libvips opens the file again for each), so a bound on pyramids
-alone let a worker hold 256 x 7 files, past the usual limit of 1024 per process."""
+more per decoder handle (libvips opens the file again for each; a level has one per render it had
+at once), so a bound on pyramids alone let a worker hold 256 x 7 files, past the usual limit of
+1024 per process."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -49,41 +51,64 @@ class Pyramid:
         info: PyramidInfo,
         source: ByteSource,
         local_path: Callable[[], str],
-        on_open: Callable[[Pyramid], None] | None = None,
+        on_files: Callable[[Pyramid], None] | None = None,
     ) -> None:
         self.info = info
         self.source = source
         self._local_path = local_path
-        self._images: dict[int, pyvips.Image] = {}
+        self._free: dict[int, list[pyvips.Image]] = {}  # decoder handles by level, none in use
+        self._handles = 0  # open decoder handles, in use or free
         self._lock = threading.Lock()
-        self._on_open = on_open  # told after each decoder handle opened (the store counts files)
+        self._on_files = on_files  # told after a handle is opened or dropped (the store counts files)
 
     @property
     def files(self) -> int:
         """Files this pyramid holds open: its byte source's and one per decoder handle."""
-        return 1 + len(self._images)
+        return 1 + self._handles
 
-    def level_image(self, level: Level) -> pyvips.Image:
-        """A decoder handle on one level, opened once (libvips reads only the tiles a crop needs)."""
+    @contextmanager
+    def level_image(self, level: Level) -> Iterator[pyvips.Image]:
+        """A decoder handle on one level (libvips reads only the tiles a crop needs) for the block
+        alone, kept for the next render when the block ends without an error.
+
+        Two renders never share a handle: libvips passes a stopped render's kill flag up its
+        pipeline to the handle, where it stopped the other renders reading it (7 of 10 concurrent
+        renders of one level failed in a test, libvips 8.18), so a handle whose render failed is
+        dropped rather than kept. A level has as many handles as it had renders at once."""
         index = self.info.levels.index(level)
-        image = self._images.get(index)
-        if image is not None:
-            return image
         with self._lock:
-            image = self._images.get(index)
-            if image is None:
-                options: dict[str, object] = {"page": level.page, "access": "random", "revalidate": True}
-                if level.subifd >= 0:
-                    options["subifd"] = level.subifd
-                image = pyvips.Image.tiffload(self._local_path(), **options)
-                if (image.width, image.height) != (level.width, level.height):
-                    raise pyvips.Error(f"level {index} is {image.width}x{image.height}, not as its directory says")
-                self._images[index] = image
-            else:
-                return image
-        if self._on_open is not None:
-            self._on_open(self)
+            free = self._free.get(index)
+            image = free.pop() if free else None
+        if image is None:
+            image = self._open_level(index, level)
+        kept = False
+        try:
+            yield image
+            kept = True
+        finally:
+            with self._lock:
+                if kept:
+                    self._free.setdefault(index, []).append(image)
+                else:
+                    self._handles -= 1
+            if not kept:
+                self._files_changed()
+
+    def _open_level(self, index: int, level: Level) -> pyvips.Image:
+        options: dict[str, object] = {"page": level.page, "access": "random", "revalidate": True}
+        if level.subifd >= 0:
+            options["subifd"] = level.subifd
+        image = pyvips.Image.tiffload(self._local_path(), **options)
+        if (image.width, image.height) != (level.width, level.height):
+            raise pyvips.Error(f"level {index} is {image.width}x{image.height}, not as its directory says")
+        with self._lock:
+            self._handles += 1
+        self._files_changed()
         return image
+
+    def _files_changed(self) -> None:
+        if self._on_files is not None:
+            self._on_files(self)
 
     def tile(self, level: Level, col: int, row: int) -> bytes:
         """The stored bytes of one tile, as they are in the file."""

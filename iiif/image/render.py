@@ -111,21 +111,24 @@ def render(pyramid: Pyramid, req: ResolvedRequest, *, jpeg_quality: int, timeout
     ``timeout`` seconds (0: no deadline), else raise ``RenderTimeout``."""
     deadline = time.monotonic() + timeout
     level = choose_level(pyramid.info, req)
-    image = _region(pyramid.level_image(level), level, req)
-    image = _normalize(image)
-    image = _scale(image, req.out_width, req.out_height)
-    image = _rotate(image, req)
-    image = _quality(image, req)
-    bitonal = req.quality == "bitonal"
-    if not timeout:
-        return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
-    # The kill flag goes on an image no other render holds (libvips' operation cache, which would
-    # hand one render's image to an identical request, is off in the image server: PyramidStore).
-    image = image.copy()
-    with WATCHDOG.watching(image, deadline):
-        try:
+    with pyramid.level_image(level) as level_image:
+        image = _region(level_image, level, req)
+        image = _normalize(image)
+        image = _scale(image, req.out_width, req.out_height)
+        image = _rotate(image, req)
+        image = _quality(image, req)
+        bitonal = req.quality == "bitonal"
+        if not timeout:
             return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
-        except pyvips.Error:
-            if time.monotonic() > deadline:
-                raise RenderTimeout(timeout) from None
-            raise
+        # The handle is this render's alone (Pyramid.level_image), and so is every operation's
+        # output: libvips' operation cache, which would hand it to an identical request, is off in
+        # the image server (PyramidStore).
+        with WATCHDOG.watching(image, deadline):
+            try:
+                body = encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
+            except pyvips.Error:
+                if time.monotonic() > deadline:
+                    raise RenderTimeout(timeout) from None
+                raise
+        image.set_kill(False)  # a stop that came as the render ended (the image may be the handle)
+        return body

@@ -174,7 +174,8 @@ def test_open_pyramids_are_bounded_by_open_files(pyramid_files: dict[str, Path],
     for n in range(12):
         pyramid = store.open(StoredImage(storage, f"p/{n}.tif", modified))
         for level in pyramid.info.levels:  # every level decoded: one more file each
-            pyramid.level_image(level).crop(0, 0, 1, 1).avg()
+            with pyramid.level_image(level) as image:
+                image.crop(0, 0, 1, 1).avg()
         assert pyramid.files == 1 + len(pyramid.info.levels)
         del pyramid
         assert store.files <= 20

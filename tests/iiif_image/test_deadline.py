@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import pyvips
 
 from iiif.image.deadline import Watchdog
+from iiif.image.pyramid import Pyramid
+from iiif.image.render import RenderTimeout, render
+from iiif.image.request import SizeLimits, parse_request, resolve
+from iiif.image.source import LocalFileSource
+from iiif.image.tiff import read_pyramid
+from tests.iiif_image.conftest import save_pyramid, textured
 
 
 def _slow_image() -> pyvips.Image:
@@ -52,3 +59,35 @@ def test_renders_in_threads_are_stopped_each_at_its_own_deadline() -> None:
         thread.join()
     assert set(stopped) == {0.1, 0.4}
     assert 0.1 <= stopped[0.1] < stopped[0.4]
+
+
+def test_a_stopped_render_does_not_stop_another_of_the_same_level(tmp_path: Path) -> None:
+    # libvips passes a stopped render's kill flag up its pipeline to the decoder handle: with one
+    # handle shared by the level's renders, 7 of 10 renders beside a stopped one failed.
+    path = str(save_pyramid(textured(3000, 3000), tmp_path / "pyramid.tif"))
+    source = LocalFileSource(path)
+    pyramid = Pyramid(read_pyramid(source), source, lambda: path)
+    limits = SizeLimits(10000, 10000, 50_000_000)
+    other: list[bytes | Exception] = []
+
+    def render_in_time() -> None:  # most of the level, a crop of it: seconds of PNG
+        req = resolve(parse_request("0,0,2999,3000/max/0/default.png"), 3000, 3000, limits)
+        try:
+            other.append(render(pyramid, req, jpeg_quality=75, timeout=60))
+        except Exception as exc:  # what stopped it is the finding
+            other.append(exc)
+
+    thread = threading.Thread(target=render_in_time)
+    thread.start()
+    time.sleep(0.05)
+    started = time.monotonic()
+    with pytest.raises(RenderTimeout):
+        req = resolve(parse_request("full/max/0/default.png"), 3000, 3000, limits)
+        render(pyramid, req, jpeg_quality=75, timeout=0.1)
+    assert time.monotonic() - started < 2
+    thread.join()
+    assert isinstance(other[0], bytes), getattr(other[0], "detail", other[0])
+    assert pyvips.Image.new_from_buffer(other[0], "").width == 2999
+    assert pyramid.files == 2  # the byte source and the handle that rendered in time; the other dropped
+    with pyramid.level_image(pyramid.info.levels[0]) as handle:  # the one kept is not stopped
+        assert handle.crop(0, 0, 64, 64).avg() > 0
