@@ -38,7 +38,8 @@ class Watchdog:
     def watching(self, image: pyvips.Image, deadline: float) -> Iterator[None]:
         """Within the block, ``image`` is stopped (``set_kill``) once ``deadline``
         (``time.monotonic``) has passed. The image must be the render's own: the flag stops every
-        computation of it. A flag set as the block ended stays set: clear it to use the image again."""
+        computation of it. A flag set as the block ended stays set: clear it to use the image again
+        (``Pyramid.level_image`` does)."""
         watched = _Watched(image)
         with self._changed:
             earliest = not self._due or deadline < self._due[0][0]

@@ -74,25 +74,24 @@ class Pyramid:
         Two renders never share a handle: libvips passes a stopped render's kill flag up its
         pipeline to the handle, where it stopped the other renders reading it (7 of 10 concurrent
         renders of one level failed in a test, libvips 8.18), so a handle whose render failed is
-        dropped rather than kept. A level has as many handles as it had renders at once."""
+        dropped rather than kept, and a stop that came as a render ended is cleared before the
+        handle is kept. A level has as many handles as it had renders at once."""
         index = self.info.levels.index(level)
         with self._lock:
             free = self._free.get(index)
             image = free.pop() if free else None
         if image is None:
             image = self._open_level(index, level)
-        kept = False
         try:
             yield image
-            kept = True
-        finally:
+        except BaseException:
             with self._lock:
-                if kept:
-                    self._free.setdefault(index, []).append(image)
-                else:
-                    self._handles -= 1
-            if not kept:
-                self._files_changed()
+                self._handles -= 1
+            self._files_changed()
+            raise
+        image.set_kill(False)
+        with self._lock:
+            self._free.setdefault(index, []).append(image)
 
     def _open_level(self, index: int, level: Level) -> pyvips.Image:
         options: dict[str, object] = {"page": level.page, "access": "random", "revalidate": True}
@@ -125,7 +124,7 @@ class PyramidStore:
 
     def __init__(self, max_open: int, copies: LocalCopies, max_files: int = 512) -> None:
         # libvips' operation cache (process-wide) would keep decoders, their files and buffers of
-        # past renders beyond this bound, and hand one render's image (with its deadline handler)
+        # past renders beyond this bound, and hand one render's image (with its stop flag)
         # to the next identical one; the image server caches encoded answers instead.
         pyvips.cache_set_max(0)
         self._open: SizedLRU[str, Pyramid] = SizedLRU(max_files, lambda p: p.files, max_entries=max_open)

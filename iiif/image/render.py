@@ -125,10 +125,8 @@ def render(pyramid: Pyramid, req: ResolvedRequest, *, jpeg_quality: int, timeout
         # the image server (PyramidStore).
         with WATCHDOG.watching(image, deadline):
             try:
-                body = encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
+                return encode(image, req.format, jpeg_quality=jpeg_quality, bitonal=bitonal)
             except pyvips.Error:
                 if time.monotonic() > deadline:
                     raise RenderTimeout(timeout) from None
                 raise
-        image.set_kill(False)  # a stop that came as the render ended (the image may be the handle)
-        return body
