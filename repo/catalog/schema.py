@@ -746,8 +746,17 @@ _MIGRATION_LOCK = 0x6D756E696D696772  # "munimigr": two processes opening a new 
 
 
 def schema_version(db: Database) -> int:
-    """The version of the catalog's schema: 0 for a catalog made before versions were recorded."""
-    db.execute(_MIGRATIONS_TABLE)
+    """The version of the catalog's schema: 0 for a new catalog or one made before versions were
+    recorded. Read only: processes starting at once on a new PostgreSQL catalog each ran CREATE
+    TABLE IF NOT EXISTS here, outside the migration lock, and one failed on a duplicate pg_type row."""
+    if db.dialect == "postgresql":
+        found = db.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL AS found")
+    else:
+        found = db.query_one(
+            "SELECT count(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        )
+    if not (found and found["found"]):
+        return 0
     row = db.query_one("SELECT MAX(version) AS v FROM schema_migrations")
     return int(row["v"]) if row and row["v"] is not None else 0
 
@@ -761,6 +770,7 @@ def migrate(db: Database) -> list[int]:
         with db.transaction():
             if db.dialect == "postgresql":
                 db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            db.execute(_MIGRATIONS_TABLE)  # under the lock (SQLite: its write lock), created once
             current = schema_version(db)  # again, under the lock: another process may have applied it
             if current > SCHEMA_VERSION:
                 raise ConfigError(

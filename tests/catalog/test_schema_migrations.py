@@ -4,6 +4,10 @@ opens with this release's code, gains what later migrations add, and keeps every
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 
 from repo.auth import Role, TokenStore
@@ -80,3 +84,31 @@ def test_a_catalog_from_a_newer_release_is_refused(catalog_url: str) -> None:
     with pytest.raises(ConfigError) as caught:
         Catalog.open(catalog_url)
     assert f"schema version {SCHEMA_VERSION + 1}, newer than this release" in caught.value.message
+
+
+_OPEN_AT = (
+    "import sys, time\n"
+    "from repo.catalog import Catalog\n"
+    "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+    "Catalog.open(sys.argv[1]).close()\n"
+)
+
+
+def test_processes_opening_a_new_catalog_at_once_all_start(catalog_url: str) -> None:
+    # serve and workers starting together on an empty database (compose up, a first deploy): each
+    # finds no schema; exactly one creates it, the others wait for it, none fails.
+    start_at = time.time() + 3  # after every interpreter has imported
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_AT, catalog_url, str(start_at)], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 6, "\n".join(errors)
+    catalog = Catalog.open(catalog_url)
+    try:
+        versions = [row["version"] for row in catalog.db.query("SELECT version FROM schema_migrations ORDER BY 1")]
+        assert versions == [m.version for m in MIGRATIONS]  # each applied once
+    finally:
+        catalog.close()
